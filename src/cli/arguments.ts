@@ -1,0 +1,171 @@
+/** Command-line parsing for `grokking-lab`: small and strict, every mistake a one-line UserError. */
+import type { EngineName } from '../shared/config/types';
+
+/** An error caused by the user's input: printed as one line, never with a stack trace. */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = EXIT_CODES.usage,
+  ) {
+    super(message);
+  }
+}
+
+/** Documented exit codes (README, `grokking-lab --help`). */
+export const EXIT_CODES = {
+  /** Every seed completed. */
+  success: 0,
+  /** An internal error (a bug): please report it. */
+  internal: 1,
+  /** Bad command line, unreadable file or invalid experiment file. */
+  usage: 2,
+  /** The run finished but at least one seed failed or diverged. */
+  seedsFailed: 3,
+  /** Stopped by Ctrl-C / SIGTERM; what was written is kept. */
+  cancelled: 130,
+} as const;
+
+export interface RunArguments {
+  command: 'run';
+  file: string;
+  experiment?: string;
+  conditions?: string[];
+  seeds?: number[];
+  epochs?: number;
+  jobs?: number;
+  out: string;
+  engine?: EngineName;
+  threads?: 1 | 2;
+  quiet: boolean;
+}
+
+export interface ValidateArguments {
+  command: 'validate';
+  files: string[];
+}
+
+export type CliArguments = RunArguments | ValidateArguments | { command: 'help' } | { command: 'version' };
+
+export const DEFAULT_RUNS_FOLDER = '.grokking-lab/runs';
+
+/** Parses `0-4`, `0,3,7` or `0-2,9` into sorted unique non-negative integers. */
+export function parseSeedList(text: string): number[] {
+  const seeds = new Set<number>();
+  for (const part of text.split(',')) {
+    const match = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (!match) throw new UserError(`--seeds: "${part}" is not a seed or a range like 0-4.`);
+    const from = Number(match[1]);
+    const to = match[2] === undefined ? from : Number(match[2]);
+    if (to < from) throw new UserError(`--seeds: the range "${part}" ends before it starts.`);
+    if (to - from > 10000) throw new UserError(`--seeds: the range "${part}" has more than 10000 seeds.`);
+    for (let seed = from; seed <= to; seed++) seeds.add(seed);
+  }
+  return [...seeds].sort((left, right) => left - right);
+}
+
+function positiveInteger(option: string, text: string | undefined, maximum: number): number {
+  if (text === undefined) throw new UserError(`${option} needs a value.`);
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > maximum) {
+    throw new UserError(`${option} must be an integer from 1 to ${maximum}, got "${text}".`);
+  }
+  return value;
+}
+
+export function parseArguments(argv: readonly string[]): CliArguments {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
+  if (command === 'version' || command === '--version' || command === '-v') return { command: 'version' };
+  if (command === 'validate') {
+    if (rest.length === 0) throw new UserError('validate needs at least one experiment file.');
+    const unknown = rest.find((argument) => argument.startsWith('-'));
+    if (unknown) throw new UserError(`validate: unknown option ${unknown}.`);
+    return { command: 'validate', files: rest };
+  }
+  if (command !== 'run') throw new UserError(`Unknown command "${command}". Commands: run, validate, help, version.`);
+  const parsed: RunArguments = { command: 'run', file: '', out: DEFAULT_RUNS_FOLDER, quiet: false };
+  const files: string[] = [];
+  for (let index = 0; index < rest.length; index++) {
+    const argument = rest[index];
+    const [option, inlineValue] = argument.startsWith('--') && argument.includes('=') ? argument.split(/=(.*)/s, 2) : [argument, undefined];
+    const value = () => inlineValue ?? rest[++index];
+    switch (option) {
+      case '--experiment': {
+        const name = value();
+        if (!name) throw new UserError('--experiment needs a name.');
+        parsed.experiment = name;
+        break;
+      }
+      case '--condition': {
+        const names = value();
+        if (!names) throw new UserError('--condition needs a name (or several, comma-separated).');
+        parsed.conditions = names.split(',').map((name) => name.trim()).filter(Boolean);
+        break;
+      }
+      case '--seeds': {
+        const list = value();
+        if (!list) throw new UserError('--seeds needs a list such as 0-4 or 0,3,7.');
+        parsed.seeds = parseSeedList(list);
+        break;
+      }
+      case '--epochs':
+        parsed.epochs = positiveInteger('--epochs', value(), 1_000_000);
+        break;
+      case '--jobs':
+        parsed.jobs = positiveInteger('--jobs', value(), 256);
+        break;
+      case '--out': {
+        const folder = value();
+        if (!folder) throw new UserError('--out needs a folder.');
+        parsed.out = folder;
+        break;
+      }
+      case '--engine': {
+        const engine = value();
+        if (engine !== 'wasm' && engine !== 'tfjs') throw new UserError(`--engine must be wasm or tfjs, got "${engine ?? ''}".`);
+        parsed.engine = engine;
+        break;
+      }
+      case '--threads': {
+        const threads = positiveInteger('--threads', value(), 2);
+        parsed.threads = threads as 1 | 2;
+        break;
+      }
+      case '--quiet':
+        parsed.quiet = true;
+        break;
+      default:
+        if (argument.startsWith('-')) throw new UserError(`run: unknown option ${argument}. See grokking-lab --help.`);
+        files.push(argument);
+    }
+  }
+  if (files.length !== 1) throw new UserError(files.length === 0 ? 'run needs an experiment file.' : 'run takes one experiment file.');
+  parsed.file = files[0];
+  return parsed;
+}
+
+export const HELP_TEXT = `grokking-lab — train and diagnose the two-layer network of the grokking papers
+
+Usage:
+  grokking-lab run FILE [options]     run an experiment of a *.grok.yaml file
+  grokking-lab validate FILE...       check experiment files; print every problem
+  grokking-lab help | version
+
+Options of run:
+  --experiment NAME   which experiment of the file (needed when it defines several)
+  --condition NAMES   only these conditions (comma-separated)
+  --seeds LIST        only these seeds: 0-4, 0,3,7 or 0-2,9
+  --epochs N          override the number of epochs
+  --jobs N            at most N worker processes at once (default: the number of cores)
+  --out DIR           runs folder (default ${DEFAULT_RUNS_FOLDER})
+  --engine NAME       wasm (default) or tfjs
+  --threads N         threads of the wasm engine: 1 (default) or 2
+  --quiet             no live progress, only the summary
+
+Exit codes:
+  0    every seed completed
+  1    internal error (a bug: please report it)
+  2    bad command line, unreadable or invalid experiment file
+  3    the run finished but a seed failed or diverged
+  130  stopped by Ctrl-C or SIGTERM (everything written so far is kept)
+`;

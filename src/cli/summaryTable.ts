@@ -1,0 +1,40 @@
+/** The end-of-run summary in the terminal: per seed, per condition, and the separation. */
+import type { RunSummary } from '../shared/runFormat';
+import { formatNumber, renderTable } from './table';
+
+export function renderRunSummary(summary: RunSummary): string {
+  const seedRows = summary.seeds.map((seed) => [
+    `${seed.condition}/seed-${seed.seed}`,
+    seed.status,
+    formatNumber(seed.epochs),
+    formatNumber(seed.memorizedEpoch),
+    formatNumber(seed.grokEpoch50),
+    formatNumber(seed.grokEpoch95),
+    formatNumber(seed.grokEpoch99),
+    formatNumber(seed.detectorEpoch),
+    seed.detectorLead === null ? '—' : `${seed.detectorLead > 0 ? '+' : ''}${seed.detectorLead}`,
+    formatNumber(seed.lateGap, 2),
+    formatNumber(seed.finalTestAcc, 3),
+  ]);
+  const seedTable = renderTable(
+    ['seed', 'status', 'epochs', 'memorized', 'grok≥0.5', 'grok≥0.95', 'grok≥0.99', 'detector', 'fire−grok', 'late gap', 'test acc'],
+    seedRows,
+  );
+  const conditionRows = summary.conditions.map((condition) => [
+    condition.condition,
+    `${condition.firedCount}/${condition.seedCount}`,
+    formatNumber(condition.detectorEpochMedian, 1),
+    condition.detectorEpochIqr ? `${formatNumber(condition.detectorEpochIqr[0], 1)}–${formatNumber(condition.detectorEpochIqr[1], 1)}` : '—',
+    `${condition.grokkedCount}/${condition.seedCount}`,
+    formatNumber(condition.grokEpoch99Median, 1),
+    formatNumber(condition.lateGapMedian, 2),
+  ]);
+  const conditionTable = renderTable(
+    ['condition', 'fired', 'fire epoch (median)', 'IQR', 'grokked', 'grok≥0.99 (median)', 'late gap (median)'],
+    conditionRows,
+  );
+  const separations = summary.separation
+    .filter((pair) => pair.ratio !== null)
+    .map((pair) => `separation ${pair.numerator}/${pair.denominator} (late-stage gap λ₂/λ₃, ratio of medians): ${formatNumber(pair.ratio, 2)}`);
+  return [seedTable, '', conditionTable, ...(separations.length ? ['', ...separations] : [])].join('\n');
+}

@@ -1,0 +1,597 @@
+// The training epoch of the two-layer network (science.md §1–4) in WebAssembly SIMD: gather +
+// activation + output product (forward), the losses, and per K-panel the backward pass fused
+// with the optimiser. Layouts, the kernel list and the thread split are in ./README.md; the
+// TypeScript side (src/training/engines/wasm.ts) allocates every buffer and fills `Layout`.
+//
+// Built four times by esbuild.js: plain SIMD or with relaxed SIMD (fused multiply-add in the
+// products), each with its own memory or importing a shared one (the two-thread engine).
+
+// ---------------------------------------------------------------------------------------------
+// The layout block: byte addresses of every buffer and the sizes, written by wasm.ts. Every
+// field is 4 bytes, in this order (wasm.ts `LayoutField` mirrors it).
+
+@unmanaged
+class Layout {
+  /** M: classes. */
+  modulus: i32;
+  /** M rounded up to a multiple of 8: row length of the output buffers. */
+  paddedModulus: i32;
+  /** K: hidden width. */
+  hidden: i32;
+  /** K rounded up to a multiple of 16: row length of the parameter buffers. */
+  paddedHidden: i32;
+  trainRows: i32;
+  /** Training rows rounded up to a multiple of 4; the padding rows are zero. */
+  trainRowsPadded: i32;
+  testRows: i32;
+  testRowsPadded: i32;
+  /** 0 square, 1 relu, 2 silu. */
+  activation: i32;
+  /** 0 class-centred MSE, 1 cross-entropy. */
+  loss: i32;
+  /** 0 adam, 1 adamw, 2 sgd. */
+  optimizer: i32;
+  /** 1 on the first optimiser step (SGD initialises its momentum buffer with the gradient). */
+  firstStep: i32;
+  learningRate: f32;
+  weightDecay: f32;
+  beta1: f32;
+  beta2: f32;
+  /** 1 − β₁ and 1 − β₂, rounded from float64 (not computed from the rounded β). */
+  oneMinusBeta1: f32;
+  oneMinusBeta2: f32;
+  eps: f32;
+  /** lr / (1 − β₁ᵗ). */
+  stepSize: f32;
+  /** √(1 − β₂ᵗ). */
+  secondCorrectionRoot: f32;
+  /** 1 − lr·wd (AdamW's decoupled decay factor). */
+  decoupledFactor: f32;
+  momentum: f32;
+  /** Results of the loss kernels: correctly classified rows. */
+  trainCorrect: i32;
+  testCorrect: i32;
+  // Parameters and optimiser state, row-major with rows of paddedHidden floats.
+  firstLayer: usize;
+  secondLayer: usize;
+  firstLayerFirstMoment: usize;
+  firstLayerSecondMoment: usize;
+  secondLayerFirstMoment: usize;
+  secondLayerSecondMoment: usize;
+  firstLayerUpdate: usize;
+  secondLayerUpdate: usize;
+  /**
+   * Vᵀ by blocks of 8 classes: element (k, c) at ((c >> 3)·paddedHidden + k)·8 + (c & 7), so the
+   * forward product streams one block contiguously. Classes ≥ M are zero.
+   */
+  secondLayerTransposed: usize;
+  /** V by K-panels: panel p holds rows c < M of V[:, 16p … 16p+15], (panels × M × 16). */
+  secondLayerPanels: usize;
+  /** H = σ(Z) of the training split by K-panels: (panels × trainRowsPadded × 16). */
+  hiddenPanels: usize;
+  /** σ'(Z) of the training split, same layout as hiddenPanels. */
+  derivativePanels: usize;
+  /** Outputs, (rowsPadded × paddedModulus) row-major. */
+  trainOutputs: usize;
+  testOutputs: usize;
+  /** Training outputs (trainRows × M) row-major: the engine's trainOutput() view. */
+  trainOutputsCompact: usize;
+  /** dL/dO by row pairs: element (i, c) at ((i >> 1)·paddedModulus + c)·2 + (i & 1). */
+  outputGradientRowPairs: usize;
+  /** dL/dO by column pairs: element (i, c) at ((c >> 1)·trainRowsPadded + i)·2 + (c & 1). */
+  outputGradientColumnPairs: usize;
+  /** Operands and labels (i32, rowsPadded long, padding zero). */
+  trainA: usize;
+  trainB: usize;
+  trainY: usize;
+  testA: usize;
+  testB: usize;
+  testY: usize;
+  /** H of the training split, (trainRows × K) row-major, filled on request (copyHiddenRows). */
+  hiddenRows: usize;
+  /** Per thread (0, 1): 16 rows of σ(Z), as 4 groups of 4 rows interleaved (4 × paddedHidden × 4). */
+  rowScratch0: usize;
+  rowScratch1: usize;
+  /** Per thread: dL/dWᵀ of one K-panel, (2M × 16). */
+  firstGradientPanel0: usize;
+  firstGradientPanel1: usize;
+  /** Per thread: dL/dV of one K-panel, (paddedModulus × 16). */
+  secondGradientPanel0: usize;
+  secondGradientPanel1: usize;
+}
+
+/** Floats per K-panel: one 64-byte cache line per row. */
+const PANEL: i32 = 16;
+const PANEL_BYTES: usize = 64;
+/** The forward pass gathers 4 groups of 4 rows before the products. */
+const ROW_GROUPS: i32 = 4;
+/** Training rows per block of the dV product (16 KB of one H panel). */
+const GRADIENT_ROW_BLOCK: i32 = 256;
+
+// ---------------------------------------------------------------------------------------------
+// Arithmetic helpers.
+
+/** a·b + c. Fused (one rounding) in the relaxed-SIMD build; two roundings otherwise. */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/**
+ * e^x per lane, float32, about 1 ulp: Cody–Waite reduction x = n·ln2 + r (|r| ≤ ln2/2) and the
+ * degree-7 minimax polynomial of Cephes' expf; 2ⁿ is built in the exponent bits. x is clamped to
+ * [−87, 88] so that 2ⁿ stays a normal number (results beyond are 0 or ~1.6e38 instead of
+ * denormal or infinite, which only matters for |x| > 87).
+ */
+// @ts-ignore: decorator
+@inline function expVector(x: v128): v128 {
+  const clamped = f32x4.min(f32x4.max(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
+  const n = f32x4.nearest(f32x4.mul(clamped, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(clamped, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1.0));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, scale);
+}
+
+/** Logistic s(z) = 1 / (1 + e^{−z}) per lane. */
+// @ts-ignore: decorator
+@inline function logisticVector(z: v128): v128 {
+  return f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), expVector(f32x4.neg(z))));
+}
+
+/** σ(z): 0 square z², 1 relu max(z, 0), 2 silu z·s(z). */
+// @ts-ignore: decorator
+@inline function activate(z: v128, activation: i32): v128 {
+  if (activation == 0) return f32x4.mul(z, z);
+  if (activation == 1) return f32x4.max(z, f32x4.splat(0));
+  return f32x4.mul(z, logisticVector(z));
+}
+
+/** σ'(z): square 2z, relu 1[z > 0] (0 at z = 0), silu s(z)(1 + z(1 − s(z))). */
+// @ts-ignore: decorator
+@inline function activationDerivative(z: v128, activation: i32): v128 {
+  if (activation == 0) return f32x4.add(z, z);
+  if (activation == 1) return v128.and(f32x4.gt(z, f32x4.splat(0)), f32x4.splat(1.0));
+  const s = logisticVector(z);
+  return f32x4.mul(s, f32x4.add(f32x4.splat(1.0), f32x4.mul(z, f32x4.sub(f32x4.splat(1.0), s))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forward pass: rows of one split, four at a time.
+
+/**
+ * Z = Wᵀ[a_i] + Wᵀ[M + b_i] for four rows (rows ≥ rowCount give zeros), H = σ(Z) written
+ * interleaved into the scratch (scratch[4k + r] = H[row0 + r, k]), and for the training split
+ * also H and σ'(Z) into their K-panel buffers.
+ */
+function gatherFourRows(L: Layout, operandsA: usize, operandsB: usize, row0: i32, rowCount: i32,
+  scratch: usize, hiddenPanels: usize, derivativePanels: usize, rowsPadded: i32): void {
+  const kp = L.paddedHidden, rowBytes = <usize>kp << 2, activation = L.activation;
+  const firstLayer = L.firstLayer, modulus = L.modulus;
+  // Source rows; a missing row (beyond rowCount) reads row 0's and is masked to zero below.
+  const valid = min(4, rowCount - row0);
+  const a0 = firstLayer + <usize>load<i32>(operandsA + (<usize>row0 << 2)) * rowBytes;
+  const b0 = firstLayer + <usize>(modulus + load<i32>(operandsB + (<usize>row0 << 2))) * rowBytes;
+  const a1 = valid > 1 ? firstLayer + <usize>load<i32>(operandsA + (<usize>(row0 + 1) << 2)) * rowBytes : a0;
+  const b1 = valid > 1 ? firstLayer + <usize>(modulus + load<i32>(operandsB + (<usize>(row0 + 1) << 2))) * rowBytes : b0;
+  const a2 = valid > 2 ? firstLayer + <usize>load<i32>(operandsA + (<usize>(row0 + 2) << 2)) * rowBytes : a0;
+  const b2 = valid > 2 ? firstLayer + <usize>(modulus + load<i32>(operandsB + (<usize>(row0 + 2) << 2))) * rowBytes : b0;
+  const a3 = valid > 3 ? firstLayer + <usize>load<i32>(operandsA + (<usize>(row0 + 3) << 2)) * rowBytes : a0;
+  const b3 = valid > 3 ? firstLayer + <usize>(modulus + load<i32>(operandsB + (<usize>(row0 + 3) << 2))) * rowBytes : b0;
+  const keep1 = valid > 1 ? i32x4.splat(-1) : i32x4.splat(0);
+  const keep2 = valid > 2 ? i32x4.splat(-1) : i32x4.splat(0);
+  const keep3 = valid > 3 ? i32x4.splat(-1) : i32x4.splat(0);
+  const storePanels = hiddenPanels != 0;
+  const panelStride = <usize>rowsPadded * PANEL_BYTES;
+  let hiddenOut = hiddenPanels + <usize>row0 * PANEL_BYTES;
+  let derivativeOut = derivativePanels + <usize>row0 * PANEL_BYTES;
+  for (let offset: usize = 0; offset < rowBytes; offset += PANEL_BYTES) {
+    for (let lane: usize = 0; lane < PANEL_BYTES; lane += 16) {
+      const source = offset + lane;
+      const z0 = f32x4.add(v128.load(a0 + source), v128.load(b0 + source));
+      const z1 = v128.and(f32x4.add(v128.load(a1 + source), v128.load(b1 + source)), keep1);
+      const z2 = v128.and(f32x4.add(v128.load(a2 + source), v128.load(b2 + source)), keep2);
+      const z3 = v128.and(f32x4.add(v128.load(a3 + source), v128.load(b3 + source)), keep3);
+      const h0 = activate(z0, activation), h1 = activate(z1, activation);
+      const h2 = activate(z2, activation), h3 = activate(z3, activation);
+      if (storePanels) {
+        // Padding rows (≥ rowCount) are never written: they stay zero.
+        v128.store(hiddenOut + lane, h0);
+        if (valid > 1) v128.store(hiddenOut + lane, h1, 64);
+        if (valid > 2) v128.store(hiddenOut + lane, h2, 128);
+        if (valid > 3) v128.store(hiddenOut + lane, h3, 192);
+        v128.store(derivativeOut + lane, activationDerivative(z0, activation));
+        if (valid > 1) v128.store(derivativeOut + lane, activationDerivative(z1, activation), 64);
+        if (valid > 2) v128.store(derivativeOut + lane, activationDerivative(z2, activation), 128);
+        if (valid > 3) v128.store(derivativeOut + lane, activationDerivative(z3, activation), 192);
+      }
+      // 4 × 4 transpose: t_l = (h0[l], h1[l], h2[l], h3[l]). σ(0) = 0 for every activation, so
+      // the masked rows are zero.
+      const low01 = v128.shuffle<f32>(h0, h1, 0, 4, 1, 5), high01 = v128.shuffle<f32>(h0, h1, 2, 6, 3, 7);
+      const low23 = v128.shuffle<f32>(h2, h3, 0, 4, 1, 5), high23 = v128.shuffle<f32>(h2, h3, 2, 6, 3, 7);
+      const target = scratch + (source << 2);
+      v128.store(target, v128.shuffle<f32>(low01, low23, 0, 1, 4, 5));
+      v128.store(target, v128.shuffle<f32>(low01, low23, 2, 3, 6, 7), 16);
+      v128.store(target, v128.shuffle<f32>(high01, high23, 0, 1, 4, 5), 32);
+      v128.store(target, v128.shuffle<f32>(high01, high23, 2, 3, 6, 7), 48);
+    }
+    hiddenOut += panelStride;
+    derivativeOut += panelStride;
+  }
+}
+
+/**
+ * O[4 rows, 8 classes] = S · Vᵀ-block for one group of four interleaved scratch rows and one
+ * block of 8 classes: 8 accumulators, inner loop over k with two Vᵀ loads and four splats. 8 + 2 +
+ * 4 = 14 of the 16 xmm registers V8 has on x64: larger register blocks (or unrolling the k loop)
+ * make V8 hoist the splats and spill accumulators, which measured slower.
+ */
+function multiplyFourRows(scratch: usize, transposedBlock: usize, depth: i32, outputs: usize, outputRowBytes: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let left = scratch, right = transposedBlock;
+  const end = scratch + (<usize>depth << 4);
+  while (left < end) {
+    const b0 = v128.load(right), b1 = v128.load(right, 16);
+    const a0 = v128.load32_splat(left), a1 = v128.load32_splat(left, 4);
+    const a2 = v128.load32_splat(left, 8), a3 = v128.load32_splat(left, 12);
+    c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
+    c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
+    c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
+    c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
+    right += 32;
+    left += 16;
+  }
+  v128.store(outputs, c00); v128.store(outputs, c01, 16);
+  v128.store(outputs + outputRowBytes, c10); v128.store(outputs + outputRowBytes, c11, 16);
+  v128.store(outputs + 2 * outputRowBytes, c20); v128.store(outputs + 2 * outputRowBytes, c21, 16);
+  v128.store(outputs + 3 * outputRowBytes, c30); v128.store(outputs + 3 * outputRowBytes, c31, 16);
+}
+
+/**
+ * Forward pass of rows [rowStart, rowEnd) of a split (0 train, 1 test); rowStart is a multiple
+ * of 4 and rowEnd ≤ rowsPadded. Writes the split's outputs (rows × paddedModulus) and, for the
+ * training split, H and σ'(Z) by K-panels. `thread` selects the row scratch (0 or 1).
+ */
+export function forwardRows(layout: usize, split: i32, rowStart: i32, rowEnd: i32, thread: i32): void {
+  const L = changetype<Layout>(layout);
+  const train = split == 0;
+  const rowCount = train ? L.trainRows : L.testRows;
+  const rowsPadded = train ? L.trainRowsPadded : L.testRowsPadded;
+  const operandsA = train ? L.trainA : L.testA, operandsB = train ? L.trainB : L.testB;
+  const outputs = train ? L.trainOutputs : L.testOutputs;
+  const hiddenPanels: usize = train ? L.hiddenPanels : 0, derivativePanels: usize = train ? L.derivativePanels : 0;
+  const scratch = thread == 0 ? L.rowScratch0 : L.rowScratch1;
+  const depth = L.paddedHidden, groupBytes = <usize>depth << 4;
+  const blocks = L.paddedModulus >> 3, blockBytes = <usize>depth << 5;
+  const outputRowBytes = <usize>L.paddedModulus << 2;
+  const last = min(rowEnd, rowCount);
+  // 16 rows at a time: each 8-class block of Vᵀ (32·K bytes) is streamed once per 16 rows and
+  // reused from cache by the four groups.
+  for (let row0 = rowStart; row0 < last; row0 += 4 * ROW_GROUPS) {
+    const groups = min(ROW_GROUPS, (last - row0 + 3) >> 2);
+    for (let group = 0; group < groups; group++) {
+      gatherFourRows(L, operandsA, operandsB, row0 + 4 * group, rowCount, scratch + <usize>group * groupBytes,
+        hiddenPanels, derivativePanels, rowsPadded);
+    }
+    for (let block = 0; block < blocks; block++) {
+      const transposedBlock = L.secondLayerTransposed + <usize>block * blockBytes;
+      for (let group = 0; group < groups; group++) {
+        multiplyFourRows(scratch + <usize>group * groupBytes, transposedBlock, depth,
+          outputs + <usize>(row0 + 4 * group) * outputRowBytes + (<usize>block << 5), outputRowBytes);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Losses (science.md §3), float64 sums; run on one thread.
+
+/**
+ * Loss of one split from its outputs; counts the rows whose first maximal output is the label.
+ * With `gradient` set (training split): writes dL/dO into both pair layouts and the compact
+ * outputs. Returns the mean loss; the count goes to trainCorrect / testCorrect.
+ */
+function splitLoss(L: Layout, train: bool): f64 {
+  const rows = train ? L.trainRows : L.testRows;
+  const outputs = train ? L.trainOutputs : L.testOutputs;
+  const labels = train ? L.trainY : L.testY;
+  const modulus = L.modulus, paddedModulus = L.paddedModulus, rowsPadded = L.trainRowsPadded;
+  const scale: f64 = 1.0 / <f64>rows;
+  const targetOffset: f64 = 1.0 / <f64>modulus;
+  const rowPairs = L.outputGradientRowPairs, columnPairs = L.outputGradientColumnPairs;
+  const compact = L.trainOutputsCompact;
+  let lossSum: f64 = 0;
+  let correct = 0;
+  for (let i = 0; i < rows; i++) {
+    const row = outputs + ((<usize>i * paddedModulus) << 2);
+    const label = load<i32>(labels + (<usize>i << 2));
+    let best = load<f32>(row);
+    let bestClass = 0;
+    let outputSum: f64 = 0;
+    for (let c = 0; c < modulus; c++) {
+      const value = load<f32>(row + (<usize>c << 2));
+      if (value > best) { best = value; bestClass = c; }
+      outputSum += <f64>value;
+    }
+    if (bestClass == label) correct++;
+    const rowPairBase = rowPairs + ((<usize>(i >> 1) * paddedModulus * 2 + (i & 1)) << 2);
+    const columnPairBase = columnPairs + ((<usize>i * 2) << 2);
+    if (L.loss == 0) {
+      const outputMean = outputSum / <f64>modulus;
+      for (let c = 0; c < modulus; c++) {
+        const value = <f64>load<f32>(row + (<usize>c << 2));
+        const residual = value - outputMean - ((c == label ? 1.0 : 0.0) - targetOffset);
+        lossSum += residual * residual;
+        if (train) {
+          const gradient = <f32>(2.0 * scale * residual);
+          store<f32>(rowPairBase + ((<usize>c * 2) << 2), gradient);
+          store<f32>(columnPairBase + ((<usize>(c >> 1) * rowsPadded * 2 + (c & 1)) << 2), gradient);
+        }
+      }
+    } else {
+      const maximum = <f64>best;
+      let exponentialSum: f64 = 0;
+      for (let c = 0; c < modulus; c++) exponentialSum += Math.exp(<f64>load<f32>(row + (<usize>c << 2)) - maximum);
+      const logSumExp = maximum + Math.log(exponentialSum);
+      lossSum += logSumExp - <f64>load<f32>(row + (<usize>label << 2));
+      if (train) {
+        for (let c = 0; c < modulus; c++) {
+          const probability = Math.exp(<f64>load<f32>(row + (<usize>c << 2)) - logSumExp);
+          const gradient = <f32>(scale * (probability - (c == label ? 1.0 : 0.0)));
+          store<f32>(rowPairBase + ((<usize>c * 2) << 2), gradient);
+          store<f32>(columnPairBase + ((<usize>(c >> 1) * rowsPadded * 2 + (c & 1)) << 2), gradient);
+        }
+      }
+    }
+    if (train) memory.copy(compact + ((<usize>i * modulus) << 2), row, <usize>modulus << 2);
+  }
+  if (train) L.trainCorrect = correct; else L.testCorrect = correct;
+  return rows > 0 ? lossSum * scale : NaN;
+}
+
+/** Training loss; also dL/dO (both pair layouts), the compact outputs and L.trainCorrect. */
+export function trainLoss(layout: usize): f64 {
+  return splitLoss(changetype<Layout>(layout), true);
+}
+
+/** Test loss; the count of correct rows goes to L.testCorrect. */
+export function testLoss(layout: usize): f64 {
+  return splitLoss(changetype<Layout>(layout), false);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backward pass and optimiser, one K-panel (16 hidden units) at a time.
+
+/**
+ * dV[:, panel] = dOᵀ H[:, panel]: register block of 2 classes × 16 units (8 accumulators), inner
+ * loop over the training rows (two splats of dO, four loads of one 64-byte H row). Rows go in
+ * blocks of 256 so that the block's H (16 KB) stays in L1 while all class pairs pass over it; the
+ * accumulators are stored and reloaded between blocks, which keeps the summation order.
+ */
+function secondLayerGradientPanel(L: Layout, panel: i32, gradientPanel: usize): void {
+  const rowsPadded = L.trainRowsPadded, paddedModulus = L.paddedModulus;
+  const hidden = L.hiddenPanels + <usize>panel * <usize>rowsPadded * PANEL_BYTES;
+  const pairStride = <usize>rowsPadded << 3;
+  for (let row0 = 0; row0 < rowsPadded; row0 += GRADIENT_ROW_BLOCK) {
+    const rows = <usize>min(GRADIENT_ROW_BLOCK, rowsPadded - row0);
+    const first = row0 == 0;
+    for (let c = 0; c < paddedModulus; c += 2) {
+      const out = gradientPanel + <usize>c * PANEL_BYTES;
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
+      let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
+      if (!first) {
+        c00 = v128.load(out); c01 = v128.load(out, 16); c02 = v128.load(out, 32); c03 = v128.load(out, 48);
+        c10 = v128.load(out, 64); c11 = v128.load(out, 80); c12 = v128.load(out, 96); c13 = v128.load(out, 112);
+      }
+      let left = L.outputGradientColumnPairs + <usize>(c >> 1) * pairStride + (<usize>row0 << 3);
+      const end = left + (rows << 3);
+      let right = hidden + <usize>row0 * PANEL_BYTES;
+      while (left < end) {
+        const a0 = v128.load32_splat(left), a1 = v128.load32_splat(left, 4);
+        let b = v128.load(right);
+        c00 = madd(a0, b, c00); c10 = madd(a1, b, c10);
+        b = v128.load(right, 16);
+        c01 = madd(a0, b, c01); c11 = madd(a1, b, c11);
+        b = v128.load(right, 32);
+        c02 = madd(a0, b, c02); c12 = madd(a1, b, c12);
+        b = v128.load(right, 48);
+        c03 = madd(a0, b, c03); c13 = madd(a1, b, c13);
+        left += 8;
+        right += PANEL_BYTES;
+      }
+      v128.store(out, c00); v128.store(out, c01, 16); v128.store(out, c02, 32); v128.store(out, c03, 48);
+      v128.store(out, c10, 64); v128.store(out, c11, 80); v128.store(out, c12, 96); v128.store(out, c13, 112);
+    }
+  }
+}
+
+/** row[0 … 15] += value (four vectors). */
+// @ts-ignore: decorator
+@inline function addToPanelRow(row: usize, v0: v128, v1: v128, v2: v128, v3: v128): void {
+  v128.store(row, f32x4.add(v128.load(row), v0));
+  v128.store(row, f32x4.add(v128.load(row, 16), v1), 16);
+  v128.store(row, f32x4.add(v128.load(row, 32), v2), 32);
+  v128.store(row, f32x4.add(v128.load(row, 48), v3), 48);
+}
+
+/**
+ * dWᵀ[:, panel]: dZ = (dO V[:, panel]) ⊙ σ'(Z) for two rows at a time (register block of 2 rows ×
+ * 16 units, inner loop over the M classes), scatter-added to rows a_i and M + b_i of the panel
+ * gradient in row order (science.md §1: the transpose of the gather).
+ */
+function firstLayerGradientPanel(L: Layout, panel: i32, gradientPanel: usize): void {
+  const rowsPadded = L.trainRowsPadded, modulus = L.modulus, paddedModulus = L.paddedModulus;
+  const rows = L.trainRows;
+  memory.fill(gradientPanel, 0, <usize>(2 * modulus) * PANEL_BYTES);
+  const weights = L.secondLayerPanels + <usize>panel * <usize>modulus * PANEL_BYTES;
+  const weightsEnd = weights + <usize>modulus * PANEL_BYTES;
+  const derivative = L.derivativePanels + <usize>panel * <usize>rowsPadded * PANEL_BYTES;
+  const pairRowBytes = <usize>paddedModulus << 3;
+  const operandsA = L.trainA, operandsB = L.trainB;
+  const secondOffset = <usize>modulus * PANEL_BYTES;
+  for (let i = 0; i < rows; i += 2) {
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
+    let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
+    let left = L.outputGradientRowPairs + <usize>(i >> 1) * pairRowBytes;
+    let right = weights;
+    while (right < weightsEnd) {
+      const b0 = v128.load(right), b1 = v128.load(right, 16), b2 = v128.load(right, 32), b3 = v128.load(right, 48);
+      let a = v128.load32_splat(left);
+      c00 = madd(a, b0, c00); c01 = madd(a, b1, c01); c02 = madd(a, b2, c02); c03 = madd(a, b3, c03);
+      a = v128.load32_splat(left, 4);
+      c10 = madd(a, b0, c10); c11 = madd(a, b1, c11); c12 = madd(a, b2, c12); c13 = madd(a, b3, c13);
+      left += 8;
+      right += PANEL_BYTES;
+    }
+    const d0 = derivative + <usize>i * PANEL_BYTES;
+    c00 = f32x4.mul(c00, v128.load(d0)); c01 = f32x4.mul(c01, v128.load(d0, 16));
+    c02 = f32x4.mul(c02, v128.load(d0, 32)); c03 = f32x4.mul(c03, v128.load(d0, 48));
+    const rowA0 = gradientPanel + <usize>load<i32>(operandsA + (<usize>i << 2)) * PANEL_BYTES;
+    const rowB0 = gradientPanel + secondOffset + <usize>load<i32>(operandsB + (<usize>i << 2)) * PANEL_BYTES;
+    addToPanelRow(rowA0, c00, c01, c02, c03);
+    addToPanelRow(rowB0, c00, c01, c02, c03);
+    if (i + 1 < rows) {
+      c10 = f32x4.mul(c10, v128.load(d0, 64)); c11 = f32x4.mul(c11, v128.load(d0, 80));
+      c12 = f32x4.mul(c12, v128.load(d0, 96)); c13 = f32x4.mul(c13, v128.load(d0, 112));
+      const rowA1 = gradientPanel + <usize>load<i32>(operandsA + (<usize>(i + 1) << 2)) * PANEL_BYTES;
+      const rowB1 = gradientPanel + secondOffset + <usize>load<i32>(operandsB + (<usize>(i + 1) << 2)) * PANEL_BYTES;
+      addToPanelRow(rowA1, c10, c11, c12, c13);
+      addToPanelRow(rowB1, c10, c11, c12, c13);
+    }
+  }
+}
+
+/**
+ * Optimiser step (torch semantics, science.md §4; same formulas as model.ts applyOptimizerStep)
+ * on the 16 columns of one panel for `rows` rows of a parameter (row stride rowBytes), gradient
+ * rows contiguous in `gradient`. Writes θ, the moments and the update θ_after − θ_before.
+ */
+function optimizerPanel(L: Layout, parameter: usize, firstMoment: usize, secondMoment: usize, update: usize,
+  gradient: usize, rows: i32, rowBytes: usize, panelOffset: usize): void {
+  const kind = L.optimizer;
+  const weightDecay = f32x4.splat(L.weightDecay);
+  if (kind == 2) {
+    const momentum = f32x4.splat(L.momentum), learningRate = f32x4.splat(L.learningRate);
+    const firstStep = L.firstStep != 0;
+    for (let row = 0; row < rows; row++) {
+      const base = <usize>row * rowBytes + panelOffset;
+      const gradientRow = gradient + <usize>row * PANEL_BYTES;
+      for (let lane: usize = 0; lane < PANEL_BYTES; lane += 16) {
+        const at = base + lane;
+        const before = v128.load(parameter + at);
+        const g = f32x4.add(v128.load(gradientRow + lane), f32x4.mul(weightDecay, before));
+        const buffer = firstStep ? g : f32x4.add(f32x4.mul(momentum, v128.load(firstMoment + at)), g);
+        v128.store(firstMoment + at, buffer);
+        const after = f32x4.sub(before, f32x4.mul(learningRate, buffer));
+        v128.store(parameter + at, after);
+        v128.store(update + at, f32x4.sub(after, before));
+      }
+    }
+    return;
+  }
+  const decoupled = kind == 1;
+  const coupledDecay = decoupled ? f32x4.splat(0) : weightDecay;
+  const decoupledFactor = f32x4.splat(L.decoupledFactor);
+  const beta1 = f32x4.splat(L.beta1), beta2 = f32x4.splat(L.beta2);
+  const oneMinusBeta1 = f32x4.splat(L.oneMinusBeta1), oneMinusBeta2 = f32x4.splat(L.oneMinusBeta2);
+  const stepSize = f32x4.splat(L.stepSize), correctionRoot = f32x4.splat(L.secondCorrectionRoot), eps = f32x4.splat(L.eps);
+  for (let row = 0; row < rows; row++) {
+    const base = <usize>row * rowBytes + panelOffset;
+    const gradientRow = gradient + <usize>row * PANEL_BYTES;
+    for (let lane: usize = 0; lane < PANEL_BYTES; lane += 16) {
+      const at = base + lane;
+      const before = v128.load(parameter + at);
+      const decayed = decoupled ? f32x4.mul(before, decoupledFactor) : before;
+      const g = f32x4.add(v128.load(gradientRow + lane), f32x4.mul(coupledDecay, before));
+      const m = f32x4.add(f32x4.mul(beta1, v128.load(firstMoment + at)), f32x4.mul(oneMinusBeta1, g));
+      const v = f32x4.add(f32x4.mul(beta2, v128.load(secondMoment + at)), f32x4.mul(oneMinusBeta2, f32x4.mul(g, g)));
+      v128.store(firstMoment + at, m);
+      v128.store(secondMoment + at, v);
+      const denominator = f32x4.add(f32x4.div(f32x4.sqrt(v), correctionRoot), eps);
+      const after = f32x4.sub(decayed, f32x4.div(f32x4.mul(stepSize, m), denominator));
+      v128.store(parameter + at, after);
+      v128.store(update + at, f32x4.sub(after, before));
+    }
+  }
+}
+
+/**
+ * Vᵀ rows and the V panel of K-panel `panel` from V (after the optimiser changed it, or at start).
+ * Vᵀ columns ≥ M stay zero.
+ */
+function refreshSecondLayerPanel(L: Layout, panel: i32): void {
+  const modulus = L.modulus;
+  const rowBytes = <usize>L.paddedHidden << 2;
+  const panelOffset = <usize>panel * PANEL_BYTES;
+  const panels = L.secondLayerPanels + <usize>panel * <usize>modulus * PANEL_BYTES;
+  const depth = <usize>L.paddedHidden;
+  for (let c = 0; c < modulus; c++) {
+    const source = L.secondLayer + <usize>c * rowBytes + panelOffset;
+    memory.copy(panels + <usize>c * PANEL_BYTES, source, PANEL_BYTES);
+    const transposed = L.secondLayerTransposed + ((<usize>(c >> 3) * depth + <usize>(panel * PANEL)) << 5) + (<usize>(c & 7) << 2);
+    for (let k = 0; k < PANEL; k++) store<f32>(transposed + (<usize>k << 5), load<f32>(source + (<usize>k << 2)));
+  }
+}
+
+/** Vᵀ and the V panels for K-panels [panelStart, panelEnd) (used once after loading V). */
+export function refreshSecondLayer(layout: usize, panelStart: i32, panelEnd: i32): void {
+  const L = changetype<Layout>(layout);
+  for (let panel = panelStart; panel < panelEnd; panel++) refreshSecondLayerPanel(L, panel);
+}
+
+/**
+ * Backward pass and optimiser step for K-panels [panelStart, panelEnd), from the cached forward
+ * pass (H and σ'(Z) panels, dL/dO). Per panel: dV and dWᵀ of its 16 hidden units into the thread's
+ * panel buffers, the optimiser on those columns of Wᵀ and V, then Vᵀ and the V panel refreshed.
+ * Panels are independent, so two threads take disjoint ranges.
+ */
+export function backwardPanels(layout: usize, panelStart: i32, panelEnd: i32, thread: i32): void {
+  const L = changetype<Layout>(layout);
+  const firstGradient = thread == 0 ? L.firstGradientPanel0 : L.firstGradientPanel1;
+  const secondGradient = thread == 0 ? L.secondGradientPanel0 : L.secondGradientPanel1;
+  const rowBytes = <usize>L.paddedHidden << 2;
+  for (let panel = panelStart; panel < panelEnd; panel++) {
+    const panelOffset = <usize>panel * PANEL_BYTES;
+    secondLayerGradientPanel(L, panel, secondGradient);
+    firstLayerGradientPanel(L, panel, firstGradient);
+    optimizerPanel(L, L.firstLayer, L.firstLayerFirstMoment, L.firstLayerSecondMoment, L.firstLayerUpdate,
+      firstGradient, 2 * L.modulus, rowBytes, panelOffset);
+    optimizerPanel(L, L.secondLayer, L.secondLayerFirstMoment, L.secondLayerSecondMoment, L.secondLayerUpdate,
+      secondGradient, L.modulus, rowBytes, panelOffset);
+    refreshSecondLayerPanel(L, panel);
+  }
+}
+
+/** H of the training split from its K-panels into hiddenRows, (trainRows × K) row-major. */
+export function copyHiddenRows(layout: usize): void {
+  const L = changetype<Layout>(layout);
+  const hidden = L.hidden, rows = L.trainRows, rowsPadded = L.trainRowsPadded;
+  const panels = (hidden + PANEL - 1) / PANEL;
+  for (let panel = 0; panel < panels; panel++) {
+    const width = <usize>min(PANEL, hidden - panel * PANEL) << 2;
+    const source = L.hiddenPanels + <usize>panel * <usize>rowsPadded * PANEL_BYTES;
+    const target = L.hiddenRows + (<usize>(panel * PANEL) << 2);
+    for (let i = 0; i < rows; i++) {
+      memory.copy(target + ((<usize>i * hidden) << 2), source + <usize>i * PANEL_BYTES, width);
+    }
+  }
+}
+
+/** Size of the layout block in bytes (the engine checks its field list against it). */
+export function layoutBytes(): usize {
+  return offsetof<Layout>();
+}
+
+/** First byte after the module's static data: the TypeScript side allocates above it. */
+export function heapBase(): usize {
+  return __heap_base;
+}

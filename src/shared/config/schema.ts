@@ -1,0 +1,527 @@
+/**
+ * The one description of the `*.grok.yaml` format. The validator (./parse.ts) walks it to check a
+ * file and the JSON Schema (./jsonSchema.ts) is emitted from it, so the editor's completion, the
+ * Problems panel and the CLI agree on every key, type, bound, enum and default.
+ *
+ * What a JSON Schema cannot say (a training set smaller than modulus², checkpoints within the run,
+ * folder-safe names beyond a pattern) is checked by the parser and stated in the descriptions here.
+ */
+import { defaults } from './defaults';
+import type { RunConfig, TaskConfig } from './types';
+
+interface SchemaBase {
+  /** One or two sentences shown on hover in the editor; units and conventions included. */
+  description: string;
+}
+
+export interface IntegerSchema extends SchemaBase {
+  kind: 'integer';
+  minimum: number;
+  maximum?: number;
+  /** The maximum is a safety bound (so that a typo cannot exhaust memory), not a law of the maths. */
+  maximumIsLimit?: boolean;
+  default?: number;
+}
+
+export interface NumberSchema extends SchemaBase {
+  kind: 'number';
+  minimum?: number;
+  exclusiveMinimum?: number;
+  maximum?: number;
+  exclusiveMaximum?: number;
+  default?: number;
+}
+
+export interface EnumSchema extends SchemaBase {
+  kind: 'enum';
+  values: readonly (string | number)[];
+  default?: string | number;
+}
+
+export interface BooleanSchema extends SchemaBase {
+  kind: 'boolean';
+  default?: boolean;
+}
+
+export interface StringSchema extends SchemaBase {
+  kind: 'string';
+}
+
+/** A fixed-length list, e.g. Adam's betas or a [from, to] range. */
+export interface TupleSchema extends SchemaBase {
+  kind: 'tuple';
+  items: readonly (IntegerSchema | NumberSchema)[];
+  /** Entries must not decrease (a [from, to] range). */
+  nonDecreasing?: boolean;
+  default?: readonly number[];
+}
+
+/** A list of integers of any length, e.g. checkpoints or seeds. */
+export interface ListSchema extends SchemaBase {
+  kind: 'list';
+  items: IntegerSchema;
+  /** No value may appear twice. */
+  unique: boolean;
+  minItems?: number;
+  maxItems?: number;
+  /** The maxItems is a safety bound. */
+  maxItemsIsLimit?: boolean;
+  default?: readonly number[];
+}
+
+/** One of several shapes, told apart by the YAML node: a scalar, a list or a mapping. */
+export interface OneOfSchema extends SchemaBase {
+  kind: 'oneOf';
+  options: readonly SchemaNode[];
+  default?: number;
+}
+
+/** A mapping with fixed keys, every one optional (each has a default). */
+export interface ObjectSchema extends SchemaBase {
+  kind: 'object';
+  properties: { readonly [key: string]: SchemaNode };
+  /** Keys that must be present. */
+  required?: readonly string[];
+  /** Pairs of keys that may not both be given; in a condition, giving one replaces the other. */
+  exclusive?: readonly (readonly [string, string])[];
+  /** An empty value (`grok:`) means an empty mapping. */
+  nullMeansEmpty?: boolean;
+  /** Emitted once under this name in the JSON Schema's `definitions` and referenced. */
+  definition?: string;
+}
+
+/** What a name of an experiment or a condition may be: it becomes a folder name. */
+export interface NameRule {
+  /** ECMAScript regular expression the whole name must match. */
+  pattern: string;
+  maxLength: number;
+  /** Names that Windows reserves for devices, with or without an extension, in any letter case. */
+  reservedDeviceNames: readonly string[];
+}
+
+/** A mapping from user-chosen names to values of one schema (experiments, conditions). */
+export interface MapSchema extends SchemaBase {
+  kind: 'map';
+  /** What one entry is called in messages: `experiment`, `condition`. */
+  entryNoun: string;
+  names: NameRule;
+  values: ObjectSchema;
+  /** Safety bound on the number of entries. */
+  maxEntries: number;
+  nullMeansEmpty?: boolean;
+}
+
+export type SchemaNode =
+  | IntegerSchema
+  | NumberSchema
+  | EnumSchema
+  | BooleanSchema
+  | StringSchema
+  | TupleSchema
+  | ListSchema
+  | OneOfSchema
+  | ObjectSchema
+  | MapSchema;
+
+/** The task as written in a file: `trainSize` or `trainFraction` (converted to a size by the parser). */
+export type TaskInput = TaskConfig & { trainFraction: number };
+/** The keys a condition may override: every key of a RunConfig, with the task as written. */
+export type RunConfigInput = Omit<RunConfig, 'task'> & { task: TaskInput };
+/** One experiment as written in a file. */
+export type ExperimentInput = RunConfigInput & {
+  description: string;
+  seeds: number | number[];
+  conditions: Record<string, RunConfigInput>;
+};
+
+/** The schema node kinds allowed for a value of type T (so the schema cannot drift from types.ts). */
+type SchemaFor<T> =
+  | OneOfSchema
+  | (T extends boolean
+      ? BooleanSchema
+      : T extends string
+        ? EnumSchema | StringSchema
+        : T extends number
+          ? IntegerSchema | NumberSchema | EnumSchema
+          : T extends readonly [unknown, unknown]
+            ? TupleSchema
+            : T extends readonly unknown[]
+              ? ListSchema
+              : T extends object
+                ? ObjectSchema | MapSchema
+                : never);
+
+/**
+ * Checks at compile time that `properties` has exactly the keys of T, each with a schema of a
+ * fitting kind. Returns `properties` unchanged.
+ */
+function propertiesOf<T>() {
+  return <P extends { [K in keyof T]-?: SchemaFor<T[K]> }>(
+    properties: P & { [K in Exclude<keyof P, keyof T>]: never },
+  ): P => properties;
+}
+
+/** Safety bounds: a typo must not allocate gigabytes before the first epoch. */
+export const limits = {
+  hidden: 65536,
+  modulus: 1000,
+  epochs: 1_000_000,
+  seedCount: 10_000,
+  /** Largest seed value: seeds are 32-bit signed integers in every tool that consumes them. */
+  seedValue: 2 ** 31 - 1,
+  window: 200,
+  pairs: 100_000,
+  /** Experiments per file and conditions per experiment. */
+  entries: 1000,
+} as const;
+
+/** Experiment and condition names become folder names under the runs folder. */
+export const nameRule: NameRule = {
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+  maxLength: 100,
+  reservedDeviceNames: [
+    'CON', 'PRN', 'AUX', 'NUL',
+    'COM1', 'COM2', 'COM3', 'COM4', 'COM5', 'COM6', 'COM7', 'COM8', 'COM9',
+    'LPT1', 'LPT2', 'LPT3', 'LPT4', 'LPT5', 'LPT6', 'LPT7', 'LPT8', 'LPT9',
+  ],
+};
+
+const taskSchema: ObjectSchema = {
+  kind: 'object',
+  definition: 'task',
+  description:
+    'The task: all modulus² pairs (a, b) labelled (a ∘ b) mod modulus, split by a seeded permutation into training and test pairs.',
+  exclusive: [['trainSize', 'trainFraction']],
+  properties: propertiesOf<TaskInput>()({
+    operation: {
+      kind: 'enum',
+      values: ['add', 'subtract', 'multiply'],
+      default: defaults.task.operation,
+      description: 'Group operation: the label is (a + b), (a − b) or (a · b) mod modulus.',
+    },
+    modulus: {
+      kind: 'integer',
+      minimum: 2,
+      maximum: limits.modulus,
+      maximumIsLimit: true,
+      default: defaults.task.modulus,
+      description: 'Modulus M: inputs a, b ∈ {0 … M−1} and M classes.',
+    },
+    trainSize: {
+      kind: 'integer',
+      minimum: 1,
+      default: defaults.task.trainSize,
+      description:
+        'Number of training pairs n_train, less than modulus² (the rest is the test set). Give this or trainFraction, not both. Default 2016 (40 % of 71²).',
+    },
+    trainFraction: {
+      kind: 'number',
+      exclusiveMinimum: 0,
+      exclusiveMaximum: 1,
+      description: 'Share of the modulus² pairs used for training: trainSize = round(trainFraction · modulus²). Give this or trainSize, not both.',
+    },
+  }),
+};
+
+const modelSchema: ObjectSchema = {
+  kind: 'object',
+  definition: 'model',
+  description: 'The two-layer network ŷ = V σ(W x) without biases (arXiv 2509.21519).',
+  properties: propertiesOf<RunConfigInput['model']>()({
+    hidden: {
+      kind: 'integer',
+      minimum: 1,
+      maximum: limits.hidden,
+      maximumIsLimit: true,
+      default: defaults.model.hidden,
+      description: 'Hidden width K (number of hidden units).',
+    },
+    activation: {
+      kind: 'enum',
+      values: ['square', 'relu', 'silu'],
+      default: defaults.model.activation,
+      description: 'Hidden activation σ: square is σ(z) = z² (the papers’ default).',
+    },
+  }),
+};
+
+const lossSchema: EnumSchema = {
+  kind: 'enum',
+  values: ['mse', 'crossEntropy'],
+  default: defaults.loss,
+  description: 'Loss: mse is the class-centred MSE of the papers’ code; crossEntropy is softmax cross-entropy.',
+};
+
+const optimizerSchema: ObjectSchema = {
+  kind: 'object',
+  definition: 'optimizer',
+  description: 'Full-batch optimiser, one step per epoch.',
+  properties: propertiesOf<RunConfigInput['optimizer']>()({
+    name: {
+      kind: 'enum',
+      values: ['adam', 'adamw', 'sgd'],
+      default: defaults.optimizer.name,
+      description: 'adam: torch.optim.Adam with coupled L2 (the papers’); adamw: decoupled weight decay; sgd: momentum SGD.',
+    },
+    lr: {
+      kind: 'number',
+      exclusiveMinimum: 0,
+      default: defaults.optimizer.lr,
+      description: 'Learning rate.',
+    },
+    weightDecay: {
+      kind: 'number',
+      minimum: 0,
+      default: defaults.optimizer.weightDecay,
+      description: 'The papers’ η: coupled L2 for adam and sgd, decoupled decay for adamw. The non-grokking control uses 0.',
+    },
+    betas: {
+      kind: 'tuple',
+      items: [
+        { kind: 'number', minimum: 0, exclusiveMaximum: 1, description: 'β₁' },
+        { kind: 'number', minimum: 0, exclusiveMaximum: 1, description: 'β₂' },
+      ],
+      default: defaults.optimizer.betas,
+      description: 'Adam’s [β₁, β₂], each in [0, 1).',
+    },
+    eps: {
+      kind: 'number',
+      exclusiveMinimum: 0,
+      default: defaults.optimizer.eps,
+      description: 'Adam’s ε, added to the square root of the second moment.',
+    },
+    momentum: {
+      kind: 'number',
+      minimum: 0,
+      exclusiveMaximum: 1,
+      default: defaults.optimizer.momentum,
+      description: 'SGD momentum (dampening 0, torch semantics); used by sgd only.',
+    },
+  }),
+};
+
+const epochsSchema: IntegerSchema = {
+  kind: 'integer',
+  minimum: 1,
+  maximum: limits.epochs,
+  maximumIsLimit: true,
+  description: 'Number of optimiser steps E; records are rows 0 … E. Default 400 for activation square, 800 otherwise.',
+};
+
+const checkpointsItem: IntegerSchema = {
+  kind: 'integer',
+  minimum: 0,
+  description: 'An epoch, at most epochs.',
+};
+
+const windowSchema = (defaultWindow: number, description: string): IntegerSchema => ({
+  kind: 'integer',
+  minimum: 3,
+  maximum: limits.window,
+  maximumIsLimit: true,
+  default: defaultWindow,
+  description,
+});
+
+const diagnosticsSchema: ObjectSchema = {
+  kind: 'object',
+  definition: 'diagnostics',
+  description: 'The diagnostics computed during training.',
+  properties: propertiesOf<RunConfigInput['diagnostics']>()({
+    eigengap: {
+      kind: 'object',
+      description: 'Rolling eigengap of the first-layer updates and the lock-in detector (arXiv 2605.08119).',
+      properties: propertiesOf<RunConfigInput['diagnostics']['eigengap']>()({
+        window: windowSchema(
+          defaults.diagnostics.eigengap.window,
+          'Number w of most recent updates ΔW in the window; λ are eigenvalues of their w × w Gram.',
+        ),
+        detector: {
+          kind: 'object',
+          description: 'Fires at the first epoch t ≥ warmup with slope s(t) = [ln g(t) − ln g(t − lag)] / lag > threshold, g = λ₂/λ₃.',
+          properties: propertiesOf<RunConfigInput['diagnostics']['eigengap']['detector']>()({
+            lag: {
+              kind: 'integer',
+              minimum: 1,
+              default: defaults.diagnostics.eigengap.detector.lag,
+              description: 'Lag L of the slope, in epochs.',
+            },
+            threshold: {
+              kind: 'number',
+              default: defaults.diagnostics.eigengap.detector.threshold,
+              description: 'The detector fires when the slope exceeds this, per epoch.',
+            },
+            warmup: {
+              kind: 'integer',
+              minimum: 0,
+              default: defaults.diagnostics.eigengap.detector.warmup,
+              description: 'No firing before this epoch.',
+            },
+          }),
+        },
+        lateStage: {
+          kind: 'tuple',
+          items: [
+            { kind: 'integer', minimum: 0, description: 'First epoch.' },
+            { kind: 'integer', minimum: 0, description: 'Last epoch.' },
+          ],
+          nonDecreasing: true,
+          default: defaults.diagnostics.eigengap.lateStage,
+          description: 'Epochs [from, to] over which the late-stage gap (median of λ₂/λ₃) is taken; clipped to the run.',
+        },
+      }),
+    },
+    repulsion: {
+      kind: 'object',
+      description: 'Feature-repulsion check of Theorem 6 (arXiv 2509.21519) at checkpoints.',
+      properties: propertiesOf<RunConfigInput['diagnostics']['repulsion']>()({
+        checkpoints: {
+          kind: 'list',
+          items: checkpointsItem,
+          unique: true,
+          default: defaults.diagnostics.repulsion.checkpoints,
+          description: 'Epochs at which the check runs, each at most epochs. By default 50, 100, 175, 250, 300, keeping those ≤ epochs.',
+        },
+        pairs: {
+          kind: 'integer',
+          minimum: 1,
+          maximum: limits.pairs,
+          maximumIsLimit: true,
+          default: defaults.diagnostics.repulsion.pairs,
+          description: 'Number of hidden-unit pairs (j < l) with the largest |cos| that are examined.',
+        },
+      }),
+    },
+    spectralEdge: {
+      kind: 'object',
+      description: 'Spectral-edge quantities k*, R, g₂₃, 𝒜 (arXiv 2603.28964).',
+      properties: propertiesOf<RunConfigInput['diagnostics']['spectralEdge']>()({
+        enabled: {
+          kind: 'boolean',
+          default: defaults.diagnostics.spectralEdge.enabled,
+          description: 'Whether they are computed.',
+        },
+        window: windowSchema(defaults.diagnostics.spectralEdge.window, 'Number of most recent updates in their window.'),
+      }),
+    },
+    li2: {
+      kind: 'object',
+      description: 'Li₂ stage metrics and per-unit Fourier analysis (arXiv 2509.21519).',
+      properties: propertiesOf<RunConfigInput['diagnostics']['li2']>()({
+        enabled: {
+          kind: 'boolean',
+          default: defaults.diagnostics.li2.enabled,
+          description: 'Whether they are computed.',
+        },
+        checkpoints: {
+          kind: 'list',
+          items: checkpointsItem,
+          unique: true,
+          description: 'Epochs of the per-unit Fourier analysis, each at most epochs. By default the repulsion checkpoints and the last epoch.',
+        },
+      }),
+    },
+  }),
+};
+
+const engineSchema: ObjectSchema = {
+  kind: 'object',
+  definition: 'engine',
+  description: 'Compute engine of the training worker.',
+  properties: propertiesOf<RunConfigInput['engine']>()({
+    name: {
+      kind: 'enum',
+      values: ['wasm', 'tfjs'],
+      default: defaults.engine.name,
+      description: 'wasm: WebAssembly SIMD kernels; tfjs: TensorFlow.js.',
+    },
+    threads: {
+      kind: 'enum',
+      values: [1, 2],
+      default: defaults.engine.threads,
+      description: 'Threads of the wasm engine.',
+    },
+  }),
+};
+
+/** The keys a condition may override, shared by the experiment's base. */
+const overridable = propertiesOf<RunConfigInput>()({
+  task: taskSchema,
+  model: modelSchema,
+  loss: lossSchema,
+  optimizer: optimizerSchema,
+  epochs: epochsSchema,
+  diagnostics: diagnosticsSchema,
+  engine: engineSchema,
+});
+
+/** A named override deep-merged over its experiment's base, e.g. `control: {optimizer: {weightDecay: 0}}`. */
+export const conditionSchema: ObjectSchema = {
+  kind: 'object',
+  definition: 'condition',
+  nullMeansEmpty: true,
+  description: 'Overrides deep-merged over the experiment (an empty mapping keeps the experiment as it is).',
+  properties: overridable,
+};
+
+/** One experiment: a base configuration, its seeds and optional conditions. */
+export const experimentSchema: ObjectSchema = {
+  kind: 'object',
+  definition: 'experiment',
+  nullMeansEmpty: true,
+  description: 'An experiment: a base configuration (every key has a default), seeds and optional conditions run side by side.',
+  properties: propertiesOf<ExperimentInput>()({
+    description: { kind: 'string', description: 'A sentence shown in the Experiments view and saved with each run.' },
+    ...overridable,
+    seeds: {
+      kind: 'oneOf',
+      default: defaults.seedCount,
+      description: 'Seeds: a count N meaning 0 … N−1, or a list of distinct seeds such as [0, 3, 7].',
+      options: [
+        {
+          kind: 'integer',
+          minimum: 1,
+          maximum: limits.seedCount,
+          maximumIsLimit: true,
+          description: 'Number of seeds N: the seeds 0 … N−1.',
+        },
+        {
+          kind: 'list',
+          items: { kind: 'integer', minimum: 0, maximum: limits.seedValue, description: 'A seed.' },
+          unique: true,
+          minItems: 1,
+          maxItems: limits.seedCount,
+          maxItemsIsLimit: true,
+          description: 'A list of distinct non-negative seeds.',
+        },
+      ],
+    },
+    conditions: {
+      kind: 'map',
+      entryNoun: 'condition',
+      names: nameRule,
+      values: conditionSchema,
+      maxEntries: limits.entries,
+      nullMeansEmpty: true,
+      description: 'Named overrides run side by side with the same seeds; without conditions, one condition named default.',
+    },
+  }),
+};
+
+/** The whole file: `experiments:` mapping names to experiments. */
+export const fileSchema: ObjectSchema = {
+  kind: 'object',
+  description: 'A Grokking Lab experiment file (*.grok.yaml).',
+  required: ['experiments'],
+  properties: {
+    experiments: {
+      kind: 'map',
+      entryNoun: 'experiment',
+      names: nameRule,
+      values: experimentSchema,
+      maxEntries: limits.entries,
+      nullMeansEmpty: true,
+      description: 'Experiments by name; a name becomes a folder name under the runs folder.',
+    },
+  },
+};

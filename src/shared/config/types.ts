@@ -1,0 +1,144 @@
+/**
+ * The typed experiment configuration: what a `*.grok.yaml` experiment resolves to, per condition.
+ * Every default comes from science.md (the specification of the numbers); each field says its unit
+ * and convention. The parser (./parse.ts) turns YAML into these types; nothing else builds them
+ * from untrusted input.
+ */
+
+/** Group operation of the task (science.md §1). `add` is the papers' task. */
+export type Operation = 'add' | 'subtract' | 'multiply';
+/** Hidden activation σ (science.md §2). `square` is σ(z) = z², the papers' default. */
+export type Activation = 'square' | 'relu' | 'silu';
+/** Loss (science.md §3). `mse` is the class-centred MSE of Tian's and Xu's code. */
+export type LossName = 'mse' | 'crossEntropy';
+/** Optimiser (science.md §4). `adam` adds the weight decay to the gradient (coupled L2), as torch.optim.Adam. */
+export type OptimizerName = 'adam' | 'adamw' | 'sgd';
+/** Compute engine: `wasm` (default, WebAssembly SIMD kernels) or `tfjs` (TensorFlow.js, autodiff). */
+export type EngineName = 'wasm' | 'tfjs';
+
+export interface TaskConfig {
+  /** Operation giving the label y = (a ∘ b) mod modulus. */
+  operation: Operation;
+  /** Modulus M: inputs a, b ∈ {0…M−1}, M classes. Default 71. */
+  modulus: number;
+  /** Number of training pairs n_train (the rest of the M² pairs are the test set). Default 2016. */
+  trainSize: number;
+}
+
+export interface ModelConfig {
+  /** Hidden width K. Default 2048. */
+  hidden: number;
+  /** Hidden activation σ. Default `square`. */
+  activation: Activation;
+}
+
+export interface OptimizerConfig {
+  name: OptimizerName;
+  /** Learning rate. Default 1e-3. */
+  lr: number;
+  /** The papers' η: coupled L2 for `adam` and `sgd`, decoupled decay for `adamw`. Default 2e-4. */
+  weightDecay: number;
+  /** Adam's (β₁, β₂). Default (0.9, 0.999). */
+  betas: [number, number];
+  /** Adam's ε. Default 1e-8. */
+  eps: number;
+  /** SGD momentum (dampening 0, torch semantics). Default 0.9. */
+  momentum: number;
+}
+
+export interface DetectorConfig {
+  /** Lag L of the slope s(t) = [ln g(t) − ln g(t−L)] / L, in epochs. Default 25. */
+  lag: number;
+  /** The detector fires when s(t) exceeds this, per epoch. Default 0.04. */
+  threshold: number;
+  /** No firing before this epoch. Default 100. */
+  warmup: number;
+}
+
+export interface EigengapConfig {
+  /** Number w of most recent updates ΔW in the rolling window. Default 20. */
+  window: number;
+  detector: DetectorConfig;
+  /** Late-stage gap: median of g(t) over these epochs [from, to] (clipped to the run). Default [200, 400]. */
+  lateStage: [number, number];
+}
+
+export interface RepulsionConfig {
+  /** Epochs at which the Theorem-6 check runs (science.md §6). Default 50, 100, 175, 250, 300 (those ≤ epochs). */
+  checkpoints: number[];
+  /** Number of (j < l) pairs with the largest |cos| that are examined. Default 200. */
+  pairs: number;
+}
+
+export interface SpectralEdgeConfig {
+  /** Whether the spectral-edge fields (science.md §7) are computed. Default true. */
+  enabled: boolean;
+  /** Window of updates for these quantities. Default 10. */
+  window: number;
+}
+
+export interface Li2Config {
+  /** Whether the Li₂ stage metrics (science.md §9) are computed. Default true. */
+  enabled: boolean;
+  /** Epochs at which the per-unit Fourier analysis and energies are computed. Default: the repulsion checkpoints and the last epoch. */
+  checkpoints: number[];
+}
+
+export interface DiagnosticsConfig {
+  eigengap: EigengapConfig;
+  repulsion: RepulsionConfig;
+  spectralEdge: SpectralEdgeConfig;
+  li2: Li2Config;
+}
+
+export interface EngineConfig {
+  name: EngineName;
+  /** Threads of the wasm engine: 1 (default) or 2. */
+  threads: 1 | 2;
+}
+
+/** The fully resolved configuration of one condition: what one worker trains, for each seed. */
+export interface RunConfig {
+  task: TaskConfig;
+  model: ModelConfig;
+  loss: LossName;
+  optimizer: OptimizerConfig;
+  /** Number of optimiser steps E; records are rows 0…E (science.md §4). Default 400 for square, 800 otherwise. */
+  epochs: number;
+  diagnostics: DiagnosticsConfig;
+  engine: EngineConfig;
+}
+
+/** One condition of an experiment: a name and its resolved configuration. */
+export interface ResolvedCondition {
+  /** Folder-safe name ([A-Za-z0-9][A-Za-z0-9._-]*); `default` when the experiment has no conditions. */
+  name: string;
+  config: RunConfig;
+  /** Hash (sha256, hex) of the canonical JSON of `config`. */
+  configHash: string;
+}
+
+/** One experiment of a file, with its conditions and seeds expanded. */
+export interface ResolvedExperiment {
+  name: string;
+  description?: string;
+  /** Path of the file it came from, and the 1-based line and column of its key. */
+  source: { file: string; line: number; column: number };
+  seeds: number[];
+  conditions: ResolvedCondition[];
+}
+
+/** Where a problem is in a file: 1-based line and column. */
+export interface SourcePosition {
+  line: number;
+  column: number;
+}
+
+/** A user error in an experiment file, with its position and a plain sentence. */
+export interface ConfigProblem {
+  file: string;
+  position: SourcePosition;
+  /** Last line and column of the offending text, for editors. */
+  end?: SourcePosition;
+  message: string;
+}

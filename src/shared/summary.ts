@@ -1,0 +1,113 @@
+/**
+ * From epoch records to the numbers of a run summary (science.md §4–5, product.md summary.json):
+ * milestones, detector epoch, late-stage gap, per-condition aggregates and separation. Pure, so the
+ * CLI, the extension and the report compute the same numbers from the same files.
+ */
+import type { ConditionSummary, EpochRecord, MilestoneName, RunSummary, SeedStatus, SeedSummary } from './runFormat';
+import { RUN_FORMAT_VERSION } from './runFormat';
+import { interquartileRange, median } from './statistics';
+
+/** Thresholds of the milestones: test accuracy ≥ 0.5, 0.95, 0.99; memorisation is train accuracy = 1. */
+export const MILESTONE_TESTS: Record<MilestoneName, (record: EpochRecord) => boolean> = {
+  memorized: (record) => record.trainAcc >= 1,
+  grok50: (record) => record.testAcc >= 0.5,
+  grok95: (record) => record.testAcc >= 0.95,
+  grok99: (record) => record.testAcc >= 0.99,
+};
+
+export const MILESTONE_NAMES = Object.keys(MILESTONE_TESTS) as MilestoneName[];
+
+/** First epoch at which each milestone holds, or null. */
+export function milestoneEpochs(records: readonly EpochRecord[]): Record<MilestoneName, number | null> {
+  const epochs: Record<MilestoneName, number | null> = { memorized: null, grok50: null, grok95: null, grok99: null };
+  for (const record of records) {
+    for (const name of MILESTONE_NAMES) {
+      if (epochs[name] === null && MILESTONE_TESTS[name](record)) epochs[name] = record.epoch;
+    }
+  }
+  return epochs;
+}
+
+/**
+ * The detector rule of science.md §5 applied to recorded rows: the first epoch t ≥ warmup with
+ * gapSlope(t) > threshold, or null.
+ */
+export function detectorEpoch(records: readonly EpochRecord[], threshold: number, warmup: number): number | null {
+  for (const record of records) {
+    if (record.epoch >= warmup && record.gapSlope !== undefined && record.gapSlope > threshold) return record.epoch;
+  }
+  return null;
+}
+
+/** Median of gap23 over the rows with from ≤ epoch ≤ to (science.md §5 late-stage gap), or null when none has a gap. */
+export function lateStageGap(records: readonly EpochRecord[], from: number, to: number): number | null {
+  const gaps = records
+    .filter((record) => record.epoch >= from && record.epoch <= to && record.gap23 !== undefined && Number.isFinite(record.gap23))
+    .map((record) => record.gap23 as number);
+  return median(gaps);
+}
+
+export interface SeedInput {
+  condition: string;
+  seed: number;
+  status: SeedStatus;
+  records: readonly EpochRecord[];
+  /** Detector settings and late-stage range of this condition. */
+  detector: { threshold: number; warmup: number };
+  lateStage: [number, number];
+}
+
+export function summarizeSeed(input: SeedInput): SeedSummary {
+  const milestones = milestoneEpochs(input.records);
+  const fired = detectorEpoch(input.records, input.detector.threshold, input.detector.warmup);
+  const last = input.records.at(-1);
+  return {
+    condition: input.condition,
+    seed: input.seed,
+    status: input.status,
+    epochs: last ? last.epoch : 0,
+    memorizedEpoch: milestones.memorized,
+    grokEpoch50: milestones.grok50,
+    grokEpoch95: milestones.grok95,
+    grokEpoch99: milestones.grok99,
+    detectorEpoch: fired,
+    detectorLead: fired !== null && milestones.grok99 !== null ? fired - milestones.grok99 : null,
+    lateGap: lateStageGap(input.records, input.lateStage[0], input.lateStage[1]),
+    finalTrainAcc: last ? last.trainAcc : null,
+    finalTestAcc: last ? last.testAcc : null,
+  };
+}
+
+export function summarizeCondition(condition: string, seeds: readonly SeedSummary[]): ConditionSummary {
+  const own = seeds.filter((seed) => seed.condition === condition);
+  const fireEpochs = own.flatMap((seed) => (seed.detectorEpoch === null ? [] : [seed.detectorEpoch]));
+  const grokEpochs = own.flatMap((seed) => (seed.grokEpoch99 === null ? [] : [seed.grokEpoch99]));
+  const lateGaps = own.flatMap((seed) => (seed.lateGap === null ? [] : [seed.lateGap]));
+  return {
+    condition,
+    seedCount: own.length,
+    firedCount: fireEpochs.length,
+    grokkedCount: grokEpochs.length,
+    detectorEpochMedian: median(fireEpochs),
+    detectorEpochIqr: interquartileRange(fireEpochs),
+    grokEpoch99Median: median(grokEpochs),
+    lateGapMedian: median(lateGaps),
+  };
+}
+
+/** Summary of a run: per seed, per condition (in the given order) and the separation of every ordered pair of conditions. */
+export function summarizeRun(runId: string, conditionOrder: readonly string[], seeds: readonly SeedSummary[]): RunSummary {
+  const conditions = conditionOrder.map((condition) => summarizeCondition(condition, seeds));
+  const separation: RunSummary['separation'] = [];
+  for (const numerator of conditions) {
+    for (const denominator of conditions) {
+      if (numerator === denominator) continue;
+      const ratio =
+        numerator.lateGapMedian !== null && denominator.lateGapMedian !== null && denominator.lateGapMedian !== 0
+          ? numerator.lateGapMedian / denominator.lateGapMedian
+          : null;
+      separation.push({ numerator: numerator.condition, denominator: denominator.condition, ratio });
+    }
+  }
+  return { formatVersion: RUN_FORMAT_VERSION, runId, seeds: [...seeds], conditions, separation };
+}

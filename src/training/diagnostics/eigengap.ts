@@ -1,0 +1,221 @@
+/**
+ * The rolling eigengap of parameter updates and the lock-in detector (science.md §5, arXiv
+ * 2605.08119), plus the per-row spectral fields that come from the same windows: effective rank,
+ * update cosines, the second-layer spectrum, and the spectral-edge quantities of §7.
+ *
+ * Conventions (science.md §5): λ₁ ≥ λ₂ ≥ … are the **eigenvalues of the window Gram** G = ΔᵀΔ
+ * (squared singular values of the stacked updates; Xu's paper calls them σ_k); s_k = √λ_k are the
+ * singular values. Row t's window holds the updates of steps max(1, t − w + 1) … t; row 0 has none.
+ */
+import type { DetectorConfig, EigengapConfig, SpectralEdgeConfig } from '../../shared/config/types';
+import type { EpochRecord } from '../../shared/runFormat';
+import { RollingGram } from './rollingGram';
+import { spectralEdge, type SpectralEdgeFields } from './spectralEdge';
+import { symmetricEigenvalues } from './symmetricEigen';
+
+/** How many leading eigenvalues a row reports. */
+export const REPORTED_EIGENVALUES = 5;
+/** Share of Σλ that the effective rank must carry. */
+export const EFFECTIVE_RANK_SHARE = 0.99;
+/** Floor of g inside the logarithm of the slope (arXiv 2605.08119 code): ln max(g, 1e-6). */
+export const GAP_FLOOR = 1e-6;
+/** Fewest updates for which the spectrum and g = λ₂/λ₃ are reported. */
+export const MINIMUM_UPDATES_FOR_GAP = 3;
+
+/** g = λ₂/λ₃ of descending eigenvalues; undefined with fewer than 3 values or λ₃ ≤ 0. */
+export function gapRatio(eigenvalues: ArrayLike<number>): number | undefined {
+  if (eigenvalues.length < 3 || !(eigenvalues[2] > 0)) return undefined;
+  return eigenvalues[1] / eigenvalues[2];
+}
+
+/** s = [ln max(g, 1e-6) − ln max(g_lagged, 1e-6)] / lag, per epoch; undefined when either gap is. */
+export function gapSlope(gap: number | undefined, laggedGap: number | undefined, lag: number): number | undefined {
+  if (gap === undefined || laggedGap === undefined) return undefined;
+  return (Math.log(Math.max(gap, GAP_FLOOR)) - Math.log(Math.max(laggedGap, GAP_FLOOR))) / lag;
+}
+
+/**
+ * Smallest k such that λ₁ + … + λ_k ≥ 99 % of Σλ (descending eigenvalues, negatives counted as 0,
+ * being rounding noise of a PSD Gram); undefined when Σλ ≤ 0.
+ */
+export function effectiveRank(eigenvalues: ArrayLike<number>, share = EFFECTIVE_RANK_SHARE): number | undefined {
+  let total = 0;
+  for (let index = 0; index < eigenvalues.length; index++) total += Math.max(eigenvalues[index], 0);
+  if (!(total > 0)) return undefined;
+  let cumulative = 0;
+  for (let index = 0; index < eigenvalues.length; index++) {
+    cumulative += Math.max(eigenvalues[index], 0);
+    if (cumulative >= share * total) return index + 1;
+  }
+  return eigenvalues.length;
+}
+
+/**
+ * The lock-in detector, fed one gap per row in order (row 0 first): s(t) uses g(t − lag), and the
+ * detector fires at the first t ≥ warmup with s(t) > threshold (strictly), once.
+ */
+export class LockInDetector {
+  private readonly config: DetectorConfig;
+  private readonly gaps: (number | undefined)[] = [];
+  private fired: number | null = null;
+  private latestFired = false;
+
+  constructor(config: DetectorConfig) {
+    if (!Number.isInteger(config.lag) || config.lag < 1) throw new Error(`detector lag must be a positive integer, got ${config.lag}`);
+    this.config = config;
+  }
+
+  /** Rows observed so far. */
+  get rows(): number {
+    return this.gaps.length;
+  }
+
+  /** Epoch at which the detector fired, or null. */
+  get firedEpoch(): number | null {
+    return this.fired;
+  }
+
+  /** Whether it fired at the latest observed row. */
+  get firedNow(): boolean {
+    return this.latestFired;
+  }
+
+  /** Records g(t) for the next row t and returns s(t) (undefined before t = lag or when a gap is undefined). */
+  observe(gap: number | undefined): number | undefined {
+    const epoch = this.gaps.length;
+    this.gaps.push(gap);
+    const { lag, threshold, warmup } = this.config;
+    const slope = epoch >= lag ? gapSlope(gap, this.gaps[epoch - lag], lag) : undefined;
+    this.latestFired = this.fired === null && epoch >= warmup && slope !== undefined && slope > threshold;
+    if (this.latestFired) this.fired = epoch;
+    return slope;
+  }
+}
+
+/** The fields of one EpochRecord that the tracker fills; absent when undefined. */
+export type EigengapRowFields = Pick<EpochRecord,
+  | 'eigenvalues' | 'singularValues' | 'gap23' | 'gapSlope' | 'effectiveRank'
+  | 'secondLayerEigenvalues' | 'secondLayerGap23' | 'updateCosine' | 'secondLayerUpdateCosine'>
+  & SpectralEdgeFields;
+
+export interface EigengapTrackerOptions {
+  eigengap: EigengapConfig;
+  /** Entries of the flattened first-layer update ΔWᵀ (2MK). */
+  firstLayerSize: number;
+  /** Entries of the flattened second-layer update ΔV (MK). */
+  secondLayerSize: number;
+  /** Spectral-edge quantities (science.md §7): computed on the newest `window` first-layer updates when enabled. */
+  spectralEdge: SpectralEdgeConfig;
+  /** Learning rate of the optimiser, for the adiabatic parameter. */
+  learningRate: number;
+}
+
+/**
+ * Per-seed tracker of the rolling spectra. Feed it once per optimiser step (push); after step t it
+ * holds row t's fields. One RollingGram per layer: its ring holds max(w, spectral-edge window)
+ * updates (at least 2, for the update cosine), and each window is the newest sub-window of it.
+ */
+export class EigengapTracker {
+  private readonly eigengapWindow: number;
+  private readonly edgeWindow: number | undefined;
+  private readonly learningRate: number;
+  private readonly firstLayer: RollingGram;
+  private readonly secondLayer: RollingGram;
+  private readonly detector: LockInDetector;
+  private previousEdgeGram: Float64Array | undefined;
+  private fields: EigengapRowFields = {};
+
+  /** Allocates both rings (≈ 35 MB at the defaults) and records row 0 (no updates, no fields). */
+  constructor(options: EigengapTrackerOptions) {
+    const { eigengap, spectralEdge: edge } = options;
+    if (!Number.isInteger(eigengap.window) || eigengap.window < 1) throw new Error(`eigengap window must be a positive integer, got ${eigengap.window}`);
+    if (edge.enabled && (!Number.isInteger(edge.window) || edge.window < 1)) throw new Error(`spectral-edge window must be a positive integer, got ${edge.window}`);
+    this.eigengapWindow = eigengap.window;
+    this.edgeWindow = edge.enabled ? edge.window : undefined;
+    this.learningRate = options.learningRate;
+    const capacity = Math.max(this.eigengapWindow, this.edgeWindow ?? 0, 2);
+    this.firstLayer = new RollingGram(options.firstLayerSize, capacity);
+    this.secondLayer = new RollingGram(options.secondLayerSize, capacity);
+    this.detector = new LockInDetector(eigengap.detector);
+    this.detector.observe(undefined);
+  }
+
+  /** The row the current fields describe: the number of steps pushed. */
+  get epoch(): number {
+    return this.firstLayer.pushed;
+  }
+
+  /** Fields of the current row (a fresh object each push; do not mutate). */
+  get row(): EigengapRowFields {
+    return this.fields;
+  }
+
+  /** Whether the detector fired at the current row (write one detectorFired event then). */
+  get firedNow(): boolean {
+    return this.detector.firedNow;
+  }
+
+  /** Epoch at which the detector fired, or null. */
+  get firedEpoch(): number | null {
+    return this.detector.firedEpoch;
+  }
+
+  /** The eigengap window's first-layer Gram of the current row, oldest → newest. */
+  firstLayerGram(): Float64Array {
+    return this.firstLayer.gram(this.eigengapWindow);
+  }
+
+  /**
+   * Adds the updates of step t (ΔWᵀ flattened, ΔV; copied, not kept) and computes row t's fields.
+   * Returns them (also available as `row`).
+   */
+  push(firstLayerUpdate: Float32Array, secondLayerUpdate: Float32Array): EigengapRowFields {
+    this.firstLayer.push(firstLayerUpdate);
+    this.secondLayer.push(secondLayerUpdate);
+    const fields: EigengapRowFields = {};
+
+    const firstSize = Math.min(this.firstLayer.count, this.eigengapWindow);
+    const firstGram = this.firstLayer.gram(firstSize);
+    const firstEigenvalues = symmetricEigenvalues(firstGram, firstSize);
+    if (firstSize >= MINIMUM_UPDATES_FOR_GAP) {
+      const leading = Array.from(firstEigenvalues.subarray(0, REPORTED_EIGENVALUES));
+      fields.eigenvalues = leading;
+      fields.singularValues = leading.map((value) => Math.sqrt(Math.max(value, 0)));
+    }
+    const gap = firstSize >= MINIMUM_UPDATES_FOR_GAP ? gapRatio(firstEigenvalues) : undefined;
+    if (gap !== undefined) fields.gap23 = gap;
+    const slope = this.detector.observe(gap);
+    if (slope !== undefined) fields.gapSlope = slope;
+    const rank = effectiveRank(firstEigenvalues);
+    if (rank !== undefined) fields.effectiveRank = rank;
+
+    const secondSize = Math.min(this.secondLayer.count, this.eigengapWindow);
+    if (secondSize >= MINIMUM_UPDATES_FOR_GAP) {
+      const secondEigenvalues = symmetricEigenvalues(this.secondLayer.gram(secondSize), secondSize);
+      fields.secondLayerEigenvalues = Array.from(secondEigenvalues.subarray(0, REPORTED_EIGENVALUES));
+      const secondGap = gapRatio(secondEigenvalues);
+      if (secondGap !== undefined) fields.secondLayerGap23 = secondGap;
+    }
+
+    const cosine = this.firstLayer.latestCosine();
+    if (cosine !== undefined) fields.updateCosine = cosine;
+    const secondCosine = this.secondLayer.latestCosine();
+    if (secondCosine !== undefined) fields.secondLayerUpdateCosine = secondCosine;
+
+    if (this.edgeWindow !== undefined) {
+      const edgeSize = Math.min(this.firstLayer.count, this.edgeWindow);
+      const edgeGram = edgeSize === firstSize ? firstGram : this.firstLayer.gram(edgeSize);
+      Object.assign(fields, spectralEdge({
+        gram: edgeGram,
+        size: edgeSize,
+        previousGram: this.previousEdgeGram,
+        learningRate: this.learningRate,
+        eigenvalues: edgeSize === firstSize ? firstEigenvalues : undefined,
+      }));
+      this.previousEdgeGram = edgeGram;
+    }
+
+    this.fields = fields;
+    return fields;
+  }
+}

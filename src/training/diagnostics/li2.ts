@@ -1,0 +1,131 @@
+/**
+ * Li₂ stage metrics (arXiv 2509.21519, Fig. 3; science.md §9) computed from the engine's buffers:
+ * the norm of the back-propagated gradient G_F and the per-unit energy E(w_j).
+ * All sums are in float64; inputs are the engine's float32 views and are not mutated.
+ */
+import type { LossName } from '../../shared/config/types';
+
+/**
+ * The residual R = Y − Ŷ that the loss drives to zero, (n × M) float64, for each training sample:
+ *  - `mse` (class-centred MSE, science.md §3): Y = onehot(y) − 1/M and Ŷ = o − mean_c(o), the
+ *    output as the loss sees it (so R is exactly −n/2 × ∂loss/∂o);
+ *  - `crossEntropy`: Y = onehot(y) and Ŷ = softmax(o) (R = −n × ∂loss/∂o).
+ */
+export function lossResidual(trainOutput: Float32Array, labels: Int32Array, loss: LossName): Float64Array {
+  const samples = labels.length;
+  const classes = trainOutput.length / samples;
+  if (!Number.isInteger(classes) || classes < 1) throw new Error(`lossResidual: output length ${trainOutput.length} is not n × M for n = ${samples}`);
+  const residual = new Float64Array(samples * classes);
+  for (let sample = 0; sample < samples; sample++) {
+    const row = sample * classes;
+    switch (loss) {
+      case 'mse': {
+        let mean = 0;
+        for (let c = 0; c < classes; c++) mean += trainOutput[row + c];
+        mean /= classes;
+        for (let c = 0; c < classes; c++) residual[row + c] = (c === labels[sample] ? 1 : 0) - 1 / classes - (trainOutput[row + c] - mean);
+        break;
+      }
+      case 'crossEntropy': {
+        let maximum = -Infinity;
+        for (let c = 0; c < classes; c++) maximum = Math.max(maximum, trainOutput[row + c]);
+        let partition = 0;
+        for (let c = 0; c < classes; c++) partition += Math.exp(trainOutput[row + c] - maximum);
+        for (let c = 0; c < classes; c++) {
+          residual[row + c] = (c === labels[sample] ? 1 : 0) - Math.exp(trainOutput[row + c] - maximum) / partition;
+        }
+        break;
+      }
+      default: {
+        const unknown: never = loss;
+        throw new Error(`unknown loss ${String(unknown)}`);
+      }
+    }
+  }
+  return residual;
+}
+
+/**
+ * ‖G_F‖_F with G_F = P₁⊥ R V (Li₂'s back-propagated gradient; science.md §9): R is the loss
+ * residual of `lossResidual` (n × M), P₁⊥ = I − 11ᵀ/n centres it over samples, V is (M × K).
+ * Computed as √tr(R̃ᵀR̃ · VVᵀ) with two M × M matrices, O(nM² + M²K), instead of forming the
+ * n × K product (O(nMK)). Mutates nothing.
+ *
+ * @param trainOutput outputs o = V σ(W x) on the training split, (n × M) row-major
+ * @param labels training labels y, length n
+ * @param secondLayer V, (M × K) row-major
+ */
+export function gradientFNorm(trainOutput: Float32Array, labels: Int32Array, secondLayer: Float32Array, loss: LossName): number {
+  const samples = labels.length;
+  const classes = trainOutput.length / samples;
+  const hidden = secondLayer.length / classes;
+  if (!Number.isInteger(hidden)) throw new Error(`gradientFNorm: V has ${secondLayer.length} entries, not a multiple of M = ${classes}`);
+  const residual = lossResidual(trainOutput, labels, loss);
+  const columnMeans = new Float64Array(classes);
+  for (let sample = 0; sample < samples; sample++) {
+    for (let c = 0; c < classes; c++) columnMeans[c] += residual[sample * classes + c];
+  }
+  for (let c = 0; c < classes; c++) columnMeans[c] /= samples;
+  for (let sample = 0; sample < samples; sample++) {
+    for (let c = 0; c < classes; c++) residual[sample * classes + c] -= columnMeans[c];
+  }
+  // A = R̃ᵀR̃ and B = VVᵀ, both symmetric M × M: only the upper triangles are formed.
+  const residualGram = new Float64Array(classes * classes);
+  for (let sample = 0; sample < samples; sample++) {
+    const row = sample * classes;
+    for (let c = 0; c < classes; c++) {
+      const value = residual[row + c];
+      if (value === 0) continue;
+      for (let d = c; d < classes; d++) residualGram[c * classes + d] += value * residual[row + d];
+    }
+  }
+  let trace = 0;
+  for (let c = 0; c < classes; c++) {
+    const rowC = c * hidden;
+    for (let d = c; d < classes; d++) {
+      const rowD = d * hidden;
+      let dot = 0;
+      for (let unit = 0; unit < hidden; unit++) dot += secondLayer[rowC + unit] * secondLayer[rowD + unit];
+      // tr(AB) = Σ_cd A_cd B_cd; off-diagonal pairs appear twice.
+      trace += (c === d ? 1 : 2) * residualGram[c * classes + d] * dot;
+    }
+  }
+  return Math.sqrt(Math.max(trace, 0));
+}
+
+/**
+ * Per-unit energy E(w_j) = ½‖Ỹᵀ σ(X w_j)‖² (Li₂, arXiv 2509.21519; science.md §9) with
+ * Ỹ = onehot(y) − 1/M (n × M) and σ(X w_j) = column j of F. Since Ỹᵀ F_{:,j} has entries
+ * (Σ_{i: y_i = c} F_ij) − (1/M) Σ_i F_ij, it costs one pass over F: O(nK + MK). Mutates nothing.
+ *
+ * @param trainHidden F = σ(X Wᵀ) on the training split, (n × K) row-major
+ * @param labels training labels y, length n
+ * @param classes M
+ * @returns Float64Array of length K
+ */
+export function unitEnergies(trainHidden: Float32Array, labels: Int32Array, classes: number): Float64Array {
+  const samples = labels.length;
+  const hidden = trainHidden.length / samples;
+  if (!Number.isInteger(hidden)) throw new Error(`unitEnergies: F has ${trainHidden.length} entries, not n × K for n = ${samples}`);
+  const classSums = new Float64Array(classes * hidden);
+  for (let sample = 0; sample < samples; sample++) {
+    const label = labels[sample];
+    if (!(label >= 0 && label < classes)) throw new Error(`unitEnergies: label ${label} outside 0…${classes - 1}`);
+    const target = label * hidden;
+    const source = sample * hidden;
+    for (let unit = 0; unit < hidden; unit++) classSums[target + unit] += trainHidden[source + unit];
+  }
+  const totals = new Float64Array(hidden);
+  for (let c = 0; c < classes; c++) {
+    for (let unit = 0; unit < hidden; unit++) totals[unit] += classSums[c * hidden + unit];
+  }
+  const energies = new Float64Array(hidden);
+  for (let c = 0; c < classes; c++) {
+    for (let unit = 0; unit < hidden; unit++) {
+      const projection = classSums[c * hidden + unit] - totals[unit] / classes;
+      energies[unit] += projection * projection;
+    }
+  }
+  for (let unit = 0; unit < hidden; unit++) energies[unit] *= 0.5;
+  return energies;
+}

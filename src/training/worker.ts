@@ -1,0 +1,143 @@
+/**
+ * The training worker: one process per (condition, seed). Usage: `node dist/worker.js ASSIGNMENT.json`
+ * where the file holds a WorkerAssignment (src/shared/protocol/worker.ts). It appends each epoch
+ * row to <condition>/seed-<n>.jsonl, events to events.jsonl, keeps <condition>/seed-<n>.status.json
+ * current, and — when started with an IPC channel — sends the same rows and events to its parent.
+ *
+ * Exit codes: 0 completed, 3 diverged (NaN/Inf loss), 130 cancelled (SIGINT/SIGTERM), 1 failed.
+ * A failure prints one line to stderr; whatever was written stays readable.
+ */
+import fs from 'node:fs';
+import type { RunEvent, SeedStatus, SeedStatusFile } from '../shared/runFormat';
+import type { WorkerAssignment, WorkerMessage } from '../shared/protocol/worker';
+import {
+  LineAppender,
+  RUN_EVENTS,
+  hostName,
+  seedLogPath,
+  seedRecordsPath,
+  writeSeedStatus,
+} from './runFolder';
+import { trainSeed } from './trainer';
+import path from 'node:path';
+
+export const WORKER_EXIT_CODES: Record<SeedStatus, number> = {
+  completed: 0,
+  failed: 1,
+  diverged: 3,
+  cancelled: 130,
+  interrupted: 130,
+  queued: 1,
+  running: 1,
+};
+
+/** Sends a message to the parent when there is one; resolves once it is handed to the channel. */
+function send(message: WorkerMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.send && process.connected) process.send(message, undefined, {}, () => resolve());
+    else resolve();
+  });
+}
+
+async function main(): Promise<number> {
+  const assignmentFile = process.argv[2];
+  if (!assignmentFile) {
+    process.stderr.write('usage: worker ASSIGNMENT.json\n');
+    return 1;
+  }
+  let assignment: WorkerAssignment;
+  try {
+    assignment = JSON.parse(fs.readFileSync(assignmentFile, 'utf8')) as WorkerAssignment;
+  } catch (error) {
+    process.stderr.write(`cannot read the assignment ${assignmentFile}: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const { runId, runDirectory, condition, seed, config } = assignment;
+  const identity = { runId, condition, seed };
+  const records = new LineAppender(seedRecordsPath(runDirectory, condition, seed));
+  const events = new LineAppender(path.join(runDirectory, RUN_EVENTS));
+  const log = new LineAppender(seedLogPath(runDirectory, condition, seed));
+  const writeLog = (line: string) => log.appendText(`${new Date().toISOString()} ${line}`);
+  const status: SeedStatusFile = {
+    condition,
+    seed,
+    status: 'running',
+    lastEpoch: -1,
+    epochs: config.epochs,
+    startTime: new Date().toISOString(),
+    pid: process.pid,
+    host: hostName(),
+  };
+  writeSeedStatus(runDirectory, status);
+
+  const abort = new AbortController();
+  const stop = (signal: string) => {
+    writeLog(`received ${signal}: stopping after the current epoch`);
+    abort.abort();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  // A parent that dies without signalling closes the IPC channel: stop rather than train unobserved.
+  process.on('disconnect', () => stop('disconnect'));
+
+  const emitEvent = (event: RunEvent) => {
+    const stamped = { ...event, time: new Date().toISOString() };
+    events.appendJson(stamped);
+    void send({ ...identity, type: 'event', event: stamped });
+  };
+
+  let finalStatus: SeedStatus = 'failed';
+  let message: string | undefined;
+  try {
+    writeLog(`start: run ${runId}, condition ${condition}, seed ${seed}, engine ${config.engine.name}`);
+    const result = await trainSeed({
+      config,
+      condition,
+      seed,
+      signal: abort.signal,
+      onStart: (engine, backend) => {
+        writeLog(`engine ${engine} (${backend})`);
+        void send({ ...identity, type: 'started', pid: process.pid, engine, backend });
+      },
+      onRecord: (record) => {
+        records.appendJson(record);
+        status.lastEpoch = record.epoch;
+        void send({ ...identity, type: 'record', record });
+      },
+      onEvent: emitEvent,
+      log: writeLog,
+    });
+    finalStatus = result.status;
+    message = result.message;
+  } catch (error) {
+    finalStatus = 'failed';
+    message = (error as Error).message ?? String(error);
+    writeLog(`failed: ${(error as Error).stack ?? message}`);
+  }
+  status.status = finalStatus;
+  status.message = message;
+  status.endTime = new Date().toISOString();
+  writeSeedStatus(runDirectory, status);
+  emitEvent({ type: 'seedFinished', condition, seed, epoch: Math.max(status.lastEpoch, 0), status: finalStatus, message });
+  await send({ ...identity, type: 'finished', status: finalStatus, message, lastEpoch: status.lastEpoch });
+  writeLog(`finished: ${finalStatus}${message ? ` (${message})` : ''}`);
+  records.close();
+  events.close();
+  log.close();
+  if (finalStatus !== 'completed' && message) {
+    process.stderr.write(`condition ${condition}, seed ${seed}: ${finalStatus}: ${message}\n`);
+  }
+  return WORKER_EXIT_CODES[finalStatus];
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+    // Let the IPC channel flush its last messages, then leave even if a handle lingers.
+    if (process.connected) process.disconnect();
+  },
+  (error: Error) => {
+    process.stderr.write(`worker failed: ${error.message}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,59 @@
+// Milestones, detector epoch, late-stage gap and aggregates, on hand-built record series.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { EpochRecord } from '../../src/shared/runFormat';
+import { detectorEpoch, lateStageGap, milestoneEpochs, summarizeRun, summarizeSeed } from '../../src/shared/summary';
+import { interquartileRange, median, quantile } from '../../src/shared/statistics';
+
+function series(length: number, row: (epoch: number) => Partial<EpochRecord>): EpochRecord[] {
+  return Array.from({ length }, (_, epoch) => ({ epoch, trainLoss: 1, trainAcc: 0, testLoss: 1, testAcc: 0, weightNorm: 1, ...row(epoch) }));
+}
+
+describe('statistics', () => {
+  it('interpolates quantiles like numpy', () => {
+    assert.equal(quantile([1, 2, 3, 4], 0.25), 1.75);
+    assert.equal(median([5, 1, 3]), 3);
+    assert.equal(median([4, 1, 3, 2]), 2.5);
+    assert.deepEqual(interquartileRange([10, 20, 30, 40, 50]), [20, 40]);
+    assert.equal(median([]), null);
+  });
+});
+
+describe('summaries', () => {
+  const records = series(401, (epoch) => ({
+    trainAcc: epoch >= 30 ? 1 : epoch / 30,
+    testAcc: epoch < 150 ? 0.01 : Math.min(1, 0.01 + (epoch - 150) * 0.01),
+    gap23: epoch >= 3 ? 1 + epoch / 100 : undefined,
+    gapSlope: epoch === 90 || epoch === 120 || epoch === 121 ? 0.05 : 0.001,
+  }));
+
+  it('finds the first epoch of each milestone', () => {
+    // testAcc = 0.01 + (e − 150)·0.01 reaches 0.5 at e = 199, 0.95 at e = 244, 0.99 at e = 248.
+    assert.deepEqual(milestoneEpochs(records), { memorized: 30, grok50: 199, grok95: 244, grok99: 248 });
+  });
+
+  it('fires the detector only after the warm-up and strictly above the threshold', () => {
+    assert.equal(detectorEpoch(records, 0.04, 100), 120);
+    assert.equal(detectorEpoch(records, 0.04, 50), 90);
+    assert.equal(detectorEpoch(records, 0.05, 0), null);
+  });
+
+  it('takes the median gap over the late stage, inclusive', () => {
+    // gap = 1 + e/100 over 200…400: median at e = 300.
+    assert.equal(lateStageGap(records, 200, 400), 4);
+    assert.equal(lateStageGap(records.slice(0, 3), 0, 400), null);
+  });
+
+  it('aggregates seeds per condition and the separation of the late gaps', () => {
+    const grok = summarizeSeed({ condition: 'grok', seed: 0, status: 'completed', records, detector: { threshold: 0.04, warmup: 100 }, lateStage: [200, 400] });
+    assert.equal(grok.detectorLead, 120 - 248);
+    const flat = series(401, () => ({ gap23: 2, gapSlope: 0 }));
+    const controls = [0, 1].map((seed) =>
+      summarizeSeed({ condition: 'control', seed, status: 'completed', records: flat, detector: { threshold: 0.04, warmup: 100 }, lateStage: [200, 400] }),
+    );
+    const summary = summarizeRun('run', ['grok', 'control'], [grok, ...controls]);
+    assert.deepEqual(summary.conditions.map((condition) => [condition.condition, condition.seedCount, condition.firedCount]), [['grok', 1, 1], ['control', 2, 0]]);
+    assert.equal(summary.conditions[1].detectorEpochIqr, null);
+    assert.deepEqual(summary.separation.find((pair) => pair.numerator === 'grok')?.ratio, 4 / 2);
+  });
+});
