@@ -207,7 +207,8 @@ export async function runCommand(options: RunArguments): Promise<number> {
         condition: job.condition.name,
         seed: job.seed,
         status: cancelled ? 'cancelled' : 'failed',
-        lastEpoch: written?.lastEpoch ?? -1,
+        // The worker's own status file is written at start and end only; the rows it sent tell how far it got.
+        lastEpoch: Math.max(written?.lastEpoch ?? -1, job.progress.epoch),
         epochs: job.condition.config.epochs,
         startTime: written?.startTime ?? manifest.startTime,
         endTime: new Date().toISOString(),

@@ -33,8 +33,10 @@ export function renderRunSummary(summary: RunSummary): string {
     ['condition', 'fired', 'fire epoch (median)', 'IQR', 'grokked', 'grok≥0.99 (median)', 'late gap (median)'],
     conditionRows,
   );
+  // summary.json keeps every ordered pair; the terminal shows each pair once, in condition order.
+  const order = summary.conditions.map((condition) => condition.condition);
   const separations = summary.separation
-    .filter((pair) => pair.ratio !== null)
+    .filter((pair) => pair.ratio !== null && order.indexOf(pair.numerator) < order.indexOf(pair.denominator))
     .map((pair) => `separation ${pair.numerator}/${pair.denominator} (late-stage gap λ₂/λ₃, ratio of medians): ${formatNumber(pair.ratio, 2)}`);
   return [seedTable, '', conditionTable, ...(separations.length ? ['', ...separations] : [])].join('\n');
 }

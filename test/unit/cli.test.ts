@@ -160,6 +160,41 @@ describe('grokking-lab run', () => {
     assert.match(result.stdout, /explode\/seed-0\s+diverged/);
   });
 
+  it('records a worker that was killed as failed, with the reason, and keeps its rows', async () => {
+    const directory = temporaryDirectory();
+    const file = writeExperiment(directory, tinyExperiment.replace('epochs: 30', 'epochs: 100000').replace('hidden: 12', 'hidden: 64'));
+    const child = spawn(process.execPath, [cli, 'run', file, '--out', 'runs', '--seeds', '0', '--condition', 'grok'], { cwd: directory });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    const statusFile = () => {
+      const experimentFolder = path.join(directory, 'runs', 'tiny');
+      const [run] = fs.existsSync(experimentFolder) ? fs.readdirSync(experimentFolder) : [];
+      return run ? path.join(experimentFolder, run, 'grok', 'seed-0.status.json') : undefined;
+    };
+    const deadline = Date.now() + 60_000;
+    let workerPid: number | undefined;
+    while (workerPid === undefined) {
+      const file = statusFile();
+      if (file && fs.existsSync(file)) {
+        const status = readJson<SeedStatusFile>(file);
+        if (status.status === 'running' && status.pid && fs.existsSync(file.replace('.status.json', '.jsonl')) && readLines(file.replace('.status.json', '.jsonl')).length >= 3) workerPid = status.pid;
+      }
+      assert.ok(Date.now() < deadline, 'the worker did not start within a minute');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    process.kill(workerPid, 'SIGKILL');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(code, 3, stdout);
+    const runDirectory = onlyRun(path.join(directory, 'runs'), 'tiny');
+    const status = readJson<SeedStatusFile>(path.join(runDirectory, 'grok', 'seed-0.status.json'));
+    assert.equal(status.status, 'failed');
+    assert.match(status.message ?? '', /killed by SIGKILL/);
+    const rows = readLines<EpochRecord>(path.join(runDirectory, 'grok', 'seed-0.jsonl'));
+    assert.ok(rows.length >= 3);
+    assert.ok(status.lastEpoch >= 2 && status.lastEpoch <= (rows.at(-1)?.epoch ?? -1), `lastEpoch ${status.lastEpoch}`);
+    assert.equal(readJson<RunManifest>(path.join(runDirectory, 'run.json')).status, 'failed');
+  });
+
   it('stops cleanly on SIGINT: exit 130, status cancelled, rows kept', async () => {
     const directory = temporaryDirectory();
     const file = writeExperiment(directory, tinyExperiment.replace('epochs: 30', 'epochs: 100000').replace('hidden: 12', 'hidden: 64'));
