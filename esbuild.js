@@ -21,6 +21,7 @@ const kernels = [
   { source: 'src/kernels/epoch.ts', output: 'epoch-relaxed.wasm', shared: false, flags: ['--enable', 'relaxed-simd'] },
   { source: 'src/kernels/epoch.ts', output: 'epoch-shared-relaxed.wasm', shared: true, flags: ['--enable', 'relaxed-simd'] },
   { source: 'src/kernels/linalg.ts', output: 'linalg.wasm', shared: false },
+  { source: 'src/kernels/linalg.ts', output: 'linalg-relaxed.wasm', shared: false, flags: ['--enable', 'relaxed-simd'] },
   { source: 'src/kernels/window.ts', output: 'window.wasm', shared: false },
 ];
 
@@ -58,6 +59,8 @@ const nodeEntries = [
   { entry: 'src/cli/main.ts', output: 'cli.js', banner: '#!/usr/bin/env node' },
   // The second thread of the two-thread wasm engine (a worker_threads entry, found next to the bundle).
   { entry: 'src/training/engines/wasmThread.ts', output: 'wasmThread.js' },
+  // The VS Code extension host entry (package.json `main`); `vscode` is provided by the host.
+  { entry: 'src/extension/extension.ts', output: 'extension.js' },
 ];
 
 async function main() {

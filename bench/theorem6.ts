@@ -7,8 +7,10 @@
  *
  * Prints one JSON line: `totalMs` is the median wall-clock time of the check in the form chosen by
  * default (after one untimed first call, reported as `firstCallMs`: it includes compiling linalg.wasm
- * and running its first calls unoptimised), `phasesMedianMs` its breakdown, `samplesForm` the same
- * for the n × n (Woodbury) form for comparison, and the load average before and after.
+ * and running its first calls unoptimised), `cpuMedianMs` the median CPU time of the process,
+ * `phasesMedianMs` the breakdown, `samplesForm` the same for the n × n (Woodbury) form for
+ * comparison, and the load average before and after. `--simd` picks the linalg.wasm build
+ * (`relaxed` needs dist/kernels/linalg-relaxed.wasm).
  */
 import fs from 'node:fs';
 import { makeDataset } from '../src/training/data';
@@ -58,12 +60,19 @@ for (let i = 0; i < samples; i++) {
 }
 const input = { hidden, samples, units, weightDecay, pairs };
 
-function measure(form: RepulsionForm | 'auto', count: number): { runs: RepulsionDetails[]; totalMs: number; phasesMedianMs: Record<string, number> } {
+/** Runs the check `count` times; wall-clock medians, and the median process CPU time (less sensitive to other tenants). */
+function measure(form: RepulsionForm | 'auto', count: number): { runs: RepulsionDetails[]; totalMs: number; cpuMs: number; phasesMedianMs: Record<string, number> } {
   const runs: RepulsionDetails[] = [];
-  for (let repetition = 0; repetition < count; repetition++) runs.push(repulsionCheckDetailed(input, { form, simd }));
+  const cpu: number[] = [];
+  for (let repetition = 0; repetition < count; repetition++) {
+    const before = process.cpuUsage();
+    runs.push(repulsionCheckDetailed(input, { form, simd }));
+    const used = process.cpuUsage(before);
+    cpu.push((used.user + used.system) / 1000);
+  }
   const phasesMedianMs: Record<string, number> = {};
   for (const name of Object.keys(runs[0].phases)) phasesMedianMs[name] = round(median(runs.map((run) => run.phases[name])));
-  return { runs, totalMs: round(median(runs.map((run) => run.result.milliseconds))), phasesMedianMs };
+  return { runs, totalMs: round(median(runs.map((run) => run.result.milliseconds))), cpuMs: round(median(cpu)), phasesMedianMs };
 }
 
 const loadBefore = loadAverage();
@@ -87,13 +96,16 @@ console.log(JSON.stringify({
   form: chosen.runs[0].form,
   totalMs: chosen.totalMs,
   minMs: round(Math.min(...chosen.runs.map((run) => run.result.milliseconds))),
+  cpuMedianMs: chosen.cpuMs,
   repetitions,
   phasesMedianMs: chosen.phasesMedianMs,
   gflopsGram: chosen.phasesMedianMs.gram ? round(gramGflop / (chosen.phasesMedianMs.gram / 1e3)) : undefined,
   gflopsCholesky: chosen.phasesMedianMs.cholesky ? round(choleskyGflop / (chosen.phasesMedianMs.cholesky / 1e3)) : undefined,
   firstCallMs: round(first.result.milliseconds),
   firstCallPhasesMs: Object.fromEntries(Object.entries(first.phases).map(([name, value]) => [name, round(value)])),
-  [`${other}Form`]: alternative ? { medianMs: alternative.totalMs, repetitions: samplesRepetitions, phasesMedianMs: alternative.phasesMedianMs } : undefined,
+  [`${other}Form`]: alternative
+    ? { medianMs: alternative.totalMs, cpuMedianMs: alternative.cpuMs, repetitions: samplesRepetitions, phasesMedianMs: alternative.phasesMedianMs }
+    : undefined,
   check: {
     fractionNegative: result.fractionNegative,
     fractionNegativePositiveCos: result.fractionNegativePositiveCos,

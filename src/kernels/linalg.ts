@@ -105,7 +105,8 @@ const MODE_ADD: i32 = 1;
  * for b in [stripStart, stripEnd), tile (rowStrip, b) of C (∘)= Σ_{p ∈ [firstStep, firstStep + steps)}
  * X[p][4·rowStrip + r] · X[p][4b + c]. The tile's top-left element is C[4·rowStrip][4b], ldc floats
  * per row. mode 0 stores, 1 adds, 2 subtracts. Used for F̃ᵀF̃ (steps = samples), F̃F̃ᵀ (steps =
- * units) and the trailing update A₂₂ −= L₂₁L₂₁ᵀ of the Cholesky (steps = panel width).
+ * units) and the left-looking update A[J:, J] −= L[J:, :J] L[J, :J]ᵀ of the blocked Cholesky
+ * (steps = columns already factored, from the packed L).
  */
 export function gramTiles(
   packed: usize, stripBytes: usize, c: usize, ldc: i32,
