@@ -8,7 +8,7 @@
 
 // ---------------------------------------------------------------------------------------------
 // The layout block: byte addresses of every buffer and the sizes, written by wasm.ts. Every
-// field is 4 bytes, in this order (wasm.ts `LayoutField` mirrors it).
+// field is 4 bytes, in this order (SCALAR_FIELDS and BUFFER_FIELDS in wasm.ts mirror it).
 
 @unmanaged
 class Layout {
@@ -67,10 +67,11 @@ class Layout {
   secondLayerTransposed: usize;
   /** V by K-panels: panel p holds rows c < M of V[:, 16p … 16p+15], (panels × M × 16). */
   secondLayerPanels: usize;
-  /** H = σ(Z) of the training split by K-panels: (panels × trainRowsPadded × 16). */
-  hiddenPanels: usize;
-  /** σ'(Z) of the training split, same layout as hiddenPanels. */
-  derivativePanels: usize;
+  /**
+   * Wᵀ of the last evaluate(), copied by step() before the optimiser changes it, so that
+   * trainHidden() after a step() can still recompute H of that evaluate().
+   */
+  firstLayerSnapshot: usize;
   /** Outputs, (rowsPadded × paddedModulus) row-major. */
   trainOutputs: usize;
   testOutputs: usize;
@@ -92,10 +93,16 @@ class Layout {
   /** Per thread (0, 1): 16 rows of σ(Z), as 4 groups of 4 rows interleaved (4 × paddedHidden × 4). */
   rowScratch0: usize;
   rowScratch1: usize;
-  /** Per thread: dL/dWᵀ of one K-panel, (2M × 16). */
+  /** Per thread: H = σ(Z) of one K-panel for every training row, (trainRowsPadded × 16); padding rows zero. */
+  hiddenPanel0: usize;
+  hiddenPanel1: usize;
+  /** Per thread: σ'(Z) of one K-panel, same layout. */
+  derivativePanel0: usize;
+  derivativePanel1: usize;
+  /** Per thread: dL/dWᵀ of one group of 4 K-panels, (2M × 64). */
   firstGradientPanel0: usize;
   firstGradientPanel1: usize;
-  /** Per thread: dL/dV of one K-panel, (paddedModulus × 16). */
+  /** Per thread: dL/dV of one group of 4 K-panels, (paddedModulus × 64). */
   secondGradientPanel0: usize;
   secondGradientPanel1: usize;
 }
@@ -105,6 +112,13 @@ const PANEL: i32 = 16;
 const PANEL_BYTES: usize = 64;
 /** The forward pass gathers 4 groups of 4 rows before the products. */
 const ROW_GROUPS: i32 = 4;
+/**
+ * The optimiser runs once per group of 4 K-panels (64 columns, 256 contiguous bytes per parameter
+ * row), so that it streams whole 256-byte runs of Wᵀ, V, their moments and updates instead of one
+ * 64-byte line per row and panel.
+ */
+const OPTIMIZER_GROUP: i32 = 4;
+const GROUP_BYTES: usize = 256;
 /** Training rows per block of the dV product (16 KB of one H panel). */
 const GRADIENT_ROW_BLOCK: i32 = 256;
 
@@ -121,13 +135,18 @@ const GRADIENT_ROW_BLOCK: i32 = 256;
 /**
  * e^x per lane, float32, about 1 ulp: Cody–Waite reduction x = n·ln2 + r (|r| ≤ ln2/2) and the
  * degree-7 minimax polynomial of Cephes' expf; 2ⁿ is built in the exponent bits. x is clamped to
- * [−87, 88] so that 2ⁿ stays a normal number (results beyond are 0 or ~1.6e38 instead of
- * denormal or infinite, which only matters for |x| > 87).
+ * [−87, 88] so that 2ⁿ stays a normal number: beyond, it returns e^−87 ≈ 1.6e−38 or e^88 ≈ 1.7e38.
+ * Only silu uses it, where the clamp changes σ and σ' by less than 1e−36 in absolute value.
+ * Cheap forms on purpose: pmin/pmax (one instruction each; wasm's min/max need a NaN fix-up
+ * sequence) and the 1.5·2²³ trick for rounding to an integer and reading it from the bits
+ * (instead of nearest and trunc_sat, which V8 lowers to several instructions).
  */
 // @ts-ignore: decorator
 @inline function expVector(x: v128): v128 {
-  const clamped = f32x4.min(f32x4.max(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
-  const n = f32x4.nearest(f32x4.mul(clamped, f32x4.splat(1.44269504088896341)));
+  const clamped = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
+  // t = n + 1.5·2²³ with n = round-to-nearest-even(x·log2 e); its low mantissa bits hold n.
+  const shifted = f32x4.add(f32x4.mul(clamped, f32x4.splat(1.44269504088896341)), f32x4.splat(12582912.0));
+  const n = f32x4.sub(shifted, f32x4.splat(12582912.0));
   let r = f32x4.sub(clamped, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
   let p = f32x4.splat(1.9875691500e-4);
@@ -137,7 +156,8 @@ const GRADIENT_ROW_BLOCK: i32 = 256;
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
   p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1.0));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  // bits(shifted) = 0x4B400000 + n, so bits − 0x4B400000 + 127 is n's biased exponent.
+  const scale = i32x4.shl(i32x4.add(shifted, i32x4.splat(127 - 0x4B400000)), 23);
   return f32x4.mul(p, scale);
 }
 
@@ -165,16 +185,24 @@ const GRADIENT_ROW_BLOCK: i32 = 256;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Forward pass: rows of one split, four at a time.
+// Forward pass: rows of one split, 16 at a time (four groups of four).
 
 /**
- * Z = Wᵀ[a_i] + Wᵀ[M + b_i] for four rows (rows ≥ rowCount give zeros), H = σ(Z) written
- * interleaved into the scratch (scratch[4k + r] = H[row0 + r, k]), and for the training split
- * also H and σ'(Z) into their K-panel buffers.
+ * Z = Wᵀ[a_i] + Wᵀ[M + b_i] for four rows (rows ≥ rowCount give zeros) and H = σ(Z), written
+ * interleaved into the scratch: scratch[4k + r] = H[row0 + r, k].
  */
-function gatherFourRows(L: Layout, operandsA: usize, operandsB: usize, row0: i32, rowCount: i32,
-  scratch: usize, hiddenPanels: usize, derivativePanels: usize, rowsPadded: i32): void {
-  const kp = L.paddedHidden, rowBytes = <usize>kp << 2, activation = L.activation;
+function gatherFourRows(L: Layout, operandsA: usize, operandsB: usize, row0: i32, rowCount: i32, scratch: usize): void {
+  // One specialised loop per activation (the inlined copies fold the activation tests away).
+  const activation = L.activation;
+  if (activation == 0) gatherFourRowsFor(L, operandsA, operandsB, row0, rowCount, scratch, 0);
+  else if (activation == 1) gatherFourRowsFor(L, operandsA, operandsB, row0, rowCount, scratch, 1);
+  else gatherFourRowsFor(L, operandsA, operandsB, row0, rowCount, scratch, 2);
+}
+
+// @ts-ignore: decorator
+@inline function gatherFourRowsFor(L: Layout, operandsA: usize, operandsB: usize, row0: i32, rowCount: i32, scratch: usize,
+  activation: i32): void {
+  const rowBytes = <usize>L.paddedHidden << 2;
   const firstLayer = L.firstLayer, modulus = L.modulus;
   // Source rows; a missing row (beyond rowCount) reads row 0's and is masked to zero below.
   const valid = min(4, rowCount - row0);
@@ -189,42 +217,22 @@ function gatherFourRows(L: Layout, operandsA: usize, operandsB: usize, row0: i32
   const keep1 = valid > 1 ? i32x4.splat(-1) : i32x4.splat(0);
   const keep2 = valid > 2 ? i32x4.splat(-1) : i32x4.splat(0);
   const keep3 = valid > 3 ? i32x4.splat(-1) : i32x4.splat(0);
-  const storePanels = hiddenPanels != 0;
-  const panelStride = <usize>rowsPadded * PANEL_BYTES;
-  let hiddenOut = hiddenPanels + <usize>row0 * PANEL_BYTES;
-  let derivativeOut = derivativePanels + <usize>row0 * PANEL_BYTES;
-  for (let offset: usize = 0; offset < rowBytes; offset += PANEL_BYTES) {
-    for (let lane: usize = 0; lane < PANEL_BYTES; lane += 16) {
-      const source = offset + lane;
-      const z0 = f32x4.add(v128.load(a0 + source), v128.load(b0 + source));
-      const z1 = v128.and(f32x4.add(v128.load(a1 + source), v128.load(b1 + source)), keep1);
-      const z2 = v128.and(f32x4.add(v128.load(a2 + source), v128.load(b2 + source)), keep2);
-      const z3 = v128.and(f32x4.add(v128.load(a3 + source), v128.load(b3 + source)), keep3);
-      const h0 = activate(z0, activation), h1 = activate(z1, activation);
-      const h2 = activate(z2, activation), h3 = activate(z3, activation);
-      if (storePanels) {
-        // Padding rows (≥ rowCount) are never written: they stay zero.
-        v128.store(hiddenOut + lane, h0);
-        if (valid > 1) v128.store(hiddenOut + lane, h1, 64);
-        if (valid > 2) v128.store(hiddenOut + lane, h2, 128);
-        if (valid > 3) v128.store(hiddenOut + lane, h3, 192);
-        v128.store(derivativeOut + lane, activationDerivative(z0, activation));
-        if (valid > 1) v128.store(derivativeOut + lane, activationDerivative(z1, activation), 64);
-        if (valid > 2) v128.store(derivativeOut + lane, activationDerivative(z2, activation), 128);
-        if (valid > 3) v128.store(derivativeOut + lane, activationDerivative(z3, activation), 192);
-      }
-      // 4 × 4 transpose: t_l = (h0[l], h1[l], h2[l], h3[l]). σ(0) = 0 for every activation, so
-      // the masked rows are zero.
-      const low01 = v128.shuffle<f32>(h0, h1, 0, 4, 1, 5), high01 = v128.shuffle<f32>(h0, h1, 2, 6, 3, 7);
-      const low23 = v128.shuffle<f32>(h2, h3, 0, 4, 1, 5), high23 = v128.shuffle<f32>(h2, h3, 2, 6, 3, 7);
-      const target = scratch + (source << 2);
-      v128.store(target, v128.shuffle<f32>(low01, low23, 0, 1, 4, 5));
-      v128.store(target, v128.shuffle<f32>(low01, low23, 2, 3, 6, 7), 16);
-      v128.store(target, v128.shuffle<f32>(high01, high23, 0, 1, 4, 5), 32);
-      v128.store(target, v128.shuffle<f32>(high01, high23, 2, 3, 6, 7), 48);
-    }
-    hiddenOut += panelStride;
-    derivativeOut += panelStride;
+  for (let offset: usize = 0; offset < rowBytes; offset += 16) {
+    const z0 = f32x4.add(v128.load(a0 + offset), v128.load(b0 + offset));
+    const z1 = v128.and(f32x4.add(v128.load(a1 + offset), v128.load(b1 + offset)), keep1);
+    const z2 = v128.and(f32x4.add(v128.load(a2 + offset), v128.load(b2 + offset)), keep2);
+    const z3 = v128.and(f32x4.add(v128.load(a3 + offset), v128.load(b3 + offset)), keep3);
+    const h0 = activate(z0, activation), h1 = activate(z1, activation);
+    const h2 = activate(z2, activation), h3 = activate(z3, activation);
+    // 4 × 4 transpose: t_l = (h0[l], h1[l], h2[l], h3[l]). σ(0) = 0 for every activation, so the
+    // masked rows are zero.
+    const low01 = v128.shuffle<f32>(h0, h1, 0, 4, 1, 5), high01 = v128.shuffle<f32>(h0, h1, 2, 6, 3, 7);
+    const low23 = v128.shuffle<f32>(h2, h3, 0, 4, 1, 5), high23 = v128.shuffle<f32>(h2, h3, 2, 6, 3, 7);
+    const target = scratch + (offset << 2);
+    v128.store(target, v128.shuffle<f32>(low01, low23, 0, 1, 4, 5));
+    v128.store(target, v128.shuffle<f32>(low01, low23, 2, 3, 6, 7), 16);
+    v128.store(target, v128.shuffle<f32>(high01, high23, 0, 1, 4, 5), 32);
+    v128.store(target, v128.shuffle<f32>(high01, high23, 2, 3, 6, 7), 48);
   }
 }
 
@@ -258,17 +266,15 @@ function multiplyFourRows(scratch: usize, transposedBlock: usize, depth: i32, ou
 
 /**
  * Forward pass of rows [rowStart, rowEnd) of a split (0 train, 1 test); rowStart is a multiple
- * of 4 and rowEnd ≤ rowsPadded. Writes the split's outputs (rows × paddedModulus) and, for the
- * training split, H and σ'(Z) by K-panels. `thread` selects the row scratch (0 or 1).
+ * of 4 and rowEnd ≤ rowsPadded. Writes the split's outputs (rows × paddedModulus) only: H is not
+ * stored (the backward pass recomputes it panel by panel). `thread` selects the row scratch.
  */
 export function forwardRows(layout: usize, split: i32, rowStart: i32, rowEnd: i32, thread: i32): void {
   const L = changetype<Layout>(layout);
   const train = split == 0;
   const rowCount = train ? L.trainRows : L.testRows;
-  const rowsPadded = train ? L.trainRowsPadded : L.testRowsPadded;
   const operandsA = train ? L.trainA : L.testA, operandsB = train ? L.trainB : L.testB;
   const outputs = train ? L.trainOutputs : L.testOutputs;
-  const hiddenPanels: usize = train ? L.hiddenPanels : 0, derivativePanels: usize = train ? L.derivativePanels : 0;
   const scratch = thread == 0 ? L.rowScratch0 : L.rowScratch1;
   const depth = L.paddedHidden, groupBytes = <usize>depth << 4;
   const blocks = L.paddedModulus >> 3, blockBytes = <usize>depth << 5;
@@ -279,8 +285,7 @@ export function forwardRows(layout: usize, split: i32, rowStart: i32, rowEnd: i3
   for (let row0 = rowStart; row0 < last; row0 += 4 * ROW_GROUPS) {
     const groups = min(ROW_GROUPS, (last - row0 + 3) >> 2);
     for (let group = 0; group < groups; group++) {
-      gatherFourRows(L, operandsA, operandsB, row0 + 4 * group, rowCount, scratch + <usize>group * groupBytes,
-        hiddenPanels, derivativePanels, rowsPadded);
+      gatherFourRows(L, operandsA, operandsB, row0 + 4 * group, rowCount, scratch + <usize>group * groupBytes);
     }
     for (let block = 0; block < blocks; block++) {
       const transposedBlock = L.secondLayerTransposed + <usize>block * blockBytes;
@@ -296,8 +301,11 @@ export function forwardRows(layout: usize, split: i32, rowStart: i32, rowEnd: i3
 // Losses (science.md §3), float64 sums; run on one thread.
 
 /**
- * Loss of one split from its outputs; counts the rows whose first maximal output is the label.
- * With `gradient` set (training split): writes dL/dO into both pair layouts and the compact
+ * Loss of one split from its outputs (same formulas and summation order as model.ts
+ * lossAndAccuracy): the class-centred MSE of Tian's and Xu's code (arXiv 2509.21519,
+ * 2605.08119), R = (O − mean_c O) − (onehot(y) − 1/M), loss = mean_i Σ_c R², dL/dO = (2/n) R; or
+ * cross-entropy with dL/dO = (softmax − onehot)/n. Counts the rows whose first maximal output is
+ * the label. For the training split also writes dL/dO into both pair layouts and the compact
  * outputs. Returns the mean loss; the count goes to trainCorrect / testCorrect.
  */
 function splitLoss(L: Layout, train: bool): f64 {
@@ -372,25 +380,66 @@ export function testLoss(layout: usize): f64 {
 // Backward pass and optimiser, one K-panel (16 hidden units) at a time.
 
 /**
+ * H = σ(Z) and σ'(Z) of K-panel `panel` for every training row, recomputed from Wᵀ (`weights`)
+ * exactly as the forward pass computed them (same float32 operations, so bit-identical), into
+ * (rows × 16) buffers, which stay in L2. At the defaults recomputing costs about 2 ms per epoch;
+ * storing H and σ'(Z) of the whole split in the forward pass instead cost about 10 ms (33 MB
+ * written, then read back).
+ */
+function gatherPanel(L: Layout, weights: usize, panel: i32, hidden: usize, derivative: usize): void {
+  // One specialised loop per activation (the inlined copies fold the activation tests away).
+  const activation = L.activation;
+  if (activation == 0) gatherPanelFor(L, weights, panel, hidden, derivative, 0);
+  else if (activation == 1) gatherPanelFor(L, weights, panel, hidden, derivative, 1);
+  else gatherPanelFor(L, weights, panel, hidden, derivative, 2);
+}
+
+// @ts-ignore: decorator
+@inline function gatherPanelFor(L: Layout, weights: usize, panel: i32, hidden: usize, derivative: usize, activation: i32): void {
+  const rows = L.trainRows, modulus = L.modulus;
+  const rowBytes = <usize>L.paddedHidden << 2;
+  const base = weights + <usize>panel * PANEL_BYTES;
+  const secondBase = base + <usize>modulus * rowBytes;
+  const operandsA = L.trainA, operandsB = L.trainB;
+  for (let i = 0; i < rows; i++) {
+    const a = base + <usize>load<i32>(operandsA + (<usize>i << 2)) * rowBytes;
+    const b = secondBase + <usize>load<i32>(operandsB + (<usize>i << 2)) * rowBytes;
+    const h = hidden + <usize>i * PANEL_BYTES, d = derivative + <usize>i * PANEL_BYTES;
+    for (let lane: usize = 0; lane < PANEL_BYTES; lane += 16) {
+      const z = f32x4.add(v128.load(a + lane), v128.load(b + lane));
+      if (activation == 2) {
+        // silu: one exponential for σ and σ' (the same operations as activate and
+        // activationDerivative, so the values are identical).
+        const sigmoid = logisticVector(z);
+        v128.store(h + lane, f32x4.mul(z, sigmoid));
+        v128.store(d + lane, f32x4.mul(sigmoid, f32x4.add(f32x4.splat(1.0), f32x4.mul(z, f32x4.sub(f32x4.splat(1.0), sigmoid)))));
+      } else {
+        v128.store(h + lane, activate(z, activation));
+        v128.store(d + lane, activationDerivative(z, activation));
+      }
+    }
+  }
+}
+
+/**
  * dV[:, panel] = dOᵀ H[:, panel]: register block of 2 classes × 16 units (8 accumulators), inner
  * loop over the training rows (two splats of dO, four loads of one 64-byte H row). Rows go in
  * blocks of 256 so that the block's H (16 KB) stays in L1 while all class pairs pass over it; the
  * accumulators are stored and reloaded between blocks, which keeps the summation order.
  */
-function secondLayerGradientPanel(L: Layout, panel: i32, gradientPanel: usize): void {
+function secondLayerGradientPanel(L: Layout, hidden: usize, gradient: usize): void {
   const rowsPadded = L.trainRowsPadded, paddedModulus = L.paddedModulus;
-  const hidden = L.hiddenPanels + <usize>panel * <usize>rowsPadded * PANEL_BYTES;
   const pairStride = <usize>rowsPadded << 3;
   for (let row0 = 0; row0 < rowsPadded; row0 += GRADIENT_ROW_BLOCK) {
     const rows = <usize>min(GRADIENT_ROW_BLOCK, rowsPadded - row0);
     const first = row0 == 0;
     for (let c = 0; c < paddedModulus; c += 2) {
-      const out = gradientPanel + <usize>c * PANEL_BYTES;
+      const out = gradient + <usize>c * GROUP_BYTES, outNext = out + GROUP_BYTES;
       let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
       let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
       if (!first) {
         c00 = v128.load(out); c01 = v128.load(out, 16); c02 = v128.load(out, 32); c03 = v128.load(out, 48);
-        c10 = v128.load(out, 64); c11 = v128.load(out, 80); c12 = v128.load(out, 96); c13 = v128.load(out, 112);
+        c10 = v128.load(outNext); c11 = v128.load(outNext, 16); c12 = v128.load(outNext, 32); c13 = v128.load(outNext, 48);
       }
       let left = L.outputGradientColumnPairs + <usize>(c >> 1) * pairStride + (<usize>row0 << 3);
       const end = left + (rows << 3);
@@ -409,7 +458,7 @@ function secondLayerGradientPanel(L: Layout, panel: i32, gradientPanel: usize): 
         right += PANEL_BYTES;
       }
       v128.store(out, c00); v128.store(out, c01, 16); v128.store(out, c02, 32); v128.store(out, c03, 48);
-      v128.store(out, c10, 64); v128.store(out, c11, 80); v128.store(out, c12, 96); v128.store(out, c13, 112);
+      v128.store(outNext, c10); v128.store(outNext, c11, 16); v128.store(outNext, c12, 32); v128.store(outNext, c13, 48);
     }
   }
 }
@@ -428,16 +477,15 @@ function secondLayerGradientPanel(L: Layout, panel: i32, gradientPanel: usize): 
  * 16 units, inner loop over the M classes), scatter-added to rows a_i and M + b_i of the panel
  * gradient in row order (science.md §1: the transpose of the gather).
  */
-function firstLayerGradientPanel(L: Layout, panel: i32, gradientPanel: usize): void {
-  const rowsPadded = L.trainRowsPadded, modulus = L.modulus, paddedModulus = L.paddedModulus;
+function firstLayerGradientPanel(L: Layout, panel: i32, derivative: usize, gradient: usize): void {
+  const modulus = L.modulus, paddedModulus = L.paddedModulus;
   const rows = L.trainRows;
-  memory.fill(gradientPanel, 0, <usize>(2 * modulus) * PANEL_BYTES);
+  for (let row = 0; row < 2 * modulus; row++) memory.fill(gradient + <usize>row * GROUP_BYTES, 0, PANEL_BYTES);
   const weights = L.secondLayerPanels + <usize>panel * <usize>modulus * PANEL_BYTES;
   const weightsEnd = weights + <usize>modulus * PANEL_BYTES;
-  const derivative = L.derivativePanels + <usize>panel * <usize>rowsPadded * PANEL_BYTES;
   const pairRowBytes = <usize>paddedModulus << 3;
   const operandsA = L.trainA, operandsB = L.trainB;
-  const secondOffset = <usize>modulus * PANEL_BYTES;
+  const secondOffset = <usize>modulus * GROUP_BYTES;
   for (let i = 0; i < rows; i += 2) {
     let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
     let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
@@ -455,15 +503,15 @@ function firstLayerGradientPanel(L: Layout, panel: i32, gradientPanel: usize): v
     const d0 = derivative + <usize>i * PANEL_BYTES;
     c00 = f32x4.mul(c00, v128.load(d0)); c01 = f32x4.mul(c01, v128.load(d0, 16));
     c02 = f32x4.mul(c02, v128.load(d0, 32)); c03 = f32x4.mul(c03, v128.load(d0, 48));
-    const rowA0 = gradientPanel + <usize>load<i32>(operandsA + (<usize>i << 2)) * PANEL_BYTES;
-    const rowB0 = gradientPanel + secondOffset + <usize>load<i32>(operandsB + (<usize>i << 2)) * PANEL_BYTES;
+    const rowA0 = gradient + <usize>load<i32>(operandsA + (<usize>i << 2)) * GROUP_BYTES;
+    const rowB0 = gradient + secondOffset + <usize>load<i32>(operandsB + (<usize>i << 2)) * GROUP_BYTES;
     addToPanelRow(rowA0, c00, c01, c02, c03);
     addToPanelRow(rowB0, c00, c01, c02, c03);
     if (i + 1 < rows) {
       c10 = f32x4.mul(c10, v128.load(d0, 64)); c11 = f32x4.mul(c11, v128.load(d0, 80));
       c12 = f32x4.mul(c12, v128.load(d0, 96)); c13 = f32x4.mul(c13, v128.load(d0, 112));
-      const rowA1 = gradientPanel + <usize>load<i32>(operandsA + (<usize>(i + 1) << 2)) * PANEL_BYTES;
-      const rowB1 = gradientPanel + secondOffset + <usize>load<i32>(operandsB + (<usize>(i + 1) << 2)) * PANEL_BYTES;
+      const rowA1 = gradient + <usize>load<i32>(operandsA + (<usize>(i + 1) << 2)) * GROUP_BYTES;
+      const rowB1 = gradient + secondOffset + <usize>load<i32>(operandsB + (<usize>(i + 1) << 2)) * GROUP_BYTES;
       addToPanelRow(rowA1, c10, c11, c12, c13);
       addToPanelRow(rowB1, c10, c11, c12, c13);
     }
@@ -472,20 +520,21 @@ function firstLayerGradientPanel(L: Layout, panel: i32, gradientPanel: usize): v
 
 /**
  * Optimiser step (torch semantics, science.md §4; same formulas as model.ts applyOptimizerStep)
- * on the 16 columns of one panel for `rows` rows of a parameter (row stride rowBytes), gradient
- * rows contiguous in `gradient`. Writes θ, the moments and the update θ_after − θ_before.
+ * on `width` bytes of columns from byte offset columnOffset, for `rows` rows of a parameter (row
+ * stride rowBytes); the gradient rows are GROUP_BYTES apart in `gradient`. Writes θ, the moments
+ * and the update θ_after − θ_before.
  */
-function optimizerPanel(L: Layout, parameter: usize, firstMoment: usize, secondMoment: usize, update: usize,
-  gradient: usize, rows: i32, rowBytes: usize, panelOffset: usize): void {
+function optimizerColumns(L: Layout, parameter: usize, firstMoment: usize, secondMoment: usize, update: usize,
+  gradient: usize, rows: i32, rowBytes: usize, columnOffset: usize, width: usize): void {
   const kind = L.optimizer;
   const weightDecay = f32x4.splat(L.weightDecay);
   if (kind == 2) {
     const momentum = f32x4.splat(L.momentum), learningRate = f32x4.splat(L.learningRate);
     const firstStep = L.firstStep != 0;
     for (let row = 0; row < rows; row++) {
-      const base = <usize>row * rowBytes + panelOffset;
-      const gradientRow = gradient + <usize>row * PANEL_BYTES;
-      for (let lane: usize = 0; lane < PANEL_BYTES; lane += 16) {
+      const base = <usize>row * rowBytes + columnOffset;
+      const gradientRow = gradient + <usize>row * GROUP_BYTES;
+      for (let lane: usize = 0; lane < width; lane += 16) {
         const at = base + lane;
         const before = v128.load(parameter + at);
         const g = f32x4.add(v128.load(gradientRow + lane), f32x4.mul(weightDecay, before));
@@ -505,9 +554,9 @@ function optimizerPanel(L: Layout, parameter: usize, firstMoment: usize, secondM
   const oneMinusBeta1 = f32x4.splat(L.oneMinusBeta1), oneMinusBeta2 = f32x4.splat(L.oneMinusBeta2);
   const stepSize = f32x4.splat(L.stepSize), correctionRoot = f32x4.splat(L.secondCorrectionRoot), eps = f32x4.splat(L.eps);
   for (let row = 0; row < rows; row++) {
-    const base = <usize>row * rowBytes + panelOffset;
-    const gradientRow = gradient + <usize>row * PANEL_BYTES;
-    for (let lane: usize = 0; lane < PANEL_BYTES; lane += 16) {
+    const base = <usize>row * rowBytes + columnOffset;
+    const gradientRow = gradient + <usize>row * GROUP_BYTES;
+    for (let lane: usize = 0; lane < width; lane += 16) {
       const at = base + lane;
       const before = v128.load(parameter + at);
       const decayed = decoupled ? f32x4.mul(before, decoupledFactor) : before;
@@ -549,40 +598,63 @@ export function refreshSecondLayer(layout: usize, panelStart: i32, panelEnd: i32
 }
 
 /**
- * Backward pass and optimiser step for K-panels [panelStart, panelEnd), from the cached forward
- * pass (H and σ'(Z) panels, dL/dO). Per panel: dV and dWᵀ of its 16 hidden units into the thread's
- * panel buffers, the optimiser on those columns of Wᵀ and V, then Vᵀ and the V panel refreshed.
- * Panels are independent, so two threads take disjoint ranges.
+ * Backward pass and optimiser step for K-panels [panelStart, panelEnd), from the cached dL/dO.
+ * Per panel: H and σ'(Z) recomputed, dV and dWᵀ of its 16 hidden units into the thread's gradient
+ * block; per group of 4 panels: the optimiser on those columns of Wᵀ and V, then Vᵀ and the V
+ * panels refreshed. Panels are independent, so two threads take disjoint ranges.
  */
 export function backwardPanels(layout: usize, panelStart: i32, panelEnd: i32, thread: i32): void {
   const L = changetype<Layout>(layout);
+  const hidden = thread == 0 ? L.hiddenPanel0 : L.hiddenPanel1;
+  const derivative = thread == 0 ? L.derivativePanel0 : L.derivativePanel1;
   const firstGradient = thread == 0 ? L.firstGradientPanel0 : L.firstGradientPanel1;
   const secondGradient = thread == 0 ? L.secondGradientPanel0 : L.secondGradientPanel1;
   const rowBytes = <usize>L.paddedHidden << 2;
-  for (let panel = panelStart; panel < panelEnd; panel++) {
-    const panelOffset = <usize>panel * PANEL_BYTES;
-    secondLayerGradientPanel(L, panel, secondGradient);
-    firstLayerGradientPanel(L, panel, firstGradient);
-    optimizerPanel(L, L.firstLayer, L.firstLayerFirstMoment, L.firstLayerSecondMoment, L.firstLayerUpdate,
-      firstGradient, 2 * L.modulus, rowBytes, panelOffset);
-    optimizerPanel(L, L.secondLayer, L.secondLayerFirstMoment, L.secondLayerSecondMoment, L.secondLayerUpdate,
-      secondGradient, L.modulus, rowBytes, panelOffset);
-    refreshSecondLayerPanel(L, panel);
+  for (let groupStart = panelStart; groupStart < panelEnd; groupStart += OPTIMIZER_GROUP) {
+    const groupEnd = min(panelEnd, groupStart + OPTIMIZER_GROUP);
+    for (let panel = groupStart; panel < groupEnd; panel++) {
+      const slot = <usize>(panel - groupStart) * PANEL_BYTES;
+      // Wᵀ's columns of this panel are still those of the forward pass: only this group's
+      // optimiser step below changes them.
+      gatherPanel(L, L.firstLayer, panel, hidden, derivative);
+      secondLayerGradientPanel(L, hidden, secondGradient + slot);
+      firstLayerGradientPanel(L, panel, derivative, firstGradient + slot);
+    }
+    const columnOffset = <usize>groupStart * PANEL_BYTES, width = <usize>(groupEnd - groupStart) * PANEL_BYTES;
+    optimizerColumns(L, L.firstLayer, L.firstLayerFirstMoment, L.firstLayerSecondMoment, L.firstLayerUpdate,
+      firstGradient, 2 * L.modulus, rowBytes, columnOffset, width);
+    optimizerColumns(L, L.secondLayer, L.secondLayerFirstMoment, L.secondLayerSecondMoment, L.secondLayerUpdate,
+      secondGradient, L.modulus, rowBytes, columnOffset, width);
+    for (let panel = groupStart; panel < groupEnd; panel++) refreshSecondLayerPanel(L, panel);
   }
 }
 
-/** H of the training split from its K-panels into hiddenRows, (trainRows × K) row-major. */
-export function copyHiddenRows(layout: usize): void {
+/**
+ * H of the training split, (trainRows × K) row-major, into hiddenRows: recomputed from Wᵀ with the
+ * forward pass's float32 operations (fromSnapshot = 0: the current Wᵀ, valid before step(); 1: the
+ * snapshot step() took). Uses thread 0's row scratch as a one-row buffer.
+ */
+export function copyHiddenRows(layout: usize, fromSnapshot: i32): void {
   const L = changetype<Layout>(layout);
-  const hidden = L.hidden, rows = L.trainRows, rowsPadded = L.trainRowsPadded;
-  const panels = (hidden + PANEL - 1) / PANEL;
-  for (let panel = 0; panel < panels; panel++) {
-    const width = <usize>min(PANEL, hidden - panel * PANEL) << 2;
-    const source = L.hiddenPanels + <usize>panel * <usize>rowsPadded * PANEL_BYTES;
-    const target = L.hiddenRows + (<usize>(panel * PANEL) << 2);
-    for (let i = 0; i < rows; i++) {
-      memory.copy(target + ((<usize>i * hidden) << 2), source + <usize>i * PANEL_BYTES, width);
+  const activation = L.activation;
+  if (activation == 0) copyHiddenRowsFor(L, fromSnapshot != 0, 0);
+  else if (activation == 1) copyHiddenRowsFor(L, fromSnapshot != 0, 1);
+  else copyHiddenRowsFor(L, fromSnapshot != 0, 2);
+}
+
+// @ts-ignore: decorator
+@inline function copyHiddenRowsFor(L: Layout, fromSnapshot: bool, activation: i32): void {
+  const hidden = L.hidden, rows = L.trainRows, modulus = L.modulus;
+  const rowBytes = <usize>L.paddedHidden << 2, targetRowBytes = <usize>hidden << 2;
+  const weights = fromSnapshot ? L.firstLayerSnapshot : L.firstLayer;
+  const buffer = L.rowScratch0;
+  for (let i = 0; i < rows; i++) {
+    const a = weights + <usize>load<i32>(L.trainA + (<usize>i << 2)) * rowBytes;
+    const b = weights + <usize>(modulus + load<i32>(L.trainB + (<usize>i << 2))) * rowBytes;
+    for (let offset: usize = 0; offset < rowBytes; offset += 16) {
+      v128.store(buffer + offset, activate(f32x4.add(v128.load(a + offset), v128.load(b + offset)), activation));
     }
+    memory.copy(L.hiddenRows + <usize>i * targetRowBytes, buffer, targetRowBytes);
   }
 }
 

@@ -4,10 +4,11 @@
  * copies the data and the initial parameters in, drives the kernels and exposes the buffers.
  *
  * Kernels (src/kernels/README.md has the layouts and the thread split):
- *  - evaluate(): forwardRows (gather + σ + O = H Vᵀ, four rows at a time) on both splits, then
- *    trainLoss / testLoss (float64 sums, dL/dO);
- *  - step(): backwardPanels — per K-panel of 16 hidden units, dV, dZ with its scatter-add into
- *    dWᵀ, and the optimiser on those columns (ΔWᵀ, ΔV written as float32 differences).
+ *  - evaluate(): forwardRows (gather + σ + O = H Vᵀ, 16 rows at a time) on both splits, then
+ *    trainLoss / testLoss (float64 sums, dL/dO). Only O and dL/dO are kept, not H;
+ *  - step(): backwardPanels — per K-panel of 16 hidden units, H and σ'(Z) recomputed from Wᵀ,
+ *    dV, dZ with its scatter-add into dWᵀ, and the optimiser on those columns (ΔWᵀ, ΔV written as
+ *    float32 differences).
  *
  * Builds: with relaxed SIMD (fused multiply-add in the three products; Node 20 needs V8's
  * --experimental-wasm-relaxed-simd, which is set at run time before the module is compiled) or
@@ -47,11 +48,15 @@ export interface WasmEngine extends TrainingEngine {
 
 /** Floats per K-panel (one 64-byte cache line per row); K is padded to a multiple of it. */
 const PANEL = 16;
+/** The kernels' optimiser works on groups of 4 K-panels (their gradient blocks are 64 columns wide). */
+const OPTIMIZER_GROUP = 4;
 /** M is padded to a multiple of 8: the forward product computes 8 outputs per register block. */
 const MODULUS_ALIGNMENT = 8;
 /** Training and test rows are padded to a multiple of 4: the forward pass takes four rows at a time. */
 const ROW_ALIGNMENT = 4;
 const WASM_PAGE = 65536;
+/** How long the second thread may take to pick up a command before the engine gives up on it. */
+const THREAD_PICKUP_MS = 10_000;
 /** Buffers start above the first page (the kernels have no static data; heapBase() is checked). */
 const FIRST_ADDRESS = WASM_PAGE;
 
@@ -70,10 +75,10 @@ const SCALAR_FIELDS = [
 const BUFFER_FIELDS = [
   'firstLayer', 'secondLayer', 'firstLayerFirstMoment', 'firstLayerSecondMoment', 'secondLayerFirstMoment',
   'secondLayerSecondMoment', 'firstLayerUpdate', 'secondLayerUpdate', 'secondLayerTransposed', 'secondLayerPanels',
-  'hiddenPanels', 'derivativePanels', 'trainOutputs', 'testOutputs', 'trainOutputsCompact',
+  'firstLayerSnapshot', 'trainOutputs', 'testOutputs', 'trainOutputsCompact',
   'outputGradientRowPairs', 'outputGradientColumnPairs', 'trainA', 'trainB', 'trainY', 'testA', 'testB', 'testY',
-  'hiddenRows', 'rowScratch0', 'rowScratch1', 'firstGradientPanel0', 'firstGradientPanel1',
-  'secondGradientPanel0', 'secondGradientPanel1',
+  'hiddenRows', 'rowScratch0', 'rowScratch1', 'hiddenPanel0', 'hiddenPanel1', 'derivativePanel0', 'derivativePanel1',
+  'firstGradientPanel0', 'firstGradientPanel1', 'secondGradientPanel0', 'secondGradientPanel1',
 ] as const;
 const LAYOUT_FIELDS = [...SCALAR_FIELDS, ...BUFFER_FIELDS] as const;
 type LayoutField = (typeof LAYOUT_FIELDS)[number];
@@ -91,7 +96,7 @@ interface EpochKernels {
   testLoss(layout: number): number;
   backwardPanels(layout: number, panelStart: number, panelEnd: number, thread: number): void;
   refreshSecondLayer(layout: number, panelStart: number, panelEnd: number): void;
-  copyHiddenRows(layout: number): void;
+  copyHiddenRows(layout: number, fromSnapshot: number): void;
   heapBase(): number;
   layoutBytes(): number;
 }
@@ -129,8 +134,7 @@ function planMemory(dimensions: Dimensions): { addresses: Record<BufferField, nu
     secondLayerUpdate: M * KP,
     secondLayerTransposed: KP * MP,
     secondLayerPanels: M * KP,
-    hiddenPanels: n4 * KP,
-    derivativePanels: n4 * KP,
+    firstLayerSnapshot: 2 * M * KP,
     trainOutputs: n4 * MP,
     testOutputs: Math.max(t4, ROW_ALIGNMENT) * MP,
     trainOutputsCompact: n * M,
@@ -145,10 +149,14 @@ function planMemory(dimensions: Dimensions): { addresses: Record<BufferField, nu
     hiddenRows: n * K,
     rowScratch0: 16 * KP,
     rowScratch1: 16 * KP,
-    firstGradientPanel0: 2 * M * PANEL,
-    firstGradientPanel1: 2 * M * PANEL,
-    secondGradientPanel0: MP * PANEL,
-    secondGradientPanel1: MP * PANEL,
+    hiddenPanel0: n4 * PANEL,
+    hiddenPanel1: n4 * PANEL,
+    derivativePanel0: n4 * PANEL,
+    derivativePanel1: n4 * PANEL,
+    firstGradientPanel0: 2 * M * PANEL * OPTIMIZER_GROUP,
+    firstGradientPanel1: 2 * M * PANEL * OPTIMIZER_GROUP,
+    secondGradientPanel0: MP * PANEL * OPTIMIZER_GROUP,
+    secondGradientPanel1: MP * PANEL * OPTIMIZER_GROUP,
   };
   let top = FIRST_ADDRESS + roundUp(LAYOUT_FIELDS.length * 4, 64);
   const addresses = {} as Record<BufferField, number>;
@@ -248,8 +256,16 @@ class KernelThread {
     } catch (error) {
       ownError = error;
     }
-    // Read the done word once per turn and wait on that value: no lost wake-up.
-    for (let seen; (seen = Atomics.load(control, ControlIndex.done)) !== sequence;) Atomics.wait(control, ControlIndex.done, seen);
+    // Read the done word once per turn and wait on that value: no lost wake-up. A thread that has
+    // not even picked the command up after THREAD_PICKUP_MS is dead or deadlocked: fail loudly.
+    const waitStart = performance.now();
+    for (let seen; (seen = Atomics.load(control, ControlIndex.done)) !== sequence;) {
+      if (Atomics.wait(control, ControlIndex.done, seen, 1000) === 'timed-out'
+        && Atomics.load(control, ControlIndex.started) !== sequence && performance.now() - waitStart > THREAD_PICKUP_MS) {
+        this.stop();
+        throw new Error('the wasm engine\'s second thread does not respond');
+      }
+    }
     if (ownError !== undefined) throw ownError;
     if (Atomics.load(control, ControlIndex.failed) !== 0) throw new Error('the wasm engine\'s second thread failed');
   }
@@ -279,6 +295,7 @@ class WasmEpochEngine implements WasmEngine {
   private readonly thread: KernelThread | undefined;
 
   private readonly firstLayerView: Float32Array;
+  private readonly firstLayerSnapshotView: Float32Array;
   private readonly secondLayerView: Float32Array;
   private readonly firstLayerUpdateView: Float32Array;
   private readonly secondLayerUpdateView: Float32Array;
@@ -289,7 +306,10 @@ class WasmEpochEngine implements WasmEngine {
 
   private stepCount = 0;
   private cacheFresh = false;
+  /** hiddenRows holds H of the last evaluate(). */
   private hiddenRowsFresh = false;
+  /** firstLayerSnapshot holds Wᵀ of the last evaluate() (taken by step() when H was not copied yet). */
+  private snapshotFresh = false;
   private disposed = false;
 
   constructor(
@@ -359,6 +379,7 @@ class WasmEpochEngine implements WasmEngine {
     this.kernels.refreshSecondLayer(this.layoutAddress, 0, dimensions.panels);
 
     this.firstLayerView = firstLayer;
+    this.firstLayerSnapshotView = floats('firstLayerSnapshot', 2 * M * KP);
     this.secondLayerView = secondLayer;
     this.firstLayerUpdateView = floats('firstLayerUpdate', 2 * M * KP);
     this.secondLayerUpdateView = floats('secondLayerUpdate', M * KP);
@@ -373,9 +394,8 @@ class WasmEpochEngine implements WasmEngine {
   }
 
   /**
-   * Training forward pass (H, σ'(Z), O and dL/dO cached for step()) and test forward pass (in a
-   * four-row scratch: no test activations are kept) with the current parameters. Mutates the
-   * engine's activation buffers only.
+   * Training forward pass (O and dL/dO cached for step()) and test forward pass with the current
+   * parameters; activations live only in a 16-row scratch. Mutates the engine's output buffers only.
    */
   evaluate(): Evaluation {
     this.requireLive();
@@ -397,6 +417,7 @@ class WasmEpochEngine implements WasmEngine {
     const testLoss = this.kernels.testLoss(layout);
     this.cacheFresh = true;
     this.hiddenRowsFresh = false;
+    this.snapshotFresh = false;
     return {
       train: { loss: trainLoss, accuracy: this.getInt('trainCorrect') / trainRows },
       test: { loss: testLoss, accuracy: testRows > 0 ? this.getInt('testCorrect') / testRows : Number.NaN },
@@ -417,6 +438,11 @@ class WasmEpochEngine implements WasmEngine {
     this.setInt('firstStep', this.stepCount === 1 ? 1 : 0);
     this.setFloat('stepSize', optimizer.lr / (1 - beta1 ** this.stepCount));
     this.setFloat('secondCorrectionRoot', Math.sqrt(1 - beta2 ** this.stepCount));
+    // trainHidden() recomputes H from Wᵀ; keep the Wᵀ of this evaluate() for a call after the step.
+    if (!this.hiddenRowsFresh) {
+      this.firstLayerSnapshotView.set(this.firstLayerView);
+      this.snapshotFresh = true;
+    }
     const layout = this.layoutAddress;
     const panels = this.dimensions.panels;
     if (this.thread) {
@@ -449,14 +475,17 @@ class WasmEpochEngine implements WasmEngine {
   }
 
   /**
-   * H (n_train × K) of the last evaluate(). The kernels keep H by K-panels, so the first call after
-   * an evaluate() copies it into row-major order (one n × K copy); the view stays valid until the
-   * next evaluate().
+   * H (n_train × K) of the last evaluate(), row-major. The kernels do not keep H (the backward pass
+   * recomputes it panel by panel), so the first call after an evaluate() recomputes it from Wᵀ (an
+   * n × K gather, a few ms at the defaults); later calls return the same view, valid until the next
+   * evaluate(). Works before and after step() (step() keeps the Wᵀ it needs).
    */
   trainHidden(): Float32Array {
     this.requireLive();
     if (!this.hiddenRowsFresh) {
-      this.kernels.copyHiddenRows(this.layoutAddress);
+      if (this.cacheFresh) this.kernels.copyHiddenRows(this.layoutAddress, 0);
+      else if (this.snapshotFresh) this.kernels.copyHiddenRows(this.layoutAddress, 1);
+      else throw new Error('WasmEngine.trainHidden() needs an evaluate() first');
       this.hiddenRowsFresh = true;
     }
     return this.hiddenRowsView;

@@ -24,8 +24,10 @@ export const ControlIndex = {
   done: 2,
   /** Set to 1 by the thread when its share threw; the engine then throws. */
   failed: 3,
+  /** Sequence number of the last command the thread picked up (lets the engine detect a dead thread). */
+  started: 4,
   /** First of the command's integer arguments. */
-  arguments: 4,
+  arguments: 5,
 } as const;
 
 /** Length of the control block in Int32 elements. */
@@ -76,12 +78,15 @@ function runKernelThread(data: KernelThreadData, port: NonNullable<typeof parent
   const kernels = instance.exports as unknown as ThreadKernels;
   const control = new Int32Array(data.control);
   const argument = (index: number): number => control[ControlIndex.arguments + index];
+  // The engine's first command has sequence number 1; start from the known 0, not from a load,
+  // which could already see 1 if the engine sent its first command right after 'ready'.
+  let seen = 0;
   port.postMessage('ready');
-  let seen = Atomics.load(control, ControlIndex.sequence);
   for (;;) {
     let sequence: number;
     while ((sequence = Atomics.load(control, ControlIndex.sequence)) === seen) Atomics.wait(control, ControlIndex.sequence, seen);
     seen = sequence;
+    Atomics.store(control, ControlIndex.started, sequence);
     const operation = control[ControlIndex.operation];
     if (operation === ThreadOperation.exit) break;
     try {
