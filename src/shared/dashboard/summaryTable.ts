@@ -1,0 +1,244 @@
+/**
+ * The dashboard's summary tables (product.md: "a summary table per seed ... and per condition"):
+ * rows with the numbers of src/shared/summary.ts and their display strings ("—" for missing).
+ *
+ * A live run has no summary.json yet: its rows are computed from the records received so far (so a
+ * running seed shows partial values), with the milestones and the detector epoch taken from the
+ * worker's events when present, which stay exact when long runs' records were decimated. An ended
+ * run with a summary.json shows that file, the numbers the CLI printed.
+ */
+import { defaults } from '../config/defaults';
+import type { RunConfig } from '../config/types';
+import type { ConditionSummary, EpochRecord, MilestoneName, RunEvent, RunManifest, RunStatus, RunSummary, SeedStatus, SeedSummary } from '../runFormat';
+import { summarizeRun, summarizeSeed } from '../summary';
+
+/** What the tables are computed from: a run as the dashboard holds it (a `RunSnapshot` or the store's run state). */
+export interface SummaryTableSource {
+  runId: string;
+  manifest: RunManifest | null;
+  status: RunStatus;
+  seeds: readonly {
+    condition: string;
+    seed: number;
+    status: SeedStatus;
+    records: readonly EpochRecord[];
+    /** Present when `records` are a decimated subset. */
+    decimation?: unknown;
+  }[];
+  events: readonly RunEvent[];
+  summary: RunSummary | null;
+}
+
+/** Column ids of the per-seed table, in display order. */
+export const SEED_COLUMNS = ['condition', 'seed', 'status', 'epoch', 'memorized', 'grok50', 'grok95', 'grok99', 'detector', 'leadLag', 'lateGap', 'testAcc'] as const;
+export type SeedColumn = (typeof SEED_COLUMNS)[number];
+
+/** Column ids of the per-condition table, in display order. */
+export const CONDITION_COLUMNS = ['condition', 'fired', 'detectorMedian', 'detectorIqr', 'grokked', 'grok99Median', 'lateGapMedian', 'separation'] as const;
+export type ConditionColumn = (typeof CONDITION_COLUMNS)[number];
+
+/** Header text and tooltip of each column. */
+export const COLUMN_TITLES: Record<SeedColumn | ConditionColumn, { title: string; tooltip: string }> = {
+  condition: { title: 'Condition', tooltip: 'Condition name (default when the experiment has none)' },
+  seed: { title: 'Seed', tooltip: 'Seed number' },
+  status: { title: 'Status', tooltip: 'Seed status' },
+  epoch: { title: 'Epoch', tooltip: 'Last epoch recorded' },
+  memorized: { title: 'Memorised', tooltip: 'First epoch with train accuracy = 1' },
+  grok50: { title: 'Grok ≥ 0.5', tooltip: 'First epoch with test accuracy ≥ 0.5' },
+  grok95: { title: 'Grok ≥ 0.95', tooltip: 'First epoch with test accuracy ≥ 0.95' },
+  grok99: { title: 'Grok ≥ 0.99', tooltip: 'First epoch with test accuracy ≥ 0.99' },
+  detector: { title: 'Detector', tooltip: 'Epoch at which the λ₂/λ₃ slope detector fired' },
+  leadLag: { title: 'Fire − grok', tooltip: 'Detector epoch − grok ≥ 0.99 epoch (negative: the detector fired first)' },
+  lateGap: { title: 'Late gap', tooltip: 'Median λ₂/λ₃ over the late-stage epochs' },
+  testAcc: { title: 'Test acc.', tooltip: 'Test accuracy at the last epoch recorded' },
+  fired: { title: 'Fired', tooltip: 'Seeds in which the detector fired, of all seeds' },
+  detectorMedian: { title: 'Fire epoch (median)', tooltip: 'Median detector epoch over the seeds that fired' },
+  detectorIqr: { title: 'Fire epoch (IQR)', tooltip: '25th–75th percentile of the detector epoch over the seeds that fired' },
+  grokked: { title: 'Grokked', tooltip: 'Seeds that reached test accuracy ≥ 0.99, of all seeds' },
+  grok99Median: { title: 'Grok ≥ 0.99 (median)', tooltip: 'Median grok ≥ 0.99 epoch over the seeds that grokked' },
+  lateGapMedian: { title: 'Late gap (median)', tooltip: 'Median over seeds of the late-stage λ₂/λ₃' },
+  separation: { title: 'Separation', tooltip: 'Late gap (median) of this condition ÷ that of the reference condition' },
+};
+
+/** One row of the per-seed table. */
+export interface SeedTableRow {
+  condition: string;
+  seed: number;
+  /** The numbers. */
+  summary: SeedSummary;
+  /** Display strings per column. */
+  cells: Record<SeedColumn, string>;
+}
+
+/** One row of the per-condition table. */
+export interface ConditionTableRow {
+  condition: string;
+  /** The numbers. */
+  summary: ConditionSummary;
+  /** lateGapMedian ÷ that of the reference condition; null for the reference itself or when unknown. */
+  separation: number | null;
+  /** Display strings per column. */
+  cells: Record<ConditionColumn, string>;
+}
+
+/** One ordered pair of conditions and their separation (numerator listed before denominator). */
+export interface SeparationRow {
+  numerator: string;
+  denominator: string;
+  ratio: number | null;
+  /** E.g. "grok ÷ control: 4.00×". */
+  text: string;
+}
+
+/** Both tables of one run. */
+export interface SummaryTables {
+  runId: string;
+  /** `final`: from summary.json; `live`: computed from the records and events received so far. */
+  source: 'final' | 'live';
+  /** Note to show under the tables when some numbers are approximate, else null. */
+  note: string | null;
+  seeds: SeedTableRow[];
+  conditions: ConditionTableRow[];
+  /** The condition the `separation` column divides by (the last one), or null with fewer than two conditions. */
+  separationReference: string | null;
+  /** Every pair of conditions once, in condition order. */
+  separations: SeparationRow[];
+}
+
+/** The text of a missing value. */
+export const MISSING = '—';
+
+/** An epoch, or a median of epochs (which may end in .5). */
+export function formatEpoch(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return MISSING;
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}
+
+/** A signed epoch difference: "+12", "−40" (a true minus sign), "0". */
+export function formatSignedEpochs(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return MISSING;
+  if (value > 0) return `+${formatEpoch(value)}`;
+  if (value < 0) return `\u2212${formatEpoch(-value)}`;
+  return '0';
+}
+
+/** A ratio-like quantity (gap λ₂/λ₃, separation, accuracy): fixed decimals, exponent outside [1e-3, 1e5). */
+export function formatQuantity(value: number | null, digits = 2): string {
+  if (value === null || !Number.isFinite(value)) return MISSING;
+  const magnitude = Math.abs(value);
+  if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e5)) return value.toExponential(digits);
+  return value.toFixed(digits);
+}
+
+/** The detector settings and late-stage range of a condition, from the manifest or the defaults. */
+function eigengapSettings(manifest: RunManifest | null, condition: string): { detector: { threshold: number; warmup: number }; lateStage: [number, number] } {
+  const config: RunConfig | undefined = manifest?.conditions.find((entry) => entry.name === condition)?.config;
+  const eigengap = config?.diagnostics?.eigengap;
+  const [from, to] = defaults.diagnostics.eigengap.lateStage;
+  return { detector: eigengap?.detector ?? defaults.diagnostics.eigengap.detector, lateStage: eigengap?.lateStage ?? [from, to] };
+}
+
+/** The condition order: the manifest's, then any other condition seen in the seeds. */
+function conditionOrder(source: SummaryTableSource): string[] {
+  const order = source.manifest ? source.manifest.conditions.map((condition) => condition.name) : [];
+  for (const seed of source.seeds) if (!order.includes(seed.condition)) order.push(seed.condition);
+  return order;
+}
+
+const MILESTONE_FIELDS: Record<MilestoneName, 'memorizedEpoch' | 'grokEpoch50' | 'grokEpoch95' | 'grokEpoch99'> = {
+  memorized: 'memorizedEpoch',
+  grok50: 'grokEpoch50',
+  grok95: 'grokEpoch95',
+  grok99: 'grokEpoch99',
+};
+
+/** Seed summaries from the records and events received so far. */
+function liveSeedSummaries(source: SummaryTableSource): SeedSummary[] {
+  return source.seeds.map((seed) => {
+    const summary = summarizeSeed({ condition: seed.condition, seed: seed.seed, status: seed.status, records: seed.records, ...eigengapSettings(source.manifest, seed.condition) });
+    // The worker writes each milestone and the detector fire as an event from every row, so an
+    // event is exact where decimated records may have skipped the first epoch that qualified.
+    for (const event of source.events) {
+      if (event.condition !== seed.condition || event.seed !== seed.seed) continue;
+      if (event.type === 'milestone') {
+        const field = MILESTONE_FIELDS[event.milestone];
+        const known = summary[field];
+        if (known === null || event.epoch < known) summary[field] = event.epoch;
+      } else if (event.type === 'detectorFired') {
+        if (summary.detectorEpoch === null || event.epoch < summary.detectorEpoch) summary.detectorEpoch = event.epoch;
+      }
+    }
+    summary.detectorLead = summary.detectorEpoch !== null && summary.grokEpoch99 !== null ? summary.detectorEpoch - summary.grokEpoch99 : null;
+    return summary;
+  });
+}
+
+function seedRow(summary: SeedSummary): SeedTableRow {
+  return {
+    condition: summary.condition,
+    seed: summary.seed,
+    summary,
+    cells: {
+      condition: summary.condition,
+      seed: String(summary.seed),
+      status: summary.status,
+      epoch: formatEpoch(summary.epochs),
+      memorized: formatEpoch(summary.memorizedEpoch),
+      grok50: formatEpoch(summary.grokEpoch50),
+      grok95: formatEpoch(summary.grokEpoch95),
+      grok99: formatEpoch(summary.grokEpoch99),
+      detector: formatEpoch(summary.detectorEpoch),
+      leadLag: formatSignedEpochs(summary.detectorLead),
+      lateGap: formatQuantity(summary.lateGap),
+      testAcc: formatQuantity(summary.finalTestAcc, 3),
+    },
+  };
+}
+
+function conditionRow(summary: ConditionSummary, reference: ConditionSummary | null): ConditionTableRow {
+  const separation =
+    reference && reference !== summary && summary.lateGapMedian !== null && reference.lateGapMedian !== null && reference.lateGapMedian !== 0
+      ? summary.lateGapMedian / reference.lateGapMedian
+      : null;
+  const iqr = summary.detectorEpochIqr;
+  return {
+    condition: summary.condition,
+    summary,
+    separation,
+    cells: {
+      condition: summary.condition,
+      fired: `${summary.firedCount}/${summary.seedCount}`,
+      detectorMedian: formatEpoch(summary.detectorEpochMedian),
+      detectorIqr: iqr ? `${formatEpoch(iqr[0])}–${formatEpoch(iqr[1])}` : MISSING,
+      grokked: `${summary.grokkedCount}/${summary.seedCount}`,
+      grok99Median: formatEpoch(summary.grokEpoch99Median),
+      lateGapMedian: formatQuantity(summary.lateGapMedian),
+      separation: reference === null ? MISSING : reference === summary ? 'reference' : separation === null ? MISSING : `${formatQuantity(separation)}×`,
+    },
+  };
+}
+
+/**
+ * The per-seed and per-condition tables of a run: from summary.json once the run has ended, else
+ * from its records and events so far (see the module comment).
+ */
+export function summaryTables(source: SummaryTableSource): SummaryTables {
+  const final = source.summary !== null && source.status !== 'running' ? source.summary : null;
+  const order = conditionOrder(source);
+  const summary = final ?? summarizeRun(source.runId, order, liveSeedSummaries(source));
+  const reference = summary.conditions.length >= 2 ? (summary.conditions.at(-1) as ConditionSummary) : null;
+  const position = (condition: string) => summary.conditions.findIndex((entry) => entry.condition === condition);
+  const separations = summary.separation
+    .filter((pair) => position(pair.numerator) < position(pair.denominator))
+    .map((pair) => ({ ...pair, text: `${pair.numerator} ÷ ${pair.denominator}: ${pair.ratio === null ? MISSING : `${formatQuantity(pair.ratio)}×`}` }));
+  const decimated = final === null && source.seeds.some((seed) => seed.decimation !== undefined);
+  return {
+    runId: source.runId,
+    source: final ? 'final' : 'live',
+    note: decimated ? 'Late gaps are medians over the decimated rows of long seeds (approximate until summary.json is written).' : null,
+    seeds: summary.seeds.map(seedRow),
+    conditions: summary.conditions.map((condition) => conditionRow(condition, reference)),
+    separationReference: reference?.condition ?? null,
+    separations,
+  };
+}
