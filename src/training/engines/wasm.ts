@@ -233,7 +233,7 @@ class KernelThread {
         resolve();
       });
     });
-    // Failure messages of later commands (the control block carries the flag itself).
+    // Later messages are failure texts; the control block's failed flag is what the engine acts on.
     worker.on('message', () => undefined);
     worker.on('error', () => undefined);
     // A forgotten dispose() must not keep the process alive.
