@@ -1,0 +1,157 @@
+/**
+ * The Experiments view: file → experiment → condition → seed, with an error state for files with
+ * problems (the file item turns red and lists its problems; its valid experiments still show).
+ * Inline actions (package.json menus) run an experiment or a condition and open the YAML.
+ */
+import * as vscode from 'vscode';
+import { TREE_ITEM_CONTEXTS } from '../../shared/commands';
+import { formatProblem } from '../../shared/config/parse';
+import type { ConfigProblem, ResolvedCondition, ResolvedExperiment } from '../../shared/config/types';
+import { Disposable } from '../../shared/lifecycle';
+import { problemRange, type ExperimentCatalog, type ExperimentFile } from './experimentCatalog';
+
+/** A node of the Experiments view; commands invoked from the view receive these. */
+export type ExperimentsNode =
+  | { kind: 'file'; file: ExperimentFile }
+  | { kind: 'problem'; file: ExperimentFile; problem: ConfigProblem }
+  | { kind: 'experiment'; file: ExperimentFile; experiment: ResolvedExperiment }
+  | { kind: 'condition'; file: ExperimentFile; experiment: ResolvedExperiment; condition: ResolvedCondition }
+  | { kind: 'seed'; file: ExperimentFile; experiment: ResolvedExperiment; condition: ResolvedCondition; seed: number };
+
+/** True for an Experiments-view node (command arguments come untyped). */
+export function isExperimentsNode(value: unknown): value is ExperimentsNode {
+  if (typeof value !== 'object' || value === null) return false;
+  const kind = (value as { kind?: unknown }).kind;
+  return (kind === 'file' || kind === 'problem' || kind === 'experiment' || kind === 'condition' || kind === 'seed') && 'file' in value;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** A short description of a condition's configuration: what people compare between conditions. */
+function describeConfig(condition: ResolvedCondition): string {
+  const { config } = condition;
+  return [
+    `${config.task.operation} mod ${config.task.modulus}`,
+    `K ${config.model.hidden} ${config.model.activation}`,
+    `${config.optimizer.name} wd ${config.optimizer.weightDecay}`,
+    `${config.epochs} epochs`,
+  ].join(' · ');
+}
+
+function openAt(uri: vscode.Uri, line: number, column: number): vscode.Command {
+  const position = new vscode.Position(Math.max(0, line - 1), Math.max(0, column - 1));
+  return {
+    command: 'vscode.open',
+    title: 'Open',
+    arguments: [uri, { selection: new vscode.Range(position, position) } satisfies vscode.TextDocumentShowOptions],
+  };
+}
+
+export class ExperimentsTree extends Disposable implements vscode.TreeDataProvider<ExperimentsNode> {
+  private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<ExperimentsNode | undefined>());
+  readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
+
+  constructor(private readonly catalog: ExperimentCatalog) {
+    super();
+    this._register(catalog.onDidChange(() => this._onDidChangeTreeData.fire(undefined)));
+  }
+
+  getChildren(node?: ExperimentsNode): ExperimentsNode[] {
+    if (!node) return this.catalog.all.map((file) => ({ kind: 'file', file }));
+    switch (node.kind) {
+      case 'file':
+        return [
+          ...node.file.problems.map((problem): ExperimentsNode => ({ kind: 'problem', file: node.file, problem })),
+          ...node.file.experiments.map((experiment): ExperimentsNode => ({ kind: 'experiment', file: node.file, experiment })),
+        ];
+      case 'experiment':
+        return node.experiment.conditions.map((condition) => ({ kind: 'condition', file: node.file, experiment: node.experiment, condition }));
+      case 'condition':
+        return node.experiment.seeds.map((seed) => ({ kind: 'seed', file: node.file, experiment: node.experiment, condition: node.condition, seed }));
+      case 'problem':
+      case 'seed':
+        return [];
+      default: {
+        const unknown: never = node;
+        throw new Error(`unknown node ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  getTreeItem(node: ExperimentsNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'file': {
+        const { file } = node;
+        const broken = file.problems.length > 0 || file.readError !== undefined;
+        const item = new vscode.TreeItem(file.label, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `file:${file.uri.toString()}`;
+        item.resourceUri = file.uri;
+        item.contextValue = broken ? TREE_ITEM_CONTEXTS.experimentFileWithProblems : TREE_ITEM_CONTEXTS.experimentFile;
+        if (file.readError !== undefined) {
+          item.description = `cannot be read: ${file.readError}`;
+          item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
+        } else if (broken) {
+          item.description = `${plural(file.problems.length, 'problem')}${file.experiments.length > 0 ? ` · ${plural(file.experiments.length, 'valid experiment')}` : ''}`;
+          item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
+        } else {
+          item.description = plural(file.experiments.length, 'experiment');
+          item.iconPath = vscode.ThemeIcon.File;
+        }
+        item.tooltip = file.uri.fsPath;
+        item.command = { command: 'vscode.open', title: 'Open', arguments: [file.uri] };
+        return item;
+      }
+      case 'problem': {
+        const { problem } = node;
+        const item = new vscode.TreeItem(problem.message, vscode.TreeItemCollapsibleState.None);
+        item.description = `line ${problem.position.line}, column ${problem.position.column}`;
+        item.tooltip = formatProblem(problem);
+        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.errorForeground'));
+        item.contextValue = TREE_ITEM_CONTEXTS.experimentProblem;
+        const range = problemRange(problem);
+        item.command = { command: 'vscode.open', title: 'Open', arguments: [node.file.uri, { selection: range } satisfies vscode.TextDocumentShowOptions] };
+        return item;
+      }
+      case 'experiment': {
+        const { experiment } = node;
+        const item = new vscode.TreeItem(experiment.name, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `experiment:${node.file.uri.toString()}#${experiment.name}`;
+        item.description = `${plural(experiment.conditions.length, 'condition')} × ${plural(experiment.seeds.length, 'seed')}`;
+        const tooltip = new vscode.MarkdownString(undefined, true);
+        tooltip.appendMarkdown(`**${experiment.name}**`);
+        if (experiment.description) tooltip.appendMarkdown(`\n\n${experiment.description}`);
+        tooltip.appendMarkdown(`\n\nConditions: ${experiment.conditions.map((condition) => condition.name).join(', ')}  \nSeeds: ${experiment.seeds.join(', ')}`);
+        item.tooltip = tooltip;
+        item.iconPath = new vscode.ThemeIcon('beaker');
+        item.contextValue = TREE_ITEM_CONTEXTS.experiment;
+        return item;
+      }
+      case 'condition': {
+        const item = new vscode.TreeItem(node.condition.name, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `condition:${node.file.uri.toString()}#${node.experiment.name}/${node.condition.name}`;
+        item.description = describeConfig(node.condition);
+        item.tooltip = `${node.experiment.name} / ${node.condition.name}\n${describeConfig(node.condition)}\nconfig hash ${node.condition.configHash.slice(0, 12)}`;
+        item.iconPath = new vscode.ThemeIcon('symbol-variable');
+        item.contextValue = TREE_ITEM_CONTEXTS.condition;
+        return item;
+      }
+      case 'seed': {
+        const item = new vscode.TreeItem(`seed ${node.seed}`, vscode.TreeItemCollapsibleState.None);
+        item.iconPath = new vscode.ThemeIcon('symbol-number');
+        item.contextValue = TREE_ITEM_CONTEXTS.experimentSeed;
+        return item;
+      }
+      default: {
+        const unknown: never = node;
+        throw new Error(`unknown node ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+}
+
+/** The command that reveals an experiment's key in its file (the Open inline action). */
+export function openExperimentCommand(file: ExperimentFile, experiment?: ResolvedExperiment): vscode.Command {
+  return experiment ? openAt(file.uri, experiment.source.line, experiment.source.column) : { command: 'vscode.open', title: 'Open', arguments: [file.uri] };
+}

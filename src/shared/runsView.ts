@@ -1,0 +1,301 @@
+/**
+ * What the Runs view says about runs and seeds: status icons, descriptions ("epoch 120/300 · ETA
+ * 2 min", "grokked at 160", "detector fired at 120", "failed: …"), the ETA, the order of runs, the
+ * status a run really has when its producer died, and which seeds "Re-run Missing Seeds" starts
+ * again. Pure, so the tree (src/extension/runs/runsTree.ts) only maps these to VS Code objects.
+ */
+import type { RunStatus, SeedStatus } from './runFormat';
+
+/** What the view knows of one seed, from its status file, its records and events, or a live worker. */
+export interface SeedState {
+  condition: string;
+  seed: number;
+  status: SeedStatus;
+  /** Last epoch row written (−1 before the first). */
+  epoch: number;
+  /** Planned number of optimiser steps E (rows 0…E). */
+  epochs: number;
+  /** ISO time the worker started (absent while queued). */
+  startTime?: string;
+  /** Plain-sentence reason for failed, diverged, cancelled, interrupted. */
+  message?: string;
+  /** First epoch with test accuracy ≥ 0.99 (science.md §4), if reached. */
+  grokEpoch?: number;
+  /** First epoch at which the lock-in detector fired, if it did. */
+  detectorEpoch?: number;
+}
+
+/** A codicon id and an optional theme colour id, mapped to `vscode.ThemeIcon` by the tree. */
+export interface StatusIcon {
+  id: string;
+  color?: string;
+}
+
+/** Seed statuses after which nothing more will be written for the seed. */
+export const FINISHED_SEED_STATUSES: readonly SeedStatus[] = ['completed', 'diverged', 'failed', 'cancelled', 'interrupted'];
+
+export function isSeedFinished(status: SeedStatus): boolean {
+  return FINISHED_SEED_STATUSES.includes(status);
+}
+
+/**
+ * Whether a seed still needs training: it never ended with a result. Completed and diverged seeds
+ * have one (training is deterministic per seed, so running a diverged seed again would diverge
+ * again); queued, running-but-dead, failed, cancelled and interrupted seeds do not.
+ */
+export function isSeedMissing(status: SeedStatus): boolean {
+  return status !== 'completed' && status !== 'diverged';
+}
+
+/** The seeds "Re-run Missing Seeds" starts again, in the given order. */
+export function missingSeeds<T extends Pick<SeedState, 'status'>>(seeds: readonly T[]): T[] {
+  return seeds.filter((seed) => isSeedMissing(seed.status));
+}
+
+/**
+ * Estimated milliseconds until a running seed finishes, from its pace so far: rows 0…epoch took
+ * `now − startTime`; rows epoch+1…epochs remain. Undefined before the first row or without a start time.
+ */
+export function estimateRemainingMs(seed: Pick<SeedState, 'epoch' | 'epochs' | 'startTime'>, now: number): number | undefined {
+  if (seed.startTime === undefined || seed.epoch < 0) return undefined;
+  const start = Date.parse(seed.startTime);
+  if (!Number.isFinite(start)) return undefined;
+  const elapsed = Math.max(0, now - start);
+  const remainingRows = Math.max(0, seed.epochs - seed.epoch);
+  return (elapsed / (seed.epoch + 1)) * remainingRows;
+}
+
+/** A duration for people: "< 1 s", "45 s", "3 min", "1 h 20 min". */
+export function formatDuration(milliseconds: number): string {
+  const seconds = Math.round(milliseconds / 1000);
+  if (seconds < 1) return '< 1 s';
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
+}
+
+/** The icon of a seed: its status, and for finished seeds whether it grokked or the detector fired. */
+export function seedIcon(seed: Pick<SeedState, 'status' | 'grokEpoch' | 'detectorEpoch'>): StatusIcon {
+  switch (seed.status) {
+    case 'queued':
+      return { id: 'clock' };
+    case 'running':
+      return { id: 'loading~spin' };
+    case 'completed':
+      if (seed.grokEpoch !== undefined) return { id: 'pass-filled', color: 'testing.iconPassed' };
+      if (seed.detectorEpoch !== undefined) return { id: 'pulse', color: 'charts.yellow' };
+      return { id: 'circle-large-outline' };
+    case 'diverged':
+      return { id: 'flame', color: 'list.warningForeground' };
+    case 'failed':
+      return { id: 'error', color: 'testing.iconFailed' };
+    case 'cancelled':
+      return { id: 'circle-slash' };
+    case 'interrupted':
+      return { id: 'debug-disconnect', color: 'list.warningForeground' };
+    default: {
+      const unknown: never = seed.status;
+      throw new Error(`unknown seed status ${String(unknown)}`);
+    }
+  }
+}
+
+function milestones(seed: Pick<SeedState, 'grokEpoch' | 'detectorEpoch'>): string[] {
+  const parts: string[] = [];
+  if (seed.grokEpoch !== undefined) parts.push(`grokked at ${seed.grokEpoch}`);
+  if (seed.detectorEpoch !== undefined) parts.push(`detector fired at ${seed.detectorEpoch}`);
+  return parts;
+}
+
+/** The one-line description of a seed next to its label ("epoch 120/300 · ETA 2 min"). */
+export function describeSeed(seed: SeedState, now: number): string {
+  const reached = `epoch ${Math.max(seed.epoch, 0)}`;
+  switch (seed.status) {
+    case 'queued':
+      return 'queued';
+    case 'running': {
+      if (seed.epoch < 0) return 'starting';
+      const remaining = estimateRemainingMs(seed, now);
+      return [
+        `epoch ${seed.epoch}/${seed.epochs}`,
+        ...(remaining === undefined ? [] : [`ETA ${formatDuration(remaining)}`]),
+        ...milestones(seed),
+      ].join(' · ');
+    }
+    case 'completed': {
+      const parts = milestones(seed);
+      return parts.length > 0 ? parts.join(' · ') : `completed, not grokked (${seed.epochs} epochs)`;
+    }
+    case 'diverged':
+    case 'failed':
+      return [`${seed.status}: ${seed.message ?? `at ${reached}`}`, ...milestones(seed)].join(' · ');
+    case 'cancelled':
+    case 'interrupted':
+      if (seed.epoch < 0) return `${seed.status} before it started`;
+      return [`${seed.status} at ${reached}`, ...milestones(seed)].join(' · ');
+    default: {
+      const unknown: never = seed.status;
+      throw new Error(`unknown seed status ${String(unknown)}`);
+    }
+  }
+}
+
+/** Counts of seeds by status, and what a run or condition line says about them. */
+export interface SeedTally {
+  total: number;
+  byStatus: Record<SeedStatus, number>;
+  grokked: number;
+  fired: number;
+  /** Lowest epoch among running seeds (the slowest one), or undefined when none runs. */
+  slowestRunningEpoch?: number;
+  /** Largest ETA among running seeds, when known for all of them. */
+  remainingMs?: number;
+}
+
+export function tallySeeds(seeds: readonly SeedState[], now: number): SeedTally {
+  const byStatus: Record<SeedStatus, number> = { queued: 0, running: 0, completed: 0, diverged: 0, failed: 0, cancelled: 0, interrupted: 0 };
+  let slowestRunningEpoch: number | undefined;
+  let remainingMs: number | undefined;
+  let remainingKnown = true;
+  for (const seed of seeds) {
+    byStatus[seed.status] += 1;
+    if (seed.status === 'running') {
+      slowestRunningEpoch = Math.min(slowestRunningEpoch ?? Number.POSITIVE_INFINITY, Math.max(seed.epoch, 0));
+      const remaining = estimateRemainingMs(seed, now);
+      if (remaining === undefined) remainingKnown = false;
+      else remainingMs = Math.max(remainingMs ?? 0, remaining);
+    }
+  }
+  return {
+    total: seeds.length,
+    byStatus,
+    grokked: seeds.filter((seed) => seed.grokEpoch !== undefined).length,
+    fired: seeds.filter((seed) => seed.detectorEpoch !== undefined).length,
+    slowestRunningEpoch,
+    // Queued seeds have no pace yet: an ETA over only the running ones would be too early.
+    remainingMs: remainingKnown && byStatus.queued === 0 ? remainingMs : undefined,
+  };
+}
+
+/** The description of a condition of a run: "grokked 2/3 · fired 3/3", or its progress while it runs. */
+export function describeCondition(seeds: readonly SeedState[], now: number): string {
+  const tally = tallySeeds(seeds, now);
+  const parts: string[] = [];
+  const finished = tally.total - tally.byStatus.queued - tally.byStatus.running;
+  if (finished < tally.total) parts.push(`${finished}/${tally.total} done`);
+  parts.push(`grokked ${tally.grokked}/${tally.total}`, `fired ${tally.fired}/${tally.total}`);
+  const failed = tally.byStatus.failed + tally.byStatus.diverged;
+  if (failed > 0) parts.push(`${failed} failed or diverged`);
+  return parts.join(' · ');
+}
+
+/** A start time for a list of runs, in local time: "2026-11-22 23:59". */
+export function formatStartTime(isoTime: string | undefined): string | undefined {
+  if (isoTime === undefined) return undefined;
+  const time = new Date(isoTime);
+  if (Number.isNaN(time.getTime())) return undefined;
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return `${time.getFullYear()}-${pad(time.getMonth() + 1)}-${pad(time.getDate())} ${pad(time.getHours())}:${pad(time.getMinutes())}`;
+}
+
+/** The description of a run next to its experiment name. */
+export function describeRun(run: { status: RunStatus; startTime?: string; seeds: readonly SeedState[] }, now: number): string {
+  const tally = tallySeeds(run.seeds, now);
+  const parts: string[] = [];
+  const started = formatStartTime(run.startTime);
+  if (started) parts.push(started);
+  if (run.status === 'running') {
+    const finished = tally.total - tally.byStatus.queued - tally.byStatus.running;
+    parts.push(`${finished}/${tally.total} seeds done`);
+    if (tally.slowestRunningEpoch !== undefined) parts.push(`epoch ${tally.slowestRunningEpoch}`);
+    if (tally.remainingMs !== undefined) parts.push(`ETA ${formatDuration(tally.remainingMs)}`);
+  } else {
+    parts.push(run.status, `${tally.total} seeds`);
+    if (tally.total > 0) parts.push(`grokked ${tally.grokked}/${tally.total}`, `fired ${tally.fired}/${tally.total}`);
+  }
+  return parts.join(' · ');
+}
+
+/** The icon of a run from its status. */
+export function runIcon(status: RunStatus): StatusIcon {
+  switch (status) {
+    case 'running':
+      return { id: 'loading~spin' };
+    case 'completed':
+      return { id: 'beaker' };
+    case 'failed':
+      return { id: 'error', color: 'testing.iconFailed' };
+    case 'cancelled':
+      return { id: 'circle-slash' };
+    case 'interrupted':
+      return { id: 'debug-disconnect', color: 'list.warningForeground' };
+    default: {
+      const unknown: never = status;
+      throw new Error(`unknown run status ${String(unknown)}`);
+    }
+  }
+}
+
+/** How long a run folder whose manifest says `running` may go without any write before it counts as abandoned. */
+export const ABANDONED_AFTER_MS = 30_000;
+
+/**
+ * The status a run really has. A producer that was killed (VS Code closed, the CLI killed, the
+ * machine rebooted) leaves `running` in run.json: such a run is `interrupted` when none of its
+ * seeds still runs and nothing was written for {@link ABANDONED_AFTER_MS}.
+ *
+ * @param manifestStatus The status in run.json, undefined when there is none.
+ * @param seeds Effective seed statuses (see {@link effectiveSeedStatus}).
+ * @param active True when this window's run manager runs it (then it is running, whatever the files say).
+ * @param quietForMs Milliseconds since the last write anywhere in the run folder.
+ */
+export function effectiveRunStatus(manifestStatus: RunStatus | undefined, seeds: readonly SeedStatus[], active: boolean, quietForMs: number): RunStatus {
+  if (active) return 'running';
+  if (manifestStatus !== undefined && manifestStatus !== 'running') return manifestStatus;
+  if (seeds.some((status) => status === 'running')) return 'running';
+  if (quietForMs < ABANDONED_AFTER_MS && (manifestStatus === 'running' || seeds.some((status) => status === 'queued'))) return 'running';
+  if (seeds.length > 0 && seeds.every((status) => status === 'completed' || status === 'diverged')) return 'completed';
+  if (seeds.some((status) => status === 'failed')) return 'failed';
+  return 'interrupted';
+}
+
+/**
+ * The status a seed really has: a `running` status file whose worker process is known to be gone
+ * (same host, no such process) is `interrupted`; a queued seed of an abandoned run too.
+ *
+ * @param workerAlive True or false when the worker's liveness could be checked, undefined when not
+ *   (another host, no pid recorded).
+ */
+export function effectiveSeedStatus(status: SeedStatus, workerAlive: boolean | undefined, runAbandoned: boolean): SeedStatus {
+  if (status === 'running' && (workerAlive === false || (workerAlive === undefined && runAbandoned))) return 'interrupted';
+  if (status === 'queued' && runAbandoned) return 'interrupted';
+  return status;
+}
+
+/** Runs newest first: by start time when both have one, else by run id (which starts with the start time). */
+export function compareRunsNewestFirst(
+  left: { runId: string; startTime?: string },
+  right: { runId: string; startTime?: string },
+): number {
+  const leftTime = left.startTime === undefined ? Number.NaN : Date.parse(left.startTime);
+  const rightTime = right.startTime === undefined ? Number.NaN : Date.parse(right.startTime);
+  if (Number.isFinite(leftTime) && Number.isFinite(rightTime) && leftTime !== rightTime) return rightTime - leftTime;
+  return right.runId < left.runId ? -1 : right.runId > left.runId ? 1 : 0;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * The status-bar text while runs are active: `$(sync~spin) 2 runs · 4 seeds · epoch 120`, with the
+ * number of seeds training now and the epoch of the slowest of them ("queued" when none has started).
+ */
+export function activeRunsStatusText(runCount: number, runningSeeds: number, slowestEpoch: number | undefined): string {
+  const parts = [plural(runCount, 'run'), runningSeeds > 0 ? plural(runningSeeds, 'seed') : 'queued'];
+  if (slowestEpoch !== undefined) parts.push(`epoch ${slowestEpoch}`);
+  return `$(sync~spin) ${parts.join(' · ')}`;
+}

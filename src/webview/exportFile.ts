@@ -1,0 +1,119 @@
+/**
+ * Exports from the webview: Plotly renders a chart to a data URL and the summary tables become
+ * CSV; both go to the host as a `saveFile` message (a webview cannot write files or trigger
+ * downloads: microsoft/vscode-tensorboard#23), and the host shows a save dialog. Pure.
+ */
+import type { SaveFileMessage } from '../shared/protocol/webview';
+import type { ConditionColumn, SeedColumn, SummaryTables } from '../shared/dashboard/summaryTable';
+import { COLUMN_TITLES, CONDITION_COLUMNS, SEED_COLUMNS } from '../shared/dashboard/summaryTable';
+
+/** Image formats of the per-chart export buttons. */
+export type ImageFormat = 'png' | 'svg';
+
+/**
+ * A file name for the save dialog from words like ["quickstart", "Eigengap λ₂/λ₃"] and an
+ * extension: joined with " - ", without path separators, control characters or "..", at most 120
+ * characters before the extension (the protocol refuses anything else).
+ */
+export function exportFileName(parts: readonly string[], extension: 'png' | 'svg' | 'csv'): string {
+  const cleaned = parts
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed here
+    .map((part) => part.replace(/[/\\\u0000-\u001f:*?"<>|]+/g, ' ').replace(/\.{2,}/g, '.').replace(/\s+/g, ' ').trim())
+    .filter((part) => part.length > 0)
+    .join(' - ')
+    .slice(0, 120)
+    .replace(/^[.\s]+|[.\s]+$/g, '');
+  return `${cleaned || 'grokking-lab'}.${extension}`;
+}
+
+/**
+ * The `saveFile` message for an image Plotly rendered: `data:image/png;base64,…` becomes binary
+ * content, `data:image/svg+xml,…` (URL-encoded, Plotly's SVG form) or `…;base64,…` becomes text.
+ */
+export function imageSaveMessage(dataUrl: string, fileName: string): SaveFileMessage {
+  const comma = dataUrl.indexOf(',');
+  if (!dataUrl.startsWith('data:') || comma < 0) throw new Error('Plotly did not return a data URL.');
+  const header = dataUrl.slice(5, comma);
+  const payload = dataUrl.slice(comma + 1);
+  const base64 = header.endsWith(';base64');
+  const mime = header.split(';')[0];
+  if (mime === 'image/png') {
+    if (!base64) throw new Error('A PNG data URL must be base64-encoded.');
+    return { type: 'saveFile', fileName, mime: 'image/png', dataBase64: payload };
+  }
+  if (mime === 'image/svg+xml') {
+    const text = base64 ? decodeBase64Utf8(payload) : decodeURIComponent(payload);
+    return { type: 'saveFile', fileName, mime: 'image/svg+xml', text };
+  }
+  throw new Error(`Unexpected image type ${mime}.`);
+}
+
+function decodeBase64Utf8(base64: string): string {
+  const binary = atob(base64);
+  const bytes = Uint8Array.from(binary, (character) => character.charCodeAt(0));
+  return new TextDecoder().decode(bytes);
+}
+
+/** One CSV field: quoted when it holds a comma, a quote or a line break (RFC 4180). */
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+function csvNumber(value: number | null | undefined): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '' : String(value);
+}
+
+/**
+ * The per-seed table as CSV with the raw numbers (not the display strings), one row per seed, for
+ * every run shown; a missing value is an empty field.
+ */
+export function seedTableCsv(tables: readonly SummaryTables[]): string {
+  const header = ['run', ...SEED_COLUMNS.map((column: SeedColumn) => COLUMN_TITLES[column].title)];
+  const rows = tables.flatMap((table) =>
+    table.seeds.map((row) => {
+      const { summary } = row;
+      const values: Record<SeedColumn, string> = {
+        condition: row.condition,
+        seed: String(row.seed),
+        status: summary.status,
+        epoch: csvNumber(summary.epochs),
+        memorized: csvNumber(summary.memorizedEpoch),
+        grok50: csvNumber(summary.grokEpoch50),
+        grok95: csvNumber(summary.grokEpoch95),
+        grok99: csvNumber(summary.grokEpoch99),
+        detector: csvNumber(summary.detectorEpoch),
+        leadLag: csvNumber(summary.detectorLead),
+        lateGap: csvNumber(summary.lateGap),
+        testAcc: csvNumber(summary.finalTestAcc),
+      };
+      return [table.runId, ...SEED_COLUMNS.map((column) => values[column])];
+    }),
+  );
+  return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\n') + '\n';
+}
+
+/** The per-condition table as CSV (raw numbers; the IQR as two columns), for every run shown. */
+export function conditionTableCsv(tables: readonly SummaryTables[]): string {
+  const titles = CONDITION_COLUMNS.flatMap((column: ConditionColumn) =>
+    column === 'detectorIqr' ? ['Fire epoch (25th percentile)', 'Fire epoch (75th percentile)'] : [COLUMN_TITLES[column].title],
+  );
+  const header = ['run', ...titles];
+  const rows = tables.flatMap((table) =>
+    table.conditions.map((row) => {
+      const { summary } = row;
+      return [
+        table.runId,
+        row.condition,
+        `${summary.firedCount}/${summary.seedCount}`,
+        csvNumber(summary.detectorEpochMedian),
+        csvNumber(summary.detectorEpochIqr?.[0]),
+        csvNumber(summary.detectorEpochIqr?.[1]),
+        `${summary.grokkedCount}/${summary.seedCount}`,
+        csvNumber(summary.grokEpoch99Median),
+        csvNumber(summary.lateGapMedian),
+        csvNumber(row.separation),
+      ];
+    }),
+  );
+  return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\n') + '\n';
+}

@@ -1,0 +1,58 @@
+// Exports from the dashboard: file names the protocol accepts, Plotly data URLs turned into
+// saveFile messages, and the summary tables as CSV.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { summaryTables } from '../../src/shared/dashboard/summaryTable';
+import { isWebviewMessage } from '../../src/shared/protocol/webview';
+import type { EpochRecord, RunEvent } from '../../src/shared/runFormat';
+import { conditionTableCsv, exportFileName, imageSaveMessage, seedTableCsv } from '../../src/webview/exportFile';
+
+describe('webview exports', () => {
+  it('makes file names without folders, parent references or control characters, which the host accepts', () => {
+    assert.equal(exportFileName(['quickstart', 'Eigengap λ₂/λ₃'], 'png'), 'quickstart - Eigengap λ₂ λ₃.png');
+    assert.equal(exportFileName(['../../etc', 'passwd\u0000'], 'svg'), 'etc - passwd.svg');
+    assert.equal(exportFileName([], 'csv'), 'grokking-lab.csv');
+    assert.ok(exportFileName(['x'.repeat(500)], 'png').length <= 124);
+    for (const name of [exportFileName(['a/b', 'c\\d', 'e:f'], 'png'), exportFileName(['..', '...'], 'csv')]) {
+      assert.ok(isWebviewMessage({ type: 'saveFile', fileName: name, mime: 'text/csv', text: '' }), name);
+    }
+  });
+
+  it('turns Plotly’s PNG and SVG data URLs into saveFile messages', () => {
+    const png = imageSaveMessage('data:image/png;base64,iVBORw0KGgo=', 'chart.png');
+    assert.deepEqual(png, { type: 'saveFile', fileName: 'chart.png', mime: 'image/png', dataBase64: 'iVBORw0KGgo=' });
+    assert.ok(isWebviewMessage(png));
+    const svgText = '<svg xmlns="http://www.w3.org/2000/svg"><text>λ₂/λ₃ 100%</text></svg>';
+    const svg = imageSaveMessage(`data:image/svg+xml,${encodeURIComponent(svgText)}`, 'chart.svg');
+    assert.deepEqual(svg, { type: 'saveFile', fileName: 'chart.svg', mime: 'image/svg+xml', text: svgText });
+    const base64Svg = imageSaveMessage(`data:image/svg+xml;base64,${Buffer.from(svgText).toString('base64')}`, 'chart.svg');
+    assert.equal(base64Svg.text, svgText);
+    assert.throws(() => imageSaveMessage('data:image/jpeg;base64,AAAA', 'chart.jpg'), /Unexpected image type/);
+    assert.throws(() => imageSaveMessage('not a url', 'chart.png'), /data URL/);
+  });
+
+  it('writes the per-seed and per-condition tables as CSV with raw numbers', () => {
+    const records = (grokAt: number | null): EpochRecord[] =>
+      Array.from({ length: 11 }, (_, epoch) => ({ epoch, trainLoss: 1, trainAcc: epoch >= 2 ? 1 : 0.5, testLoss: 1, testAcc: grokAt !== null && epoch >= grokAt ? 1 : 0.1, weightNorm: 1, gap23: 2 + epoch }));
+    const events: RunEvent[] = [{ type: 'detectorFired', condition: 'grok', seed: 0, epoch: 4, gap23: 6, gapSlope: 0.05 }];
+    const tables = summaryTables({
+      runId: 'run-1',
+      manifest: null,
+      status: 'running',
+      seeds: [
+        { condition: 'grok', seed: 0, status: 'running', records: records(6) },
+        { condition: 'control, "b"', seed: 0, status: 'running', records: records(null) },
+      ],
+      events,
+      summary: null,
+    });
+    const seeds = seedTableCsv([tables]).trim().split('\n');
+    assert.equal(seeds[0], 'run,Condition,Seed,Status,Epoch,Memorised,Grok ≥ 0.5,Grok ≥ 0.95,Grok ≥ 0.99,Detector,Fire − grok,Late gap,Test acc.');
+    assert.match(seeds[1], /^run-1,grok,0,running,10,2,6,6,6,4,-2,/);
+    // A field with a comma or a quote is quoted; a missing number is an empty field.
+    assert.match(seeds[2], /^run-1,"control, ""b""",0,running,10,2,,,,,,/);
+    const conditions = conditionTableCsv([tables]).trim().split('\n');
+    assert.equal(conditions[0].split(',').length, conditions[1].split(',').length);
+    assert.match(conditions[1], /^run-1,grok,1\/1,4,4,4,1\/1,6,/);
+  });
+});

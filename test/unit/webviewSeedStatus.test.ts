@@ -1,0 +1,27 @@
+// The seed list's words for statuses.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { SeedState } from '../../src/shared/dashboard/store';
+import { groupStatusText, seedStatusText } from '../../src/webview/seedStatus';
+
+function seed(status: SeedState['status'], lastEpoch: number | null, message?: string): SeedState {
+  const records = lastEpoch === null ? [] : [{ epoch: lastEpoch, trainLoss: 1, trainAcc: 0, testLoss: 1, testAcc: 0, weightNorm: 1 }];
+  return { condition: 'grok', seed: 0, status, epochs: 300, records, ...(message ? { message } : {}) };
+}
+
+describe('webview seed statuses', () => {
+  it('says how far a seed is and why it stopped', () => {
+    assert.equal(seedStatusText(seed('running', 120)), 'running 120/300');
+    assert.equal(seedStatusText(seed('running', null)), 'running');
+    assert.equal(seedStatusText(seed('queued', null)), 'queued');
+    assert.equal(seedStatusText(seed('completed', 300)), 'completed');
+    assert.equal(seedStatusText(seed('diverged', 87, 'loss is NaN')), 'diverged at 87: loss is NaN');
+    assert.equal(seedStatusText(seed('failed', null, 'worker exited with code 1')), 'failed: worker exited with code 1');
+  });
+
+  it('sums up a group in one line', () => {
+    assert.equal(groupStatusText([seed('running', 120), seed('running', 131), seed('diverged', 87), seed('queued', null)]), '4 seeds: 2 running (epoch 120–131 of 300), 1 queued, 1 diverged');
+    assert.equal(groupStatusText([seed('completed', 300)]), '1 seed: 1 completed');
+    assert.equal(groupStatusText([]), 'no seeds');
+  });
+});
