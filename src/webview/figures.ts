@@ -28,6 +28,15 @@ import type { DashboardViewState } from './viewState';
 /** Most points of one drawn curve; longer curves are thinned with spike-preserving min/max buckets. */
 export const DEFAULT_MAX_POINTS_PER_TRACE = 2000;
 
+/**
+ * Points one seed's curve may keep when many seeds are drawn: the seeds share about
+ * {@link SEED_POINT_BUDGET_FACTOR} × the per-curve budget (so 30 seeds of a long run do not draw
+ * 60 000 points per quantity), but never fewer than {@link MINIMUM_POINTS_PER_SEED} each. Thinning
+ * keeps every bucket's extremes, so no spike disappears.
+ */
+export const SEED_POINT_BUDGET_FACTOR = 4;
+export const MINIMUM_POINTS_PER_SEED = 300;
+
 /** What a figure is built from. */
 export interface FigureContext {
   runs: readonly RunState[];
@@ -226,6 +235,7 @@ function lineTraces(specs: readonly LineSpec[], context: FigureContext, options:
   const maxPoints = context.maxPointsPerTrace ?? DEFAULT_MAX_POINTS_PER_TRACE;
   const runById = new Map(context.runs.map((run) => [run.runId, run]));
   const shown = styles.seeds.filter((seed) => seed.shown);
+  const perSeedPoints = Math.min(maxPoints, Math.max(MINIMUM_POINTS_PER_SEED, Math.floor((SEED_POINT_BUDGET_FACTOR * maxPoints) / Math.max(1, shown.length))));
   const legendShown = new Set<string>();
   const merger = new TraceMerger();
   let hasData = false;
@@ -251,7 +261,7 @@ function lineTraces(specs: readonly LineSpec[], context: FigureContext, options:
     for (const seed of shown) {
       const raw = rawSeries.get(seed.key) as Series;
       const legend = legendOf(seed, seed.group, spec, styles, options, styles.groups.length);
-      const prepared = prepareForAxes(raw, view.logX, spec.logY, maxPoints, omissions);
+      const prepared = prepareForAxes(raw, view.logX, spec.logY, perSeedPoints, omissions);
       if (!hasDrawableValue(prepared)) continue;
       hasData = true;
       const width = seed.focused ? theme.lineWidth * 2 : faint ? Math.max(1, theme.lineWidth - 0.5) : theme.lineWidth;
@@ -276,7 +286,7 @@ function lineTraces(specs: readonly LineSpec[], context: FigureContext, options:
         seedDetail(seed),
       );
       if (styles.seedView === 'seeds' && smoothing > 0) {
-        const smoothed = prepareForAxes(smoothSeries(raw, smoothing), view.logX, spec.logY, maxPoints, quiet());
+        const smoothed = prepareForAxes(smoothSeries(raw, smoothing), view.logX, spec.logY, perSeedPoints, quiet());
         merger.add(
           `smooth|${spec.key}|${legend.key}|${seed.focused ? seed.key : ''}`,
           {
@@ -455,6 +465,26 @@ function notesOf(omissions: Omissions, context: FigureContext, axisWord = 'log-y
   return notes;
 }
 
+/**
+ * Tick spacing of a log axis spanning few decades: Plotly labels every digit there (1, 2, 3 … 9,
+ * 10), which crowds a 360-pixel chart; 'D2' labels 1, 2 and 5 of each decade. Over more than three
+ * decades Plotly's own choice (decades only) is kept: undefined.
+ */
+function logTickSpacing(data: readonly Data[], yaxis: YAxisId): 'D2' | undefined {
+  let low = Number.POSITIVE_INFINITY;
+  let high = 0;
+  for (const trace of data) {
+    if (trace.type !== 'scatter' || (trace.yaxis ?? 'y') !== yaxis) continue;
+    for (const value of (trace.y ?? []) as (number | null)[]) {
+      if (value === null || !(value > 0)) continue;
+      if (value < low) low = value;
+      if (value > high) high = value;
+    }
+  }
+  if (!(high > 0) || !Number.isFinite(low)) return undefined;
+  return Math.log10(high / low) <= 3 ? 'D2' : undefined;
+}
+
 /** Legends with more entries than this go to the right of the plot, in a column, instead of under it (where they would squeeze the plot). */
 export const MAXIMUM_LEGEND_ENTRIES_BELOW = 6;
 
@@ -463,6 +493,12 @@ function finish(chart: ChartId, context: FigureContext, data: Data[], hasData: b
   if (!hasData) annotations.push(noDataAnnotation(context.theme, emptyText));
   const entries = data.filter((trace) => !('showlegend' in trace) || trace.showlegend !== false).length;
   const extra: Partial<Layout> = { ...layout, annotations };
+  for (const [name, id] of [['yaxis', 'y'], ['yaxis2', 'y2'], ['yaxis3', 'y3'], ['yaxis4', 'y4']] as const) {
+    const yAxis = extra[name];
+    if (yAxis?.type !== 'log') continue;
+    const ticks = logTickSpacing(data, id);
+    if (ticks) extra[name] = { ...yAxis, dtick: ticks };
+  }
   if (entries > MAXIMUM_LEGEND_ENTRIES_BELOW) {
     extra.legend = { orientation: 'v', x: 1.02, xanchor: 'left', y: 1, yanchor: 'top', bgcolor: 'rgba(0,0,0,0)', font: { color: context.theme.foreground }, ...(layout.legend ?? {}) };
   }

@@ -208,6 +208,10 @@ describe('webview figures', () => {
     const figure = buildFigure('gap', context([snapshot]));
     assert.equal(figure.layout.yaxis?.type, 'log');
     assert.ok(figure.notes.includes('2 points ≤ 0 not shown on the log-y axis.'), figure.notes.join(' '));
+    // The eigengap spans about one decade here: labels at 1, 2 and 5 of each decade, not every digit.
+    assert.equal(figure.layout.yaxis?.dtick, 'D2');
+    for (const row of snapshot.seeds[0].records) if (row.eigenvalues) row.eigenvalues = [1, 0.1, 0.01, 1e-4, 1e-6];
+    assert.equal(buildFigure('eigenvalues', context([snapshot])).layout.yaxis?.dtick, undefined, 'six decades: Plotly labels decades only');
     const linear = buildFigure('gap', context([snapshot], { logY: { gap: false } }));
     assert.equal(linear.layout.yaxis?.type, 'linear');
     assert.deepEqual(linear.notes, []);
@@ -300,6 +304,15 @@ describe('webview figures', () => {
     assert.ok((trace.x?.length ?? 0) <= 500);
     assert.ok([...(trace.y ?? [])].some((value) => value === 1e6), 'the spike survives');
     assert.ok(figure.notes.some((note) => note.includes('thinned')));
+  });
+
+  it('shares a point budget between many seeds, keeping a minimum per seed', () => {
+    const seeds = Array.from({ length: 30 }, (_, seed) => seed);
+    const snapshot = run('r1', 'lockin', ['grok'], seeds);
+    for (const seed of snapshot.seeds) seed.records = Array.from({ length: 3001 }, (_, epoch) => ({ ...record(Math.min(epoch, 100), seed.seed), epoch }));
+    const figure = buildFigure('accuracy', context([snapshot], { seedView: 'seeds' }));
+    // 30 seeds share 4 × 2000 points: 266 each, raised to the minimum of 300.
+    for (const trace of scatter(figure.data)) assert.ok((trace.x?.length ?? 0) <= 300, `${trace.name}: ${trace.x?.length}`);
   });
 
   it('gives traces uids that are stable and safe in CSS selectors (Plotly builds selectors from them)', () => {
