@@ -1,0 +1,275 @@
+/**
+ * Reading run folders for the Runs view, whoever wrote them (this window, another window, the CLI,
+ * a cluster job): discovery under a runs folder, and what the view shows of each run and seed.
+ * Cheap enough to repeat every couple of seconds while runs are live: finished runs are read from
+ * their small JSON files (run.json, status files, summary.json); events.jsonl is followed by byte
+ * offset, never re-read; of a running seed's rows only the last line is read.
+ *
+ * No `vscode` import (tested under plain Node on real run folders).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { JsonLinesDecoder } from '../../shared/jsonLinesDecoder';
+import type { RunEvent, RunManifest, RunStatus, RunSummary, SeedStatusFile } from '../../shared/runFormat';
+import { effectiveRunStatus, effectiveSeedStatus, type SeedState } from '../../shared/runsView';
+import {
+  RUN_EVENTS,
+  RUN_MANIFEST,
+  hostName,
+  readManifest,
+  readSeedStatus,
+  readSummary,
+  seedRecordsPath,
+  seedStatusPath,
+} from '../../training/runFolder';
+
+/** Follows a file another process appends JSON lines to: each read returns the rows added since the last. */
+export class JsonLinesTail<T> {
+  private offset = 0;
+  private decoder = new JsonLinesDecoder<T>();
+  private text = new TextDecoder('utf-8');
+
+  constructor(readonly file: string) {}
+
+  /**
+   * Rows appended since the last read. `restarted` is true when the file became shorter than what
+   * was read (it was replaced, e.g. by a re-run): then `rows` are the new file's rows from the start.
+   */
+  read(): { rows: T[]; restarted: boolean } {
+    let size: number;
+    try {
+      size = fs.statSync(this.file).size;
+    } catch {
+      const restarted = this.offset > 0;
+      if (restarted) this.reset();
+      return { rows: [], restarted };
+    }
+    let restarted = false;
+    if (size < this.offset) {
+      this.reset();
+      restarted = true;
+    }
+    if (size === this.offset) return { rows: [], restarted };
+    const descriptor = fs.openSync(this.file, 'r');
+    try {
+      const buffer = Buffer.alloc(size - this.offset);
+      const bytes = fs.readSync(descriptor, buffer, 0, buffer.length, this.offset);
+      this.offset += bytes;
+      return { rows: this.decoder.push(this.text.decode(buffer.subarray(0, bytes), { stream: true })), restarted };
+    } finally {
+      fs.closeSync(descriptor);
+    }
+  }
+
+  /** Moves past what the file holds now (the caller read it some other way), keeping a partial last line for the next read. */
+  skipExisting(): void {
+    this.read();
+  }
+
+  private reset(): void {
+    this.offset = 0;
+    this.decoder = new JsonLinesDecoder<T>();
+    this.text = new TextDecoder('utf-8');
+  }
+}
+
+/** The epoch of the last complete row of a seed's records file, or −1; reads only the file's end. */
+export function lastRecordedEpoch(file: string): number {
+  let descriptor: number | undefined;
+  try {
+    descriptor = fs.openSync(file, 'r');
+    const size = fs.fstatSync(descriptor).size;
+    // Rows are ~1 KB; 64 KB holds several even with long eigenvalue lists.
+    const length = Math.min(size, 65_536);
+    const buffer = Buffer.alloc(length);
+    fs.readSync(descriptor, buffer, 0, length, size - length);
+    const lines = buffer.toString('utf8').split('\n');
+    for (let index = lines.length - 1; index >= 0; index--) {
+      const line = lines[index];
+      if (!line.endsWith('}')) continue;
+      try {
+        const row = JSON.parse(line) as { epoch?: unknown };
+        if (typeof row.epoch === 'number') return row.epoch;
+      } catch {
+        // The first line of the window may be cut: look further back.
+      }
+    }
+    return -1;
+  } catch {
+    return -1;
+  } finally {
+    if (descriptor !== undefined) fs.closeSync(descriptor);
+  }
+}
+
+/**
+ * Run folders under a runs folder (`<runs folder>/<experiment>/<run id>/run.json`). Folders
+ * without run.json are not runs (yet). Unordered; the view sorts them.
+ */
+export function findRunDirectories(runsFolder: string): string[] {
+  const found: string[] = [];
+  for (const experiment of subdirectories(runsFolder)) {
+    for (const run of subdirectories(experiment)) {
+      if (fs.existsSync(path.join(run, RUN_MANIFEST))) found.push(run);
+    }
+  }
+  return found;
+}
+
+function subdirectories(directory: string): string[] {
+  try {
+    return fs
+      .readdirSync(directory, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+      .map((entry) => path.join(directory, entry.name));
+  } catch {
+    return [];
+  }
+}
+
+/** Whether a process with this pid exists on this machine. */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** What the Runs view shows of one run folder. */
+export interface RunOnDisk {
+  runDirectory: string;
+  runId: string;
+  experiment: string;
+  manifest?: RunManifest;
+  summary?: RunSummary;
+  /** The run's real status (see effectiveRunStatus). */
+  status: RunStatus;
+  startTime?: string;
+  endTime?: string;
+  /** Condition names, in manifest order. */
+  conditions: string[];
+  /** Every seed of every condition, in manifest order. */
+  seeds: SeedState[];
+}
+
+interface FollowedEvents {
+  tail: JsonLinesTail<RunEvent>;
+  detectorEpochs: Map<string, number>;
+  grokEpochs: Map<string, number>;
+}
+
+/** Reads run folders, keeping per run what it followed of events.jsonl. */
+export class RunFolderReader {
+  private readonly followed = new Map<string, FollowedEvents>();
+  private readonly host = hostName();
+
+  constructor(private readonly processAlive: (pid: number) => boolean = isProcessAlive) {}
+
+  /**
+   * Reads what the view shows of a run folder.
+   * @param active True when this window's run manager runs it.
+   * @param now Current time in milliseconds (for the abandoned-run rule).
+   */
+  read(runDirectory: string, active: boolean, now = Date.now()): RunOnDisk {
+    const manifest = readManifest(runDirectory);
+    const summary = readSummary(runDirectory);
+    const conditions = manifest ? manifest.conditions.map((condition) => condition.name) : [];
+    const epochsOf = new Map(manifest?.conditions.map((condition) => [condition.name, condition.config.epochs]) ?? []);
+    const seedSummaries = new Map(summary?.seeds.map((seed) => [`${seed.condition}/${seed.seed}`, seed]) ?? []);
+    const events = summary ? undefined : this.followEvents(runDirectory);
+
+    let lastWrite = mtime(path.join(runDirectory, RUN_MANIFEST));
+    const files: { condition: string; seed: number; file?: SeedStatusFile }[] = [];
+    for (const condition of conditions) {
+      for (const seed of manifest?.seeds ?? []) {
+        files.push({ condition, seed, file: readSeedStatus(runDirectory, condition, seed) });
+        lastWrite = Math.max(lastWrite, mtime(seedStatusPath(runDirectory, condition, seed)));
+      }
+    }
+    const liveness = files.map(({ file }) => (file?.status === 'running' && file.pid !== undefined && file.host === this.host ? this.processAlive(file.pid) : undefined));
+    // Rows of running seeds are the freshest writes of a live run.
+    files.forEach(({ condition, seed, file }, index) => {
+      if (file?.status === 'running' && liveness[index] !== false) lastWrite = Math.max(lastWrite, mtime(seedRecordsPath(runDirectory, condition, seed)));
+    });
+    if (events) lastWrite = Math.max(lastWrite, mtime(path.join(runDirectory, RUN_EVENTS)));
+    const quietForMs = now - lastWrite;
+    const rawStatuses = files.map(({ file }, index) => effectiveSeedStatus(file?.status ?? 'queued', liveness[index], false));
+    const status = effectiveRunStatus(manifest?.status, rawStatuses, active, quietForMs);
+    const abandoned = !active && status !== 'running' && manifest?.status === 'running';
+
+    const seeds: SeedState[] = files.map(({ condition, seed, file }, index) => {
+      const key = `${condition}/${seed}`;
+      const seedStatus = effectiveSeedStatus(file?.status ?? 'queued', liveness[index], abandoned);
+      const fromSummary = seedSummaries.get(key);
+      // A worker writes its status file at start and end only: while it runs, the last row tells the epoch.
+      const wasRunning = file?.status === 'running';
+      const epoch = wasRunning ? Math.max(file.lastEpoch, lastRecordedEpoch(seedRecordsPath(runDirectory, condition, seed))) : (file?.lastEpoch ?? -1);
+      const grokEpoch = fromSummary ? fromSummary.grokEpoch99 : events?.grokEpochs.get(key);
+      const detectorEpoch = fromSummary ? fromSummary.detectorEpoch : events?.detectorEpochs.get(key);
+      let message = file?.message;
+      if (seedStatus === 'interrupted' && file?.status === 'running') message = `its worker${file.pid !== undefined ? ` (pid ${file.pid})` : ''} is gone`;
+      if (seedStatus === 'interrupted' && file?.status === 'queued') message = 'its run was abandoned before it started';
+      return {
+        condition,
+        seed,
+        status: seedStatus,
+        epoch,
+        epochs: file?.epochs ?? epochsOf.get(condition) ?? 0,
+        ...(file?.startTime !== undefined && file.status !== 'queued' ? { startTime: file.startTime } : {}),
+        ...(message !== undefined ? { message } : {}),
+        ...(grokEpoch !== undefined && grokEpoch !== null ? { grokEpoch } : {}),
+        ...(detectorEpoch !== undefined && detectorEpoch !== null ? { detectorEpoch } : {}),
+      };
+    });
+
+    return {
+      runDirectory,
+      runId: manifest?.runId ?? path.basename(runDirectory),
+      experiment: manifest?.experiment ?? path.basename(path.dirname(runDirectory)),
+      ...(manifest ? { manifest } : {}),
+      ...(summary ? { summary } : {}),
+      status,
+      ...(manifest?.startTime !== undefined ? { startTime: manifest.startTime } : {}),
+      ...(manifest?.endTime !== undefined ? { endTime: manifest.endTime } : {}),
+      conditions,
+      seeds,
+    };
+  }
+
+  /** Forgets what was followed of runs no longer listed. */
+  retainOnly(runDirectories: ReadonlySet<string>): void {
+    for (const directory of this.followed.keys()) {
+      if (!runDirectories.has(directory)) this.followed.delete(directory);
+    }
+  }
+
+  private followEvents(runDirectory: string): FollowedEvents {
+    let followed = this.followed.get(runDirectory);
+    if (!followed) {
+      followed = { tail: new JsonLinesTail<RunEvent>(path.join(runDirectory, RUN_EVENTS)), detectorEpochs: new Map(), grokEpochs: new Map() };
+      this.followed.set(runDirectory, followed);
+    }
+    const { rows, restarted } = followed.tail.read();
+    if (restarted) {
+      followed.detectorEpochs.clear();
+      followed.grokEpochs.clear();
+    }
+    for (const event of rows) {
+      const key = `${event.condition}/${event.seed}`;
+      if (event.type === 'detectorFired' && !followed.detectorEpochs.has(key)) followed.detectorEpochs.set(key, event.epoch);
+      if (event.type === 'milestone' && event.milestone === 'grok99' && !followed.grokEpochs.has(key)) followed.grokEpochs.set(key, event.epoch);
+    }
+    return followed;
+  }
+}
+
+function mtime(file: string): number {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
