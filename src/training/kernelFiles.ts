@@ -3,6 +3,7 @@
  * dist/ (worker, CLI) and from src/ under the tests' TypeScript loader, so look upwards from here.
  */
 import fs from 'node:fs';
+import v8 from 'node:v8';
 import path from 'node:path';
 
 const compiledModules = new Map<string, WebAssembly.Module>();
@@ -26,4 +27,21 @@ export function kernelModule(fileName: string): WebAssembly.Module {
     compiledModules.set(fileName, compiled);
   }
   return compiled;
+}
+
+let relaxedSimdFlagSet = false;
+
+/**
+ * Compiles a relaxed-SIMD build (fused multiply-add). Node 20's V8 ships relaxed SIMD behind
+ * --experimental-wasm-relaxed-simd, so the flag is set once, before the first such module is
+ * compiled. Throws if the build is missing or the runtime rejects it; callers fall back to the
+ * plain SIMD build.
+ */
+export function relaxedKernelModule(fileName: string): WebAssembly.Module {
+  kernelPath(fileName);
+  if (!relaxedSimdFlagSet) {
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    relaxedSimdFlagSet = true;
+  }
+  return kernelModule(fileName);
 }

@@ -28,10 +28,9 @@
  * `publishedSignMatch` reproduces the computation of the arXiv 2605.08119 code instead (see
  * `publishedResidual`).
  */
-import v8 from 'node:v8';
 import type { RepulsionEvent } from '../../shared/runFormat';
 import { fiveNumberSummary } from '../../shared/statistics';
-import { kernelModule, kernelPath } from '../kernelFiles';
+import { kernelModule, relaxedKernelModule } from '../kernelFiles';
 import { centreColumns, cholesky as referenceCholesky, forwardSubstitution, gramOfColumns } from './linalgReference';
 
 /** The check's record without the event envelope (type, condition, seed, epoch, time). */
@@ -385,7 +384,6 @@ function roundUp(value: number, multiple: number): number {
 export type LinalgSimd = 'relaxed' | 'plain';
 
 const sharedKernels = new Map<LinalgSimd, LinalgKernels | null>();
-let relaxedSimdFlagSet = false;
 
 /**
  * Compiles one linalg.wasm build. The relaxed-SIMD build (linalg-relaxed.wasm) needs V8's
@@ -394,12 +392,7 @@ let relaxedSimdFlagSet = false;
  */
 function compileLinalg(simd: LinalgSimd): WebAssembly.Module {
   if (simd === 'plain') return kernelModule('linalg.wasm');
-  kernelPath('linalg-relaxed.wasm');
-  if (!relaxedSimdFlagSet) {
-    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-    relaxedSimdFlagSet = true;
-  }
-  return kernelModule('linalg-relaxed.wasm');
+  return relaxedKernelModule('linalg-relaxed.wasm');
 }
 
 /** The process-wide instance of a build (`auto`: relaxed if it loads, else plain), or undefined. */

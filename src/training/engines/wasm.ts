@@ -22,12 +22,11 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Activation, LossName, OptimizerName, RunConfig } from '../../shared/config/types';
 import type { Split } from '../data';
 import type { EngineOptions, Evaluation, TrainingEngine } from '../engine';
-import { kernelModule } from '../kernelFiles';
+import { kernelModule, relaxedKernelModule } from '../kernelFiles';
 import { checkEngineOptions } from '../model';
 import { CONTROL_LENGTH, ControlIndex, ThreadOperation, type KernelThreadData } from './wasmThread';
 
@@ -167,8 +166,6 @@ function planMemory(dimensions: Dimensions): { addresses: Record<BufferField, nu
   return { addresses, end: top };
 }
 
-let relaxedSimdFlagSet = false;
-
 /**
  * Compiles the epoch kernels: the relaxed-SIMD build when the runtime accepts it (setting V8's
  * flag first: Node 20 ships relaxed SIMD behind it), else the plain SIMD build.
@@ -177,11 +174,7 @@ function compileKernels(shared: boolean, choice: WasmSimdChoice): { module: WebA
   const suffix = shared ? '-shared' : '';
   if (choice !== 'plain') {
     try {
-      if (!relaxedSimdFlagSet) {
-        v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-        relaxedSimdFlagSet = true;
-      }
-      return { module: kernelModule(`epoch${suffix}-relaxed.wasm`), simd: 'relaxed' };
+      return { module: relaxedKernelModule(`epoch${suffix}-relaxed.wasm`), simd: 'relaxed' };
     } catch (error) {
       if (choice === 'relaxed') {
         throw new Error(`the relaxed-SIMD kernels cannot run here: ${error instanceof Error ? error.message : String(error)}`);
