@@ -3,31 +3,13 @@
 // and initial weights, for every activation × optimiser, over 20+ epochs.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Activation, LossName, OptimizerName, RunConfig } from '../../src/shared/config/types';
-import { makeDataset } from '../../src/training/data';
+import type { Activation, LossName, OptimizerName } from '../../src/shared/config/types';
 import { createTfjsEngine } from '../../src/training/engines/tfjs';
 import { createWasmEngine } from '../../src/training/engines/wasm';
-import { initialParameters } from '../../src/training/parameters';
+import { engineTestOptions } from './engineFixtures';
 
 const EPOCHS = 22;
 
-function makeConfig(activation: Activation, optimizer: OptimizerName, loss: LossName): RunConfig {
-  return {
-    task: { operation: 'add', modulus: 13, trainSize: 80 },
-    model: { hidden: 36, activation },
-    loss,
-    // Rates large enough that accuracies change within the compared epochs.
-    optimizer: { name: optimizer, lr: optimizer === 'sgd' ? 0.05 : 0.01, weightDecay: 0.01, betas: [0.9, 0.999], eps: 1e-8, momentum: 0.9 },
-    epochs: EPOCHS,
-    diagnostics: {
-      eigengap: { window: 20, detector: { lag: 25, threshold: 0.04, warmup: 100 }, lateStage: [200, 400] },
-      repulsion: { checkpoints: [], pairs: 200 },
-      spectralEdge: { enabled: false, window: 10 },
-      li2: { enabled: false, checkpoints: [] },
-    },
-    engine: { name: 'wasm', threads: 1 },
-  };
-}
 
 /**
  * Losses agree to 2e-5 relative: both are float32 computations of the same sums in different
@@ -36,13 +18,12 @@ function makeConfig(activation: Activation, optimizer: OptimizerName, loss: Loss
  * closer than the engines' float32 disagreement could flip).
  */
 async function compare(activation: Activation, optimizer: OptimizerName, loss: LossName = 'mse'): Promise<void> {
-  const config = makeConfig(activation, optimizer, loss);
-  const seed = 2;
-  const options = {
-    config,
-    dataset: makeDataset('add', config.task.modulus, config.task.trainSize, seed),
-    initial: initialParameters(config.task.modulus, config.model.hidden, seed),
-  };
+  // Rates large enough that accuracies change within the compared epochs.
+  const options = engineTestOptions(
+    { modulus: 13, hidden: 36, trainSize: 80, activation, loss, optimizer: { name: optimizer, lr: optimizer === 'sgd' ? 0.05 : 0.01, weightDecay: 0.01 }, epochs: EPOCHS },
+    2,
+  );
+  const config = options.config;
   const wasm = await createWasmEngine(options);
   const tfjs = await createTfjsEngine(options);
   try {

@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import type { Activation, LossName, OptimizerName, RunConfig } from '../../src/shared/config/types';
 import { makeDataset, type Dataset, type Split } from '../../src/training/data';
 import { ReferenceEngine, multiplyTransposed, transpose } from '../../src/training/engines/reference';
-import { initialParameters, type Parameters } from '../../src/training/parameters';
+import type { Parameters } from '../../src/training/parameters';
+import { engineTestConfig, engineTestOptions, type EngineProblem } from './engineFixtures';
 import { RandomStream } from '../../src/training/random';
 
 interface Problem {
@@ -19,30 +20,16 @@ interface Problem {
   seed?: number;
 }
 
+function engineProblem(problem: Problem): EngineProblem {
+  return { ...problem, optimizer: problem.optimizer ?? { name: 'adam' }, epochs: 5 };
+}
+
 function makeConfig(problem: Problem): RunConfig {
-  return {
-    task: { operation: 'add', modulus: problem.modulus, trainSize: problem.trainSize },
-    model: { hidden: problem.hidden, activation: problem.activation },
-    loss: problem.loss,
-    optimizer: { lr: 1e-3, weightDecay: 2e-4, betas: [0.9, 0.999], eps: 1e-8, momentum: 0.9, ...(problem.optimizer ?? { name: 'adam' }) },
-    epochs: 5,
-    diagnostics: {
-      eigengap: { window: 20, detector: { lag: 25, threshold: 0.04, warmup: 100 }, lateStage: [200, 400] },
-      repulsion: { checkpoints: [], pairs: 200 },
-      spectralEdge: { enabled: false, window: 10 },
-      li2: { enabled: false, checkpoints: [] },
-    },
-    engine: { name: 'wasm', threads: 1 },
-  };
+  return engineTestConfig(engineProblem(problem));
 }
 
 function setUp(problem: Problem): { config: RunConfig; dataset: Dataset; initial: Parameters } {
-  const seed = problem.seed ?? 3;
-  return {
-    config: makeConfig(problem),
-    dataset: makeDataset('add', problem.modulus, problem.trainSize, seed),
-    initial: initialParameters(problem.modulus, problem.hidden, seed),
-  };
+  return engineTestOptions(engineProblem(problem), problem.seed ?? 3);
 }
 
 // ---- An independent float64 forward pass (no code shared with the engine) ----

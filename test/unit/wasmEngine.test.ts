@@ -12,11 +12,12 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Activation, LossName, OptimizerName, RunConfig } from '../../src/shared/config/types';
-import { makeDataset, type Dataset } from '../../src/training/data';
+import type { Dataset } from '../../src/training/data';
 import type { Evaluation, TrainingEngine } from '../../src/training/engine';
 import { ReferenceEngine } from '../../src/training/engines/reference';
 import { createWasmEngine, type WasmEngine, type WasmSimdChoice } from '../../src/training/engines/wasm';
-import { initialParameters, type Parameters } from '../../src/training/parameters';
+import type { Parameters } from '../../src/training/parameters';
+import { engineTestConfig, engineTestOptions, type EngineProblem } from './engineFixtures';
 
 interface Problem {
   activation: Activation;
@@ -29,33 +30,27 @@ interface Problem {
   seed?: number;
 }
 
-function makeConfig(problem: Problem): RunConfig {
+function engineProblem(problem: Problem): EngineProblem {
   // Learning rates large enough that 24 epochs move the model visibly (accuracies change).
   const lr = problem.optimizer === 'sgd' ? 0.05 : 0.01;
   return {
-    task: { operation: 'add', modulus: problem.modulus ?? 13, trainSize: problem.trainSize ?? 67 },
-    model: { hidden: problem.hidden ?? 36, activation: problem.activation },
+    modulus: problem.modulus ?? 13,
+    hidden: problem.hidden ?? 36,
+    trainSize: problem.trainSize ?? 67,
+    activation: problem.activation,
     loss: problem.loss ?? 'mse',
-    optimizer: { name: problem.optimizer, lr, weightDecay: 0.01, betas: [0.9, 0.999], eps: 1e-8, momentum: 0.9 },
+    optimizer: { name: problem.optimizer, lr, weightDecay: 0.01 },
     epochs: EPOCHS,
-    diagnostics: {
-      eigengap: { window: 20, detector: { lag: 25, threshold: 0.04, warmup: 100 }, lateStage: [200, 400] },
-      repulsion: { checkpoints: [], pairs: 200 },
-      spectralEdge: { enabled: false, window: 10 },
-      li2: { enabled: false, checkpoints: [] },
-    },
-    engine: { name: 'wasm', threads: problem.threads ?? 1 },
+    threads: problem.threads,
   };
 }
 
+function makeConfig(problem: Problem): RunConfig {
+  return engineTestConfig(engineProblem(problem));
+}
+
 function setUp(problem: Problem): { config: RunConfig; dataset: Dataset; initial: Parameters } {
-  const config = makeConfig(problem);
-  const seed = problem.seed ?? 3;
-  return {
-    config,
-    dataset: makeDataset('add', config.task.modulus, config.task.trainSize, seed),
-    initial: initialParameters(config.task.modulus, config.model.hidden, seed),
-  };
+  return engineTestOptions(engineProblem(problem), problem.seed ?? 3);
 }
 
 const EPOCHS = 24;
