@@ -14,34 +14,26 @@
 import type {
   AppendMessage,
   HostToWebviewMessage,
-  RecordDecimation,
   RunAppend,
   RunRemovedMessage,
   RunSnapshot,
   RunStatusMessage,
   SeedAppend,
+  SeedSnapshot,
   SnapshotMessage,
 } from '../protocol/webview';
 import { unreachable } from '../protocol/webview';
-import type { EpochRecord, RunEvent, RunManifest, RunStatus, RunSummary, SeedStatus } from '../runFormat';
+import type { EpochRecord, RunEvent, RunManifest, RunStatus, RunSummary } from '../runFormat';
 import { decimateAlignedRecords } from './decimate';
 import type { DashboardChart } from './series';
 import { DASHBOARD_CHARTS, RECORD_CHARTS } from './series';
 
-/** One seed as the store holds it. Read-only for consumers: change it only through the store. */
-export interface SeedState {
-  condition: string;
-  seed: number;
-  status: SeedStatus;
-  /** Why the seed failed, diverged or was cancelled. */
-  message?: string;
-  /** Planned number of optimiser steps E. */
-  epochs: number;
-  /** Rows in increasing epoch order, without duplicate epochs (possibly a decimated subset: see `decimation`). */
-  records: EpochRecord[];
-  /** Present when `records` are a decimated subset of the seed's rows. */
-  decimation?: RecordDecimation;
-}
+/**
+ * One seed as the store holds it: exactly the snapshot's shape (records in increasing epoch order,
+ * no duplicate epochs, `decimation` when they are a thinned subset). Read-only for consumers:
+ * change it only through the store.
+ */
+export type SeedState = SeedSnapshot;
 
 /** One run as the store holds it. Read-only for consumers. */
 export interface RunState {
