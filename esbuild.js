@@ -69,7 +69,11 @@ const nodeEntries = [
  * own `<script nonce>` (src/extension/dashboard/dashboardHtml.ts), since re-bundling 4.8 MB of
  * minified code would only slow every rebuild.
  */
-const webviewEntries = [{ entry: 'src/webview/main.ts', output: 'webview.js' }];
+const webviewEntries = [
+  { entry: 'src/webview/main.ts', output: 'webview.js' },
+  // The HTML report's page script: the dashboard's figures, inlined with Plotly into each report.
+  { entry: 'src/webview/reportPage.ts', output: 'report.js' },
+];
 const copyPlotly = {
   name: 'copy-plotly',
   setup(build) {

@@ -3,7 +3,8 @@
 //
 //   npx tsx bench/engineEpoch.ts --engine wasm --threads 1 --hidden 2048 --epochs 20 --warmup 3
 //
-// Optional: --simd auto|relaxed|plain (wasm build), --activation square|relu|silu.
+// Optional: --simd auto|relaxed|plain (wasm build), --activation square|relu|silu, --keep-gradient
+// (the engine keeps each step's dL/dWᵀ for the gradient-direction diagnostic, science.md §8).
 // One epoch = evaluate() (training forward pass, losses, test forward pass, scalars) + step()
 // (backward pass, optimiser, ΔW and ΔV materialised). Prints one JSON line:
 // {engine, threads, hidden, backend, medianMs, minMs, gflops, partsMedianMs, epochs, warmup, loadAverage}
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   const warmup = Number(argument('warmup', '3'));
   const simd = argument('simd', 'auto') as WasmSimdChoice;
   const activation = argument('activation', defaults.model.activation) as Activation;
+  const keepFirstLayerGradient = process.argv.includes('--keep-gradient');
   if (threads !== 1 && threads !== 2) throw new Error('--threads must be 1 or 2');
   const { task, optimizer } = defaults;
   const config: RunConfig = {
@@ -64,8 +66,8 @@ async function main(): Promise<void> {
   const dataset = makeDataset(task.operation, task.modulus, task.trainSize, seed);
   const initial = initialParameters(task.modulus, hidden, seed);
   const engine: TrainingEngine = engineName === 'wasm'
-    ? await createWasmEngine({ config, dataset, initial }, { simd })
-    : await createEngine(engineName, { config, dataset, initial });
+    ? await createWasmEngine({ config, dataset, initial, keepFirstLayerGradient }, { simd })
+    : await createEngine(engineName, { config, dataset, initial, keepFirstLayerGradient });
   const times: number[] = [];
   const evaluateTimes: number[] = [];
   const stepTimes: number[] = [];
@@ -78,6 +80,7 @@ async function main(): Promise<void> {
       engine.step();
       engine.firstLayerUpdate();
       engine.secondLayerUpdate();
+      if (keepFirstLayerGradient) engine.firstLayerGradient();
       const end = performance.now();
       if (!Number.isFinite(evaluation.train.loss)) throw new Error(`non-finite training loss at epoch ${epoch}`);
       if (epoch >= warmup) {
@@ -98,6 +101,7 @@ async function main(): Promise<void> {
     hidden,
     backend: engine.backend,
     activation,
+    keepFirstLayerGradient,
     medianMs: round(medianMs),
     minMs: round(Math.min(...times)),
     gflops: round(flops / medianMs / 1e6),

@@ -44,7 +44,19 @@ export interface ValidateArguments {
   files: string[];
 }
 
-export type CliArguments = RunArguments | ValidateArguments | { command: 'help' } | { command: 'version' };
+/** What `report` prints to stdout: aligned tables (default), Markdown or the report's JSON. */
+export type ReportFormat = 'text' | 'markdown' | 'json';
+
+export interface ReportArguments {
+  command: 'report';
+  /** A run folder, or an experiment folder (its newest run is reported). */
+  runDirectory: string;
+  format: ReportFormat;
+  /** Where to write the self-contained HTML report, when asked. */
+  html?: string;
+}
+
+export type CliArguments = RunArguments | ValidateArguments | ReportArguments | { command: 'help' } | { command: 'version' };
 
 export const DEFAULT_RUNS_FOLDER = '.grokking-lab/runs';
 
@@ -82,7 +94,8 @@ export function parseArguments(argv: readonly string[]): CliArguments {
     if (unknown) throw new UserError(`validate: unknown option ${unknown}.`);
     return { command: 'validate', files: rest };
   }
-  if (command !== 'run') throw new UserError(`Unknown command "${command}". Commands: run, validate, help, version.`);
+  if (command === 'report') return parseReportArguments(rest);
+  if (command !== 'run') throw new UserError(`Unknown command "${command}". Commands: run, validate, report, help, version.`);
   const parsed: RunArguments = { command: 'run', file: '', out: DEFAULT_RUNS_FOLDER, quiet: false };
   const files: string[] = [];
   for (let index = 0; index < rest.length; index++) {
@@ -144,11 +157,45 @@ export function parseArguments(argv: readonly string[]): CliArguments {
   return parsed;
 }
 
+function parseReportArguments(rest: readonly string[]): ReportArguments {
+  const folders: string[] = [];
+  let html: string | undefined;
+  const formats = new Set<Exclude<ReportFormat, 'text'>>();
+  for (let index = 0; index < rest.length; index++) {
+    const argument = rest[index];
+    const [option, inlineValue] = argument.startsWith('--') && argument.includes('=') ? argument.split(/=(.*)/s, 2) : [argument, undefined];
+    switch (option) {
+      case '--html': {
+        const file = inlineValue ?? rest[++index];
+        if (!file || (inlineValue === undefined && file.startsWith('-'))) throw new UserError('--html needs a file to write, e.g. --html report.html.');
+        html = file;
+        break;
+      }
+      case '--json':
+        formats.add('json');
+        break;
+      case '--markdown':
+        formats.add('markdown');
+        break;
+      default:
+        if (argument.startsWith('-')) throw new UserError(`report: unknown option ${argument}. See grokking-lab --help.`);
+        folders.push(argument);
+    }
+  }
+  if (formats.size > 1) throw new UserError('report: choose one of --json and --markdown.');
+  if (folders.length !== 1) throw new UserError(folders.length === 0 ? 'report needs a run folder (<runs folder>/<experiment>/<run id>).' : 'report takes one run folder.');
+  const [format = 'text'] = [...formats];
+  return { command: 'report', runDirectory: folders[0], format, ...(html !== undefined ? { html } : {}) };
+}
+
 export const HELP_TEXT = `grokking-lab — train and diagnose the two-layer network of the grokking papers
 
 Usage:
   grokking-lab run FILE [options]     run an experiment of a *.grok.yaml file
   grokking-lab validate FILE...       check experiment files; print every problem
+  grokking-lab report RUN_DIR [options]
+                                      the tables of a run (per condition and seed); an
+                                      experiment folder reports its newest run
   grokking-lab help | version
 
 Options of run:
@@ -162,10 +209,16 @@ Options of run:
   --threads N         threads of the wasm engine: 1 (default) or 2
   --quiet             no live progress, only the summary
 
+Options of report:
+  --html FILE         also write a self-contained HTML report with the dashboard's charts
+                      (works offline: Plotly and the data are inlined)
+  --markdown          print the tables as Markdown (GitHub tables) instead
+  --json              print the report's numbers as JSON instead
+
 Exit codes:
-  0    every seed completed
+  0    success (run: every seed completed; report: whatever the run's seeds did)
   1    internal error (a bug: please report it)
-  2    bad command line, unreadable or invalid experiment file
+  2    bad command line, unreadable or invalid experiment file, missing run folder
   3    the run finished but a seed failed or diverged
   130  stopped by Ctrl-C or SIGTERM (everything written so far is kept)
 `;

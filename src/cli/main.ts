@@ -1,10 +1,11 @@
 /**
- * `grokking-lab`: run and validate experiment files from a terminal, CI or a cluster job.
+ * `grokking-lab`: run and validate experiment files, and report runs, from a terminal, CI or a cluster job.
  * User errors print one line (or one line per problem) and exit 2; never a stack trace.
  */
 import fs from 'node:fs';
 import { parseExperimentFile, formatProblem } from '../shared/config/parse';
 import { EXIT_CODES, HELP_TEXT, UserError, parseArguments } from './arguments';
+import { reportCommand } from './reportCommand';
 import { runCommand } from './runCommand';
 import packageJson from '../../package.json';
 
@@ -47,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
       return validateCommand(options.files);
     case 'run':
       return runCommand(options);
+    case 'report':
+      return reportCommand(options);
     default: {
       const unknown: never = options;
       throw new Error(`unhandled command ${JSON.stringify(unknown)}`);

@@ -11,7 +11,7 @@ import type { ResolvedCondition, ResolvedExperiment, RunConfig } from '../shared
 import { canonicalJson, formatProblem, parseExperimentFile } from '../shared/config/parse';
 import { sha256Hex } from '../shared/hash';
 import type { RunManifest, RunStatus, SeedStatus, SeedSummary } from '../shared/runFormat';
-import { RUN_FORMAT_VERSION } from '../shared/runFormat';
+import { RUN_FORMAT_VERSION, manifestCondition } from '../shared/runFormat';
 import type { WorkerAssignment, WorkerMessage } from '../shared/protocol/worker';
 import { summarizeRun, summarizeSeed } from '../shared/summary';
 import {
@@ -70,7 +70,7 @@ function applyOverrides(condition: ResolvedCondition, options: RunArguments): Re
   }
   if (options.engine !== undefined) config.engine.name = options.engine;
   if (options.threads !== undefined) config.engine.threads = options.threads;
-  return { name: condition.name, config, configHash: sha256Hex(canonicalJson(config)) };
+  return { ...condition, config, configHash: sha256Hex(canonicalJson(config)) };
 }
 
 function gitState(directory: string): RunManifest['git'] {
@@ -114,7 +114,7 @@ export async function runCommand(options: RunArguments): Promise<number> {
     description: experiment.description,
     file: path.relative(process.cwd(), path.resolve(options.file)) || options.file,
     seeds,
-    conditions: conditions.map((condition) => ({ name: condition.name, configHash: condition.configHash, config: condition.config })),
+    conditions: conditions.map(manifestCondition),
     configHash: sha256Hex(conditions.map((condition) => condition.configHash).join('\n')),
     engine: { name: engine.name, threads: engine.threads },
     versions: { grokkingLab: packageJson.version, node: process.version },

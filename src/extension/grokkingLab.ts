@@ -5,6 +5,7 @@
  * the dashboard says that it is not available.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import * as vscode from 'vscode';
 import { CONTEXT_KEYS, VIEW_IDS } from '../shared/commands';
 import { Disposable } from '../shared/lifecycle';
@@ -32,10 +33,12 @@ export class GrokkingLab extends Disposable implements Services {
   readonly statusBar: RunStatusBar;
   readonly experimentsTree: ExperimentsTree;
   readonly runsTree: RunsTree;
+  readonly distFolder: string;
 
   constructor(context: vscode.ExtensionContext) {
     super();
-    const workerScript = vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath;
+    this.distFolder = vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath;
+    const workerScript = path.join(this.distFolder, 'worker.js');
     if (!fs.existsSync(workerScript)) this.log.error(`The training worker ${workerScript} is missing: build the extension (npm run build).`);
     this.manager = this._register(
       new RunManager({

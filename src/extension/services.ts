@@ -11,6 +11,8 @@ import type { RunManager } from './runs/runManager';
 import type { RunStatusBar } from './statusBar';
 
 export interface Services {
+  /** The folder of the built extension (`dist/`): the worker script and the report's inlined scripts. */
+  readonly distFolder: string;
   /** The "Grokking Lab" log output channel: launches, exits, failures. */
   readonly log: vscode.LogOutputChannel;
   /** Every experiment file of the workspace, parsed. */

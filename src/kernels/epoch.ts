@@ -105,6 +105,11 @@ class Layout {
   /** Per thread: dL/dV of one group of 4 K-panels, (paddedModulus × 64). */
   secondGradientPanel0: usize;
   secondGradientPanel1: usize;
+  /**
+   * dL/dWᵀ of the step, (2M × paddedHidden) row-major, without the weight-decay term, for the
+   * gradient-direction diagnostic (science.md §8); 0 when the engine does not keep it (no copy).
+   */
+  firstLayerGradient: usize;
 }
 
 /** Floats per K-panel: one 64-byte cache line per row. */
@@ -600,8 +605,9 @@ export function refreshSecondLayer(layout: usize, panelStart: i32, panelEnd: i32
 /**
  * Backward pass and optimiser step for K-panels [panelStart, panelEnd), from the cached dL/dO.
  * Per panel: H and σ'(Z) recomputed, dV and dWᵀ of its 16 hidden units into the thread's gradient
- * block; per group of 4 panels: the optimiser on those columns of Wᵀ and V, then Vᵀ and the V
- * panels refreshed. Panels are independent, so two threads take disjoint ranges.
+ * block; per group of 4 panels: the group's dWᵀ columns copied to firstLayerGradient (when kept),
+ * the optimiser on those columns of Wᵀ and V, then Vᵀ and the V panels refreshed. Panels are
+ * independent, so two threads take disjoint ranges.
  */
 export function backwardPanels(layout: usize, panelStart: i32, panelEnd: i32, thread: i32): void {
   const L = changetype<Layout>(layout);
@@ -621,6 +627,12 @@ export function backwardPanels(layout: usize, panelStart: i32, panelEnd: i32, th
       firstLayerGradientPanel(L, panel, derivative, firstGradient + slot);
     }
     const columnOffset = <usize>groupStart * PANEL_BYTES, width = <usize>(groupEnd - groupStart) * PANEL_BYTES;
+    if (L.firstLayerGradient != 0) {
+      // The raw loss gradient: the optimiser adds the decay to its own copy of each value.
+      for (let row = 0; row < 2 * L.modulus; row++) {
+        memory.copy(L.firstLayerGradient + <usize>row * rowBytes + columnOffset, firstGradient + <usize>row * GROUP_BYTES, width);
+      }
+    }
     optimizerColumns(L, L.firstLayer, L.firstLayerFirstMoment, L.firstLayerSecondMoment, L.firstLayerUpdate,
       firstGradient, 2 * L.modulus, rowBytes, columnOffset, width);
     optimizerColumns(L, L.secondLayer, L.secondLayerFirstMoment, L.secondLayerSecondMoment, L.secondLayerUpdate,

@@ -72,6 +72,7 @@ export const COMMANDS = {
   showRunLogs: { id: 'grokkingLab.showRunLogs', title: 'Show Run Logs', icon: '$(output)', paletteWhen: hasRuns },
   revealRunFolder: { id: 'grokkingLab.revealRunFolder', title: 'Reveal Run Folder', icon: '$(folder-opened)', paletteWhen: hasRuns },
   exportRun: { id: 'grokkingLab.exportRun', title: 'Export Run (CSV/JSON)', icon: '$(export)', paletteWhen: hasRuns },
+  exportReport: { id: 'grokkingLab.exportReport', title: 'Export Report', icon: '$(file-code)', paletteWhen: hasRuns },
   compareRuns: { id: 'grokkingLab.compareRuns', title: 'Compare Runs', icon: '$(diff-multiple)', paletteWhen: hasRuns },
   newExperimentFile: { id: 'grokkingLab.newExperimentFile', title: 'New Experiment File', icon: '$(new-file)' },
   rerunMissingSeeds: { id: 'grokkingLab.rerunMissingSeeds', title: 'Re-run Missing Seeds', icon: '$(debug-rerun)', paletteWhen: hasRuns },

@@ -46,9 +46,12 @@ experiments:
     conditions:                     # named overrides of the keys above, run side by side
       grok: {}
       control: { optimizer: { weightDecay: 0 } }
+    # grid:                         # a sweep: every combination of these values is a condition
+    #   optimizer.lr: [5.0e-4, 1.0e-3]            #   (× each named condition: grok_lr-5e-4, …)
     diagnostics:
       eigengap:                     # rolling Gram of the last \`window\` first-layer updates
         window: 20
         detector: { lag: 25, threshold: 0.04, warmup: 100 }   # fires when the gap's slope > threshold
       repulsion: { checkpoints: [50, 100, 175, 250] }          # feature-repulsion checks (Theorem 6)
+      # gradientSed: { enabled: true, every: 10 }   # gradient-direction SED (science.md §8), opt-in: costly
 `;

@@ -13,6 +13,8 @@
  * (product.md); new fields may be added, none renamed.
  */
 
+import type { GridValue, ResolvedCondition, RunConfig } from './config/types';
+
 export const RUN_FORMAT_VERSION = 1;
 
 /**
@@ -59,6 +61,26 @@ export interface EpochRecord {
   updateCosine?: number;
   /** Cosine between consecutive second-layer updates ΔV_t, ΔV_{t−1}. */
   secondLayerUpdateCosine?: number;
+  /**
+   * Gradient-direction SED (science.md §8; an adaptation of arXiv 2604.25143 to this MLP — the
+   * paper used Transformers), present only on the rows where it is computed (`diagnostics.gradientSed`:
+   * enabled, every `every` epochs). R_k = A(v_k) / median_j A(r_j) for the leading right singular
+   * vectors v_k of the window of the last w full-batch loss gradients ∇_W L (steps max(1, t−w+1)…t,
+   * as §5's window), descending s_k; A(v) = mean over the probes of ‖(μ_x(W + εv) − μ_x(W − εv)) / 2ε‖²,
+   * μ_x = ∂ŷ_y/∂x. A vector whose singular value is 0 is left out (the list is then shorter); both
+   * ratio lists are absent when the median is 0.
+   */
+  gradientSedRatios?: number[];
+  /** The same R_k for the window of the last w first-layer updates ΔW (update-SED; adaptation of arXiv 2604.25143 to this MLP). */
+  updateSedRatios?: number[];
+  /** s_1…s_5 (singular values, √ of the Gram's eigenvalues) of the gradient window, descending (adaptation of arXiv 2604.25143 to this MLP). */
+  gradientSingularValues?: number[];
+  /** A(v_k) of the gradient window's vectors, in squared (output per unit input)/(unit weight) (adaptation of arXiv 2604.25143 to this MLP). */
+  gradientSedSensitivities?: number[];
+  /** A(v_k) of the update window's vectors (adaptation of arXiv 2604.25143 to this MLP). */
+  updateSedSensitivities?: number[];
+  /** median_j A(r_j) over the random unit directions: the denominator of both R_k (adaptation of arXiv 2604.25143 to this MLP). */
+  randomSedSensitivityMedian?: number;
   /** Wall-clock milliseconds this row took (training step + diagnostics). */
   milliseconds?: number;
 }
@@ -156,6 +178,28 @@ export interface SeedStatusFile {
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 
+/** One condition of a run as run.json records it: its resolved config and, for a grid point, its grid values. */
+export interface ManifestCondition {
+  name: string;
+  configHash: string;
+  config: RunConfig;
+  /** For a grid point: the value of each grid key, by dotted path (`optimizer.weightDecay`). */
+  gridPoint?: Record<string, GridValue>;
+  /** For a grid point of an experiment that also has named conditions: that condition's name. */
+  baseCondition?: string;
+}
+
+/** What run.json records of a resolved condition (the same for every producer). */
+export function manifestCondition(condition: ResolvedCondition): ManifestCondition {
+  return {
+    name: condition.name,
+    configHash: condition.configHash,
+    config: condition.config,
+    ...(condition.gridPoint ? { gridPoint: condition.gridPoint } : {}),
+    ...(condition.baseCondition ? { baseCondition: condition.baseCondition } : {}),
+  };
+}
+
 export interface RunManifest {
   formatVersion: number;
   runId: string;
@@ -164,7 +208,7 @@ export interface RunManifest {
   /** The experiment file, relative to the working directory of the producer when possible. */
   file: string;
   seeds: number[];
-  conditions: { name: string; configHash: string; config: import('./config/types').RunConfig }[];
+  conditions: ManifestCondition[];
   /** Hash of all conditions' hashes, in order. */
   configHash: string;
   engine: { name: string; threads: number; backend?: string };

@@ -45,6 +45,14 @@ export interface TrainingEngine {
   firstLayerUpdate(): Float32Array;
   /** ΔV of the last step, (M × K). A view, overwritten by the next step(). */
   secondLayerUpdate(): Float32Array;
+  /**
+   * dL/dWᵀ of the last step(), (2M × K): the gradient of the mean training loss (full batch) at the
+   * parameters of the evaluate() before it, from the step's own backward pass. **Without** the
+   * weight-decay term: η·W is the optimiser's addition (coupled L2), not part of ∇_W L, which is
+   * what science.md §8 takes the SVD of. A view, valid until the next evaluate() or step().
+   * Throws unless the engine was created with `keepFirstLayerGradient`, or before the first step().
+   */
+  firstLayerGradient(): Float32Array;
   /** Hidden activations F = σ(Z) of the training split from the last evaluate(), (n_train × K). */
   trainHidden(): Float32Array;
   /** Outputs o = V σ(W x) of the training split from the last evaluate(), (n_train × M). */
@@ -57,4 +65,9 @@ export interface EngineOptions {
   config: RunConfig;
   dataset: Dataset;
   initial: Parameters;
+  /**
+   * Keep each step's first-layer loss gradient for firstLayerGradient() (the gradient-direction
+   * diagnostic, science.md §8). Default false: then the engines keep nothing and do no extra work.
+   */
+  keepFirstLayerGradient?: boolean;
 }

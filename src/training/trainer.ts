@@ -2,7 +2,8 @@
  * One seed's training loop (science.md §4): rows 0…E, row e describing the model after e steps,
  * evaluated before step e + 1. Per row: train/test metrics, the rolling-eigengap fields and the
  * detector (§5), the spectral edge (§7), the Li₂ metrics (§9); at checkpoints the Theorem-6 check
- * (§6) and the Fourier analysis. Records and events go to callbacks; the worker writes them.
+ * (§6) and the Fourier analysis; every `every` rows, when enabled, the gradient-direction SED (§8).
+ * Records and events go to callbacks; the worker writes them.
  */
 import type { RunConfig } from '../shared/config/types';
 import type { EpochRecord, RunEvent, SeedStatus } from '../shared/runFormat';
@@ -14,6 +15,7 @@ import { EigengapTracker } from './diagnostics/eigengap';
 import { repulsionCheck } from './diagnostics/repulsion';
 import { gradientFNorm, unitEnergies } from './diagnostics/li2';
 import { fourierContent } from './diagnostics/fourier';
+import { GradientSedTracker } from './diagnostics/gradientSed';
 
 export interface TrainSeedOptions {
   config: RunConfig;
@@ -50,15 +52,25 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
   const hidden = config.model.hidden;
   const dataset = makeDataset(operation, modulus, trainSize, seed);
   const initial = initialParameters(modulus, hidden, seed);
-  const engine = await createEngine(config.engine.name, { config, dataset, initial });
-  options.onStart?.(engine.name, engine.backend);
   const diagnostics = config.diagnostics;
+  // Absent in the config of runs resolved before §8 existed (a re-run of an old run.json): off.
+  const gradientSedConfig = diagnostics.gradientSed?.enabled ? diagnostics.gradientSed : undefined;
+  const engine = await createEngine(config.engine.name, { config, dataset, initial, keepFirstLayerGradient: gradientSedConfig !== undefined });
+  options.onStart?.(engine.name, engine.backend);
   const tracker = new EigengapTracker({
     eigengap: diagnostics.eigengap,
     firstLayerSize: 2 * modulus * hidden,
     secondLayerSize: modulus * hidden,
     spectralEdge: diagnostics.spectralEdge,
     learningRate: config.optimizer.lr,
+  });
+  const gradientSed = gradientSedConfig && new GradientSedTracker({
+    config: gradientSedConfig,
+    modulus,
+    hidden,
+    activation: config.model.activation,
+    operation,
+    seed,
   });
   const repulsionEpochs = new Set(diagnostics.repulsion.checkpoints);
   const fourierEpochs = new Set(diagnostics.li2.enabled ? diagnostics.li2.checkpoints : []);
@@ -114,9 +126,15 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
         const energies = unitEnergies(engine.trainHidden(), dataset.train.y, modulus);
         options.onEvent({ type: 'fourier', ...base, epoch, ...fourierContent(engine.firstLayerTransposed(), modulus, hidden, energies) });
       }
+      if (gradientSed?.isDue(epoch)) {
+        const sedStarted = performance.now();
+        Object.assign(record, gradientSed.evaluate(engine.firstLayerTransposed(), engine.secondLayer()));
+        options.log?.(`epoch ${epoch}: gradient-direction SED in ${(performance.now() - sedStarted).toFixed(0)} ms`);
+      }
       if (epoch < config.epochs) {
         engine.step();
         tracker.push(engine.firstLayerUpdate(), engine.secondLayerUpdate());
+        gradientSed?.push(engine.firstLayerGradient(), engine.firstLayerUpdate());
       }
       record.milliseconds = performance.now() - started;
       options.onRecord(record);

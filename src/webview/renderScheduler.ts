@@ -12,6 +12,10 @@
  * - a live change redraws a chart at most every `max(minimumIntervalMs, costFactor × its last
  *   cost)`, so a chart that takes 40 ms to draw uses at most a quarter of the time with the default
  *   factor 4; the most overdue chart goes first;
+ * - and live chart redraws together get the same share: after a chart took c ms, no other live
+ *   redraw starts before costFactor × c ms from its start. Several charts on screen would otherwise
+ *   each take their quarter, and on a loaded machine (where every drawing takes longer) the panel
+ *   would starve the workbench that shares its renderer;
  * - cheap parts (run chips, seed list) are drawn in every frame they are dirty; throttled parts
  *   (the summary tables, recomputed from every record) at most every `throttledIntervalMs` unless urgent.
  */
@@ -55,6 +59,8 @@ export class RenderScheduler<P extends string> {
   private readonly minimumIntervalMs: number;
   private readonly costFactor: number;
   private readonly throttledIntervalMs: number;
+  /** No live (non-urgent) chart redraw starts before this: the shared budget of all charts. */
+  private liveChartsFreeAt = Number.NEGATIVE_INFINITY;
 
   /** @param parts Every part in page order, with its kind; charts start off screen. */
   constructor(parts: readonly (readonly [P, PartKind])[], options: RenderSchedulerOptions = {}) {
@@ -99,7 +105,7 @@ export class RenderScheduler<P extends string> {
       case 'throttled':
         return state.drawnAt + this.throttledIntervalMs;
       case 'chart':
-        return state.drawnAt + Math.max(this.minimumIntervalMs, this.costFactor * state.cost);
+        return Math.max(state.drawnAt + Math.max(this.minimumIntervalMs, this.costFactor * state.cost), this.liveChartsFreeAt);
       default: {
         const unknown: never = state.kind;
         throw new Error(`Unknown part kind ${String(unknown)}`);
@@ -142,6 +148,7 @@ export class RenderScheduler<P extends string> {
     state.urgent = false;
     state.drawnAt = now;
     state.cost = costMs;
+    if (state.kind === 'chart') this.liveChartsFreeAt = Math.max(this.liveChartsFreeAt, now + this.costFactor * costMs);
   }
 
   private state(part: P): PartState {

@@ -170,6 +170,16 @@ suite('Grokking Lab features: views, a real run, Stop', function () {
     const [condition] = (await api.runsTree.getChildren(run)) ?? [];
     const seeds = (await api.runsTree.getChildren(condition)) ?? [];
     assert.equal(seeds.length, 2);
+
+    // Export Report writes the self-contained HTML report of that run (Plotly and the data inlined).
+    const reportFile = path.join(result.runDirectory, 'exported-report.html');
+    const written = await vscode.commands.executeCommand<vscode.Uri | undefined>('grokkingLab.exportReport', { runDirectory: result.runDirectory, file: reportFile });
+    assert.equal(written?.fsPath, reportFile);
+    const html = fs.readFileSync(reportFile, 'utf8');
+    assert.match(html, /^<!DOCTYPE html>/i);
+    assert.ok(html.includes(manifest.runId), 'the report names its run');
+    assert.ok(!/<script[^>]+src=/i.test(html), 'no external script: everything is inlined');
+    assert.ok(html.length > 1_000_000, `Plotly inlined (${html.length} characters)`);
   });
 
   test('Stop Run stops the workers and leaves no worker process behind', async () => {

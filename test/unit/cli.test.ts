@@ -127,6 +127,40 @@ describe('grokking-lab run', () => {
     assert.match(result.stdout, /Run folder: /);
   });
 
+  it('runs a grid as conditions, and run.json records each point\'s grid values (also with --epochs)', () => {
+    const directory = temporaryDirectory();
+    const file = writeExperiment(
+      directory,
+      `
+experiments:
+  sweep:
+    task: { modulus: 7, trainSize: 30 }
+    model: { hidden: 12 }
+    epochs: 30
+    seeds: [0]
+    conditions:
+      grok: {}
+      control: { optimizer: { weightDecay: 0 } }
+    grid:
+      diagnostics.eigengap.window: [4, 6]
+`,
+    );
+    const result = runCli(['run', file, '--out', path.join(directory, 'runs'), '--epochs', '5', '--quiet'], directory);
+    assert.equal(result.status, 0, result.stderr);
+    const runDirectory = onlyRun(path.join(directory, 'runs'), 'sweep');
+    const manifest = readJson<RunManifest>(path.join(runDirectory, 'run.json'));
+    assert.deepEqual(
+      manifest.conditions.map((condition) => [condition.name, condition.baseCondition, condition.gridPoint, condition.config.diagnostics.eigengap.window, condition.config.epochs]),
+      [
+        ['grok_window-4', 'grok', { 'diagnostics.eigengap.window': 4 }, 4, 5],
+        ['grok_window-6', 'grok', { 'diagnostics.eigengap.window': 6 }, 6, 5],
+        ['control_window-4', 'control', { 'diagnostics.eigengap.window': 4 }, 4, 5],
+        ['control_window-6', 'control', { 'diagnostics.eigengap.window': 6 }, 6, 5],
+      ],
+    );
+    for (const condition of manifest.conditions) assert.equal(readLines<EpochRecord>(path.join(runDirectory, condition.name, 'seed-0.jsonl')).length, 6);
+  });
+
   it('is deterministic: the same config and seed give the same records', () => {
     const directory = temporaryDirectory();
     const file = writeExperiment(directory, tinyExperiment);

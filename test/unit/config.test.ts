@@ -84,6 +84,7 @@ describe('parseExperimentFile: defaults', () => {
         spectralEdge: { enabled: true, window: 10 },
         // The repulsion checkpoints and the last epoch (here the same epoch).
         li2: { enabled: true, checkpoints: [50] },
+        gradientSed: { enabled: false, window: 20, vectors: 3, directions: 20, probes: 1024, epsilonScale: 0.005, every: 10 },
       },
       engine: { name: 'wasm', threads: 1 },
     };
@@ -287,7 +288,7 @@ describe('parseExperimentFile: problems with their positions', () => {
       'backend',
       'Unknown key "backend" in engine. Allowed keys: name, threads.',
     );
-    expectOnlyProblem(yaml('experiments:', '  x:', '    grid: {}'), 3, 'grid', /^Unknown key "grid" in experiment "x"\. Allowed keys: description, task, /);
+    expectOnlyProblem(yaml('experiments:', '  x:', '    sweep: {}'), 3, 'sweep', /^Unknown key "sweep" in experiment "x"\. Allowed keys: description, task, .*, conditions, grid\.$/);
   });
 
   it('reports wrong types', () => {

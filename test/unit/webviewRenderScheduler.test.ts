@@ -1,5 +1,5 @@
 // What the dashboard redraws in each frame: charts on screen only, one chart per frame, urgent
-// requests first, live redraws spaced by their cost. Driven with plain numbers (no clock).
+// requests first, live redraws spaced by their cost, one at a time and within a shared budget. Driven with plain numbers (no clock).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RenderScheduler } from '../../src/webview/renderScheduler';
@@ -90,7 +90,25 @@ describe('webview render scheduler', () => {
     subject.mark(['gap'], 100, false);
     subject.mark(['accuracy'], 200, false);
     assert.deepEqual(frame(subject, 300), ['gap']);
-    assert.deepEqual(frame(subject, 301), ['accuracy']);
+    // Drawn at 300 in 10 ms: the next live chart waits for the shared budget, until 300 + 4 × 10.
+    assert.deepEqual(frame(subject, 301), []);
+    assert.deepEqual(frame(subject, 340), ['accuracy']);
+  });
+
+  it('gives all live chart redraws together a quarter of the time, not a quarter each', () => {
+    const subject = scheduler();
+    subject.mark(['accuracy', 'loss', 'gap'], 0, false);
+    // Three charts on screen, each taking 100 ms (a loaded machine): one at a time, 400 ms apart.
+    assert.deepEqual(frame(subject, 0, 100), ['accuracy']);
+    const waiting = subject.plan(150);
+    assert.deepEqual(waiting.parts, []);
+    assert.equal(waiting.retryAt, 400);
+    assert.deepEqual(frame(subject, 400, 100), ['loss']);
+    assert.deepEqual(frame(subject, 500, 100), []);
+    assert.deepEqual(frame(subject, 800, 100), ['gap']);
+    // What the user asks for is not held back by the budget.
+    subject.mark(['accuracy'], 810, true);
+    assert.deepEqual(frame(subject, 820, 100), ['accuracy']);
   });
 
   it('throttles the summary to once a second on live changes', () => {

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { COMMANDS } from '../../shared/commands';
 import type { ResolvedExperiment } from '../../shared/config/types';
 import { EXPERIMENT_TEMPLATE, uniqueExperimentFileName } from '../../shared/experimentTemplate';
+import { describeExperimentSize, describeGrid } from '../../shared/experimentsView';
 import { DisposableStore, type DisposableLike } from '../../shared/lifecycle';
 import { registerCommand, requireTrust, showRunProgress } from '../commandSupport';
 import type { Services } from '../services';
@@ -65,7 +66,10 @@ async function pickExperiment(files: readonly ExperimentFile[]): Promise<Target 
       description: choice.file.label,
       detail: [
         choice.experiment.description,
-        `${choice.experiment.conditions.map((condition) => condition.name).join(', ')} × ${choice.experiment.seeds.length} seed(s)`,
+        // A grid can expand to hundreds of conditions: show its keys instead of every name.
+        choice.experiment.grid
+          ? `${describeExperimentSize(choice.experiment)} (grid: ${describeGrid(choice.experiment)})`
+          : `${choice.experiment.conditions.map((condition) => condition.name).join(', ')} × ${choice.experiment.seeds.length} seed(s)`,
       ]
         .filter(Boolean)
         .join(' — '),

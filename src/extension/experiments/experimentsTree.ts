@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { TREE_ITEM_CONTEXTS } from '../../shared/commands';
 import { formatProblem } from '../../shared/config/parse';
 import type { ConfigProblem, ResolvedCondition, ResolvedExperiment } from '../../shared/config/types';
+import { conditionTooltip, describeConditionItem, describeExperimentSize, describeGrid } from '../../shared/experimentsView';
 import { Disposable } from '../../shared/lifecycle';
 import { problemRange, type ExperimentCatalog, type ExperimentFile } from './experimentCatalog';
 
@@ -27,17 +28,6 @@ export function isExperimentsNode(value: unknown): value is ExperimentsNode {
 
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-/** A short description of a condition's configuration: what people compare between conditions. */
-function describeConfig(condition: ResolvedCondition): string {
-  const { config } = condition;
-  return [
-    `${config.task.operation} mod ${config.task.modulus}`,
-    `K ${config.model.hidden} ${config.model.activation}`,
-    `${config.optimizer.name} wd ${config.optimizer.weightDecay}`,
-    `${config.epochs} epochs`,
-  ].join(' · ');
 }
 
 function openAt(uri: vscode.Uri, line: number, column: number): vscode.Command {
@@ -108,7 +98,7 @@ export class ExperimentsTree extends Disposable implements vscode.TreeDataProvid
         const item = new vscode.TreeItem(problem.message, vscode.TreeItemCollapsibleState.None);
         item.description = `line ${problem.position.line}, column ${problem.position.column}`;
         item.tooltip = formatProblem(problem);
-        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.errorForeground'));
+        item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
         item.contextValue = TREE_ITEM_CONTEXTS.experimentProblem;
         const range = problemRange(problem);
         item.command = { command: 'vscode.open', title: 'Open', arguments: [node.file.uri, { selection: range } satisfies vscode.TextDocumentShowOptions] };
@@ -118,11 +108,15 @@ export class ExperimentsTree extends Disposable implements vscode.TreeDataProvid
         const { experiment } = node;
         const item = new vscode.TreeItem(experiment.name, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `experiment:${node.file.uri.toString()}#${experiment.name}`;
-        item.description = `${plural(experiment.conditions.length, 'condition')} × ${plural(experiment.seeds.length, 'seed')}`;
+        item.description = describeExperimentSize(experiment);
         const tooltip = new vscode.MarkdownString(undefined, true);
         tooltip.appendMarkdown(`**${experiment.name}**`);
         if (experiment.description) tooltip.appendMarkdown(`\n\n${experiment.description}`);
-        tooltip.appendMarkdown(`\n\nConditions: ${experiment.conditions.map((condition) => condition.name).join(', ')}  \nSeeds: ${experiment.seeds.join(', ')}`);
+        const grid = describeGrid(experiment);
+        // A grid can have hundreds of points: name its keys rather than every condition.
+        tooltip.appendText(`\n\n${grid ? `Grid: ${grid}` : `Conditions: ${experiment.conditions.map((condition) => condition.name).join(', ')}`}`);
+        tooltip.appendMarkdown('  \n');
+        tooltip.appendText(`Seeds: ${experiment.seeds.join(', ')}`);
         item.tooltip = tooltip;
         item.iconPath = new vscode.ThemeIcon('beaker');
         item.contextValue = TREE_ITEM_CONTEXTS.experiment;
@@ -131,8 +125,8 @@ export class ExperimentsTree extends Disposable implements vscode.TreeDataProvid
       case 'condition': {
         const item = new vscode.TreeItem(node.condition.name, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `condition:${node.file.uri.toString()}#${node.experiment.name}/${node.condition.name}`;
-        item.description = describeConfig(node.condition);
-        item.tooltip = `${node.experiment.name} / ${node.condition.name}\n${describeConfig(node.condition)}\nconfig hash ${node.condition.configHash.slice(0, 12)}`;
+        item.description = describeConditionItem(node.experiment, node.condition);
+        item.tooltip = conditionTooltip(node.experiment, node.condition);
         item.iconPath = new vscode.ThemeIcon('symbol-variable');
         item.contextValue = TREE_ITEM_CONTEXTS.condition;
         return item;

@@ -1,6 +1,6 @@
 /**
  * Commands about runs: Stop Run, Stop All Runs, Open Dashboard, Compare Runs, Show Run Logs,
- * Reveal Run Folder, Export Run (CSV/JSON), Re-run Missing Seeds, Delete Run, Refresh Runs. Each
+ * Reveal Run Folder, Export Run (CSV/JSON), Export Report, Re-run Missing Seeds, Delete Run, Refresh Runs. Each
  * takes a Runs-view node, a run folder path (string or Uri), or nothing (then it asks).
  */
 import fs from 'node:fs';
@@ -12,6 +12,7 @@ import type { RunStatus } from '../../shared/runFormat';
 import { recordsToCsv, runToJson } from '../../shared/runExport';
 import { describeRun, describeSeed, missingSeeds, type SeedState } from '../../shared/runsView';
 import { readRun, seedLogPath } from '../../training/runFolder';
+import { writeHtmlReport } from '../../training/runReport';
 import { registerCommand, requireTrust, showRunProgress } from '../commandSupport';
 import type { Services } from '../services';
 import type { RunEntry } from './runCatalog';
@@ -162,6 +163,36 @@ async function exportRun(services: Services, argument: unknown): Promise<vscode.
   return uri;
 }
 
+/**
+ * Writes the run's self-contained HTML report (the `grokking-lab report --html` file: the summary
+ * tables and the dashboard's charts, Plotly inlined, readable offline) where the user chooses, or
+ * at `argument.file` when a caller passes one.
+ */
+async function exportReport(services: Services, argument: unknown): Promise<vscode.Uri | undefined> {
+  const target = await resolveRun(services, argument, COMMANDS.exportReport.title);
+  if (!target) return undefined;
+  const { run } = target;
+  const requested = (argument as { file?: unknown } | undefined)?.file;
+  const uri =
+    typeof requested === 'string'
+      ? vscode.Uri.file(requested)
+      : await vscode.window.showSaveDialog({
+          title: `${COMMANDS.exportReport.title}: ${run.experiment} ${run.runId}`,
+          defaultUri: vscode.Uri.file(path.join(run.runDirectory, 'report.html')),
+          filters: { 'HTML report': ['html'] },
+          saveLabel: 'Export Report',
+        });
+  if (!uri) return undefined;
+  writeHtmlReport(run.runDirectory, uri.fsPath, services.distFolder);
+  if (typeof requested !== 'string') {
+    const open = 'Open in Browser';
+    void vscode.window.showInformationMessage(`Grokking Lab: report of ${run.experiment} ${run.runId} written to ${vscode.workspace.asRelativePath(uri)}.`, open).then((choice) => {
+      if (choice === open) void vscode.env.openExternal(uri);
+    });
+  }
+  return uri;
+}
+
 /** Writes a run's export; the format follows the file's extension (.json, else CSV). */
 export async function writeExport(runDirectory: string, uri: vscode.Uri): Promise<void> {
   const contents = readRun(runDirectory);
@@ -226,6 +257,7 @@ export function registerRunCommands(services: Services): DisposableLike {
   store.add(registerCommand(log, 'showRunLogs', (argument) => showRunLogs(services, argument)));
   store.add(registerCommand(log, 'revealRunFolder', (argument) => revealRunFolder(services, argument)));
   store.add(registerCommand(log, 'exportRun', (argument) => exportRun(services, argument)));
+  store.add(registerCommand(log, 'exportReport', (argument) => exportReport(services, argument)));
   store.add(registerCommand(log, 'rerunMissingSeeds', (argument) => rerunMissingSeeds(services, argument)));
   store.add(registerCommand(log, 'deleteRun', (argument) => deleteRun(services, argument)));
   store.add(registerCommand(log, 'refreshRuns', () => services.runs.refresh()));

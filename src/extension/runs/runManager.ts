@@ -26,6 +26,7 @@ import { Disposable } from '../../shared/lifecycle';
 import type { WorkerAssignment, WorkerMessage } from '../../shared/protocol/worker';
 import {
   RUN_FORMAT_VERSION,
+  manifestCondition,
   type RunEvent,
   type RunManifest,
   type RunStatus,
@@ -246,7 +247,7 @@ export class RunManager extends Disposable {
       ...(experiment.description !== undefined ? { description: experiment.description } : {}),
       file: request.file,
       seeds: [...experiment.seeds],
-      conditions: conditions.map((condition) => ({ name: condition.name, configHash: condition.configHash, config: condition.config })),
+      conditions: conditions.map(manifestCondition),
       configHash: sha256Hex(conditions.map((condition) => condition.configHash).join('\n')),
       engine: { name: engine.name, threads: engine.threads },
       versions: this.options.versions,

@@ -57,6 +57,12 @@ export const defaults = {
     /** science.md §7: window 10. */
     spectralEdge: { enabled: true, window: 10 },
     li2: { enabled: true },
+    /**
+     * science.md §8 (arXiv 2604.25143, adapted): window 20, top 3 right singular vectors, 20 random
+     * directions, 1024 probes, ε = 0.005·‖W‖. Off by default (seconds per evaluation at the
+     * defaults), and then every 10 epochs.
+     */
+    gradientSed: { enabled: false, window: 20, vectors: 3, directions: 20, probes: 1024, epsilonScale: 0.005, every: 10 },
   },
   engine: { name: 'wasm' as EngineName, threads: 1 as 1 | 2 },
 } as const;

@@ -3,7 +3,8 @@
  * ./schema.ts. The extension contributes the committed copy (schemas/grok.schema.json, written by
  * scripts/emitJsonSchema.mjs) to the YAML extension; a unit test checks that the copy is current.
  */
-import { fileSchema, type NameRule, type ObjectSchema, type SchemaNode } from './schema';
+import { exclusivePaths, isGridLeaf, schemaPaths } from './grid';
+import { fileSchema, type GridSchema, type NameRule, type ObjectSchema, type SchemaNode } from './schema';
 
 type JsonSchema = { [keyword: string]: unknown };
 
@@ -80,11 +81,47 @@ class Emitter {
           },
           additionalProperties: this.node(schema.values),
         };
+      case 'grid':
+        return this.grid(schema);
       default: {
         const unhandled: never = schema;
         throw new Error(`Unknown schema node ${JSON.stringify(unhandled)}`);
       }
     }
+  }
+
+  /**
+   * A grid as a mapping from every dotted path a grid may vary to a non-empty list of distinct values
+   * of that key's schema, so that editors complete the paths. The limit on the expanded number of
+   * conditions is the parser's to check.
+   */
+  private grid(schema: GridSchema): JsonSchema {
+    const properties: { [path: string]: JsonSchema } = {};
+    for (const [path, leaf] of schemaPaths(schema.target)) {
+      if (!isGridLeaf(leaf)) continue;
+      // The item repeats the key's bounds and values; its default means nothing inside a list.
+      const { default: _default, description: _description, ...item } = this.node(leaf);
+      properties[path] = {
+        type: 'array',
+        description: `Values of ${path} to try. ${leaf.description}`,
+        items: item,
+        minItems: 1,
+        maxItems: schema.maxValues,
+        uniqueItems: true,
+      };
+    }
+    // `required` holds for anything that is not an object, so an empty grid (null) would fail a bare `not`.
+    const exclusive = exclusivePaths(schema.target).map((pair) => {
+      const notBoth = { not: { required: [...pair] } };
+      return schema.nullMeansEmpty ? { anyOf: [{ type: 'null' }, notBoth] } : notBoth;
+    });
+    return {
+      type: schema.nullMeansEmpty ? ['object', 'null'] : 'object',
+      description: schema.description,
+      properties,
+      additionalProperties: false,
+      allOf: exclusive.length > 0 ? exclusive : undefined,
+    };
   }
 
   private object(schema: ObjectSchema): JsonSchema {

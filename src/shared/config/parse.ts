@@ -7,23 +7,39 @@
  * stop here. (2) A walk of the Document along the schema description (./schema.ts): types, bounds,
  * enums, unknown keys, names. (3) Per condition, a deep merge of the condition over the experiment's
  * base, defaults filled in (./defaults.ts), and the checks that involve several keys (training set
- * smaller than modulus², checkpoints within the run). Every problem of the file is collected; an
+ * smaller than modulus², checkpoints within the run). With a grid (./grid.ts), each condition is
+ * first crossed with every grid point, the point's values merged last, and the checks run per
+ * point, pointing at the grid value when it is the cause. Every problem of the file is collected; an
  * experiment with any problem is left out of the result.
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { canonicalJson, sha256Hex } from '../hash';
 import { defaultEpochs, defaultLi2Checkpoints, defaultRepulsionCheckpoints, defaults } from './defaults';
 import {
+  conditionGridPointName,
+  exclusivePaths,
+  formatGridValue,
+  gridAxisLabels,
+  gridPointCount,
+  gridPointIndices,
+  gridPointName,
+  isGridLeaf,
+  schemaPaths,
+  type GridLeafSchema,
+} from './grid';
+import {
   conditionSchema,
   experimentSchema,
   fileSchema,
+  nameRule,
   type ExperimentInput,
+  type GridSchema,
   type MapSchema,
   type ObjectSchema,
   type RunConfigInput,
   type SchemaNode,
 } from './schema';
-import type { ConfigProblem, ResolvedCondition, ResolvedExperiment, RunConfig } from './types';
+import type { ConfigProblem, GridAxis, GridValue, ResolvedCondition, ResolvedExperiment, RunConfig } from './types';
 
 export { canonicalJson } from '../hash';
 
@@ -63,6 +79,25 @@ interface NamedEntry {
   nameIsValid: boolean;
   keySpan: Span;
   node: unknown;
+}
+
+/** One key of a grid as read, with the positions of its key and of each value. */
+interface GridAxisRead {
+  path: string;
+  keySpan: Span;
+  values: GridValue[];
+  valueSpans: Span[];
+}
+
+/** A grid as read from an experiment. */
+interface GridRead {
+  schema: GridSchema;
+  /** Span of the `grid` key. */
+  keySpan: Span;
+  /** The keys whose values all passed, in file order. */
+  axes: GridAxisRead[];
+  /** False when any key or value of the grid had a problem: the grid is then not expanded. */
+  valid: boolean;
 }
 
 /** A problem found during resolution, before it is turned into a ConfigProblem. */
@@ -134,6 +169,51 @@ function closestMatch(word: string, candidates: readonly string[]): string | und
   return best?.candidate;
 }
 
+/** The keys a grid can name under one target schema, computed once per schema. */
+interface TargetPaths {
+  /** Every key by dotted path, mappings and lists included (for precise messages). */
+  all: Map<string, SchemaNode>;
+  /** The dotted paths of single values: what a grid may vary. */
+  leaves: string[];
+  /** Pairs of paths that may not both be given. */
+  exclusive: [string, string][];
+}
+
+const targetPathsCache = new WeakMap<ObjectSchema, TargetPaths>();
+
+function targetPaths(target: ObjectSchema): TargetPaths {
+  let found = targetPathsCache.get(target);
+  if (!found) {
+    const all = schemaPaths(target);
+    found = { all, leaves: [...all].filter(([, schema]) => isGridLeaf(schema)).map(([path]) => path), exclusive: exclusivePaths(target) };
+    targetPathsCache.set(target, found);
+  }
+  return found;
+}
+
+/**
+ * Likely meanings of an unknown grid key: the paths that end with it (`weightDecay` →
+ * `optimizer.weightDecay`; `window` → both windows), else the closest path, else the paths whose
+ * last part is closest to the key's last part (`windw` → every `….window`).
+ */
+function suggestGridKeys(key: string, leaves: readonly string[]): string[] {
+  const normalise = (text: string) => text.toLowerCase().replace(/[-_\s]/g, '');
+  const wanted = normalise(key);
+  const endings = leaves.filter((leaf) => normalise(leaf).endsWith(`.${wanted}`));
+  if (endings.length > 0) return endings;
+  const closest = closestMatch(key, leaves);
+  if (closest) return [closest];
+  const lastPart = (path: string) => path.slice(path.lastIndexOf('.') + 1);
+  const closestLast = closestMatch(lastPart(key), [...new Set(leaves.map(lastPart))]);
+  return closestLast ? leaves.filter((leaf) => lastPart(leaf) === closestLast) : [];
+}
+
+/** `"a"`, `"a" or "b"`, `"a", "b" or "c"`. */
+function alternatives(words: readonly string[]): string {
+  const quoted = words.map((word) => `"${word}"`);
+  return quoted.length <= 1 ? quoted.join('') : `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`;
+}
+
 /** How a value of this schema is described in a sentence: "an integer from 1 to 65536". */
 function describe(schema: SchemaNode): string {
   switch (schema.kind) {
@@ -164,6 +244,7 @@ function describe(schema: SchemaNode): string {
       return schema.options.map(describe).join(', or ');
     case 'object':
     case 'map':
+    case 'grid':
       return 'a mapping';
     default: {
       const unhandled: never = schema;
@@ -203,6 +284,8 @@ class SchemaReader {
   result: ReadConfig = { values: {}, spans: new Map(), invalid: new Set() };
   /** Entries of name → value mappings met during the walk (`conditions`, `experiments`), by path. */
   readonly maps = new Map<string, NamedEntry[]>();
+  /** Grids met during the walk, by path. */
+  readonly grids = new Map<string, GridRead>();
 
   constructor(
     private readonly document: Document.Parsed,
@@ -366,6 +449,12 @@ class SchemaReader {
         this.maps.set(path, this.readNames(schema, node, subject, span));
         return undefined;
       }
+      case 'grid': {
+        if (isEmpty && schema.nullMeansEmpty) return undefined;
+        if (!isMap(node)) return mismatch();
+        this.grids.set(path, this.readGrid(schema, node, path, fallbackSpan));
+        return undefined;
+      }
       default: {
         const unhandled: never = schema;
         throw new Error(`Unknown schema node ${JSON.stringify(unhandled)}`);
@@ -426,6 +515,102 @@ class SchemaReader {
       }
     }
     return values;
+  }
+
+  /**
+   * Reads a grid: each key a dotted path to a single value of `schema.target`, each value a list of
+   * distinct values checked exactly as the key is checked in the experiment. `keySpan` is the span
+   * of the `grid` key.
+   */
+  private readGrid(schema: GridSchema, node: YAMLMap, path: string, keySpan: Span): GridRead {
+    const paths = targetPaths(schema.target);
+    const grid: GridRead = { schema, keySpan, axes: [], valid: true };
+    const container = `the grid of ${this.scope.rootName}`;
+    const keySpans = new Map<string, Span>();
+    for (const pair of node.items) {
+      const key = this.keyText(pair.key, path);
+      if (!key) {
+        grid.valid = false;
+        continue;
+      }
+      const childPath = joinPath(path, key.text);
+      const target = paths.all.get(key.text);
+      if (!target) {
+        const suggestions = suggestGridKeys(key.text, paths.leaves);
+        this.fail(
+          childPath,
+          key.span,
+          `Unknown key "${key.text}" in ${container}. ` +
+            (key.text === 'seeds'
+              ? 'Seeds are not a grid key: every condition and grid point runs with every seed of the experiment.'
+              : suggestions.length > 0
+                ? `Did you mean ${alternatives(suggestions)}?`
+                : 'Grid keys are dotted paths to single values of the experiment, such as "optimizer.weightDecay" or "diagnostics.eigengap.window".'),
+        );
+        grid.valid = false;
+        continue;
+      }
+      if (!isGridLeaf(target)) {
+        const example = paths.leaves.find((leaf) => leaf.startsWith(`${key.text}.`));
+        this.fail(
+          childPath,
+          key.span,
+          target.kind === 'object'
+            ? `Grid key "${key.text}" is a mapping; grid keys are dotted paths to single values${example ? `, such as "${example}"` : ''}.`
+            : `Grid key "${key.text}" is a list; a grid varies single values (vary lists with conditions).`,
+        );
+        grid.valid = false;
+        continue;
+      }
+      keySpans.set(key.text, key.span);
+      const axis = this.readGridValues(schema, target, pair.value, key.text, childPath, key.span);
+      if (axis) grid.axes.push(axis);
+      else grid.valid = false;
+    }
+    for (const [first, second] of paths.exclusive) {
+      const firstSpan = keySpans.get(first);
+      const secondSpan = keySpans.get(second);
+      if (firstSpan && secondSpan) {
+        this.fail(joinPath(path, first), firstSpan[0] > secondSpan[0] ? firstSpan : secondSpan, `Give either "${first}" or "${second}" in ${container}, not both.`);
+        grid.valid = false;
+      }
+    }
+    return grid;
+  }
+
+  /** Reads the list of values of one grid key; undefined (with problems) when any is wrong. */
+  private readGridValues(schema: GridSchema, leaf: GridLeafSchema, rawNode: unknown, key: string, path: string, keySpan: Span): GridAxisRead | undefined {
+    const node = this.resolve(rawNode);
+    const span = this.spanOf(node, keySpan);
+    if (!isSeq(node)) return this.fail(path, span, `Grid key "${key}" must have a list of values to try, got ${show(node)}.`);
+    if (node.items.length === 0) return this.fail(path, span, `Grid key "${key}" must list at least one value.`);
+    if (node.items.length > schema.maxValues) {
+      return this.fail(path, span, `Grid key "${key}" has ${node.items.length} values; it may have at most ${schema.maxValues} ${limitNote}.`);
+    }
+    const axis: GridAxisRead = { path: key, keySpan, values: [], valueSpans: [] };
+    /** The 1-based position in the list of each value kept, for messages. */
+    const positions: number[] = [];
+    let valid = true;
+    node.items.forEach((item, index) => {
+      const itemPath = joinPath(path, String(index));
+      const value = this.read(leaf, item, itemPath, `Value ${index + 1} of grid key "${key}"`, span);
+      const itemSpan = this.result.spans.get(itemPath) ?? span;
+      if (typeof value !== 'number' && typeof value !== 'string' && typeof value !== 'boolean') {
+        valid = false;
+        return;
+      }
+      // Values are compared as read, so 1.0e-4 and 0.0001 are the same value.
+      const first = axis.values.indexOf(value);
+      if (first >= 0) {
+        valid = false;
+        this.fail(itemPath, itemSpan, `Grid key "${key}" lists ${formatGridValue(value)} twice (values ${positions[first]} and ${index + 1}).`);
+        return;
+      }
+      positions.push(index + 1);
+      axis.values.push(value);
+      axis.valueSpans.push(itemSpan);
+    });
+    return valid ? axis : undefined;
   }
 
   /** Checks the names of a name → value mapping; returns every entry whose key is a plain name. */
@@ -576,6 +761,16 @@ function resolveRunConfig(merged: ReadConfig): { config: RunConfig; issues: Issu
   const repulsion = input.diagnostics?.repulsion ?? {};
   const spectralEdge = input.diagnostics?.spectralEdge ?? {};
   const li2 = input.diagnostics?.li2 ?? {};
+  const gradientSed = input.diagnostics?.gradientSed ?? {};
+  const sedDefaults = defaults.diagnostics.gradientSed;
+  const sedWindow = gradientSed.window ?? sedDefaults.window;
+  const sedVectors = gradientSed.vectors ?? sedDefaults.vectors;
+  if (sedVectors >= sedWindow && !involvesInvalid('diagnostics.gradientSed.window', 'diagnostics.gradientSed.vectors')) {
+    report(
+      gradientSed.vectors !== undefined ? 'diagnostics.gradientSed.vectors' : 'diagnostics.gradientSed.window',
+      `The gradient-SED "vectors" (${sedVectors}) must be less than its "window" (${sedWindow}): a window of w gradients has at most w singular vectors.`,
+    );
+  }
   if (repulsion.checkpoints) checkWithinRun('diagnostics.repulsion.checkpoints', repulsion.checkpoints);
   if (li2.checkpoints) checkWithinRun('diagnostics.li2.checkpoints', li2.checkpoints);
   const repulsionCheckpoints = repulsion.checkpoints ? sortedCopy(repulsion.checkpoints) : defaultRepulsionCheckpoints(epochs);
@@ -624,6 +819,15 @@ function resolveRunConfig(merged: ReadConfig): { config: RunConfig; issues: Issu
       li2: {
         enabled: li2.enabled ?? defaults.diagnostics.li2.enabled,
         checkpoints: li2Checkpoints,
+      },
+      gradientSed: {
+        enabled: gradientSed.enabled ?? sedDefaults.enabled,
+        window: sedWindow,
+        vectors: sedVectors,
+        directions: gradientSed.directions ?? sedDefaults.directions,
+        probes: gradientSed.probes ?? sedDefaults.probes,
+        epsilonScale: gradientSed.epsilonScale ?? sedDefaults.epsilonScale,
+        every: gradientSed.every ?? sedDefaults.every,
       },
     },
     engine: {
@@ -712,20 +916,24 @@ function resolveExperiment(
   const input = base.values as DeepPartial<ExperimentInput>;
 
   const conditionEntries = baseReader.maps.get('conditions') ?? [];
-  const conditions = conditionEntries.map((condition) => {
+  const conditions: ConditionRead[] = conditionEntries.map((condition) => {
     const reader = new SchemaReader(document, problems, {
       rootName: `condition "${condition.name}"`,
       suffix: ` of condition "${condition.name}"`,
     });
     reader.readRoot(conditionSchema, condition.node, `Condition "${condition.name}"`, condition.keySpan);
-    return { name: condition.name, read: mergeOverride(conditionSchema, base, reader.result) };
+    return { name: condition.name, own: reader.result, read: mergeOverride(conditionSchema, base, reader.result) };
   });
   if (conditionEntries.length === 0) conditions.push({ name: 'default', read: base });
+
+  const grid = baseReader.grids.get('grid');
+  const expansion = grid ? expandGrid(problems, grid, conditions, conditionEntries.length > 0) : undefined;
+  const expanded: ExpandedCondition[] = expansion?.conditions ?? conditions;
 
   // Several conditions may hit the same problem in the base (same place, same sentence): report it
   // once, and name the conditions only when not all of them have it.
   const issuesByKey = new Map<string, { issue: Issue; conditions: string[] }>();
-  const resolved: ResolvedCondition[] = conditions.map(({ name, read }) => {
+  const resolved: ResolvedCondition[] = expanded.map(({ name, read, gridPoint, baseCondition }) => {
     const { config, issues } = resolveRunConfig(read);
     for (const issue of issues) {
       const key = `${issue.span[0]}:${issue.span[1]}:${issue.message}`;
@@ -733,13 +941,16 @@ function resolveExperiment(
       seen.conditions.push(name);
       issuesByKey.set(key, seen);
     }
-    return { name, config, configHash: configHash(config) };
+    return {
+      name,
+      config,
+      configHash: configHash(config),
+      ...(gridPoint !== undefined ? { gridPoint } : {}),
+      ...(baseCondition !== undefined ? { baseCondition } : {}),
+    };
   });
   for (const { issue, conditions: affected } of issuesByKey.values()) {
-    const qualifier =
-      conditionEntries.length === 0 || affected.length === conditions.length
-        ? ''
-        : ` (in ${affected.length === 1 ? 'condition' : 'conditions'} ${affected.map((name) => `"${name}"`).join(', ')})`;
+    const qualifier = expanded.length === 1 || affected.length === expanded.length ? '' : ` (in ${listConditions(affected)})`;
     problems.add(issue.span, issue.message.replace(/\.$/, `${qualifier}.`));
   }
 
@@ -749,7 +960,137 @@ function resolveExperiment(
     ...(input.description !== undefined ? { description: input.description } : {}),
     seeds: resolveSeeds(input.seeds),
     conditions: resolved,
+    ...(expansion ? { grid: expansion.axes } : {}),
   };
+}
+
+/** `condition "a"`, `conditions "a", "b"`, or the first three and how many more (a grid can have hundreds). */
+function listConditions(names: readonly string[]): string {
+  const shown = names.length > 4 ? names.slice(0, 3) : names;
+  const rest = names.length - shown.length;
+  return `${names.length === 1 ? 'condition' : 'conditions'} ${shown.map((name) => `"${name}"`).join(', ')}${rest > 0 ? ` and ${rest} more` : ''}`;
+}
+
+/** A condition of an experiment as read: merged over the base, and its own keys (absent for `default`). */
+interface ConditionRead {
+  name: string;
+  read: ReadConfig;
+  own?: ReadConfig;
+}
+
+/** A condition to resolve: a named condition, or a grid point of one. */
+interface ExpandedCondition {
+  name: string;
+  read: ReadConfig;
+  gridPoint?: Record<string, GridValue>;
+  baseCondition?: string;
+}
+
+/** The values of one grid point as an override, with the span of each value for messages. */
+function gridPointRead(axes: readonly GridAxisRead[], indices: readonly number[]): ReadConfig {
+  const values: PlainObject = {};
+  const spans = new Map<string, Span>();
+  axes.forEach((axis, axisIndex) => {
+    const parts = axis.path.split('.');
+    let node = values;
+    for (const part of parts.slice(0, -1)) {
+      const child = node[part];
+      if (typeof child === 'object' && !Array.isArray(child)) node = child;
+      else {
+        const created: PlainObject = {};
+        node[part] = created;
+        node = created;
+      }
+    }
+    node[parts[parts.length - 1]] = axis.values[indices[axisIndex]];
+    spans.set(axis.path, axis.valueSpans[indices[axisIndex]]);
+  });
+  return { values, spans, invalid: new Set() };
+}
+
+/**
+ * Expands a valid grid: every condition × every grid point, in that order (conditions in file order,
+ * then the points with the last grid key changing fastest), each point merged over its condition.
+ * Adds a problem and returns undefined when a condition sets a key the grid varies, when the
+ * expansion would exceed the limit on conditions (checked before anything is allocated), or when a
+ * name would be too long for a folder. `named` is false when the only condition is `default`.
+ */
+function expandGrid(
+  problems: ProblemList,
+  grid: GridRead,
+  conditions: readonly ConditionRead[],
+  named: boolean,
+): { axes: GridAxis[]; conditions: ExpandedCondition[] } | undefined {
+  if (!grid.valid || grid.axes.length === 0) return undefined;
+  const { schema } = grid;
+
+  // Whether the grid or the condition should win is a guess either way: ask for one place.
+  const { exclusive } = targetPaths(schema.target);
+  let conflict = false;
+  for (const condition of conditions) {
+    for (const axis of grid.axes) {
+      const partners = exclusive.flatMap(([first, second]) => (first === axis.path ? [second] : second === axis.path ? [first] : []));
+      for (const path of [axis.path, ...partners]) {
+        const span = condition.own?.spans.get(path);
+        if (!span) continue;
+        conflict = true;
+        problems.add(
+          span,
+          path === axis.path
+            ? `Condition "${condition.name}" sets "${path}", which the grid varies: set it in one place.`
+            : `Condition "${condition.name}" sets "${path}" and the grid varies "${axis.path}": give one of them, not both.`,
+        );
+      }
+    }
+  }
+  if (conflict) return undefined;
+
+  const counts = grid.axes.map((axis) => axis.values.length);
+  const pointCount = gridPointCount(grid.axes);
+  const total = pointCount * conditions.length;
+  if (total > schema.maxConditions) {
+    // A product past 2^53 is no longer exact: say its size, not a misleading count.
+    const count = (value: number) => (Number.isSafeInteger(value) ? String(value) : `about ${value.toPrecision(2)}`);
+    const points = counts.length > 1 ? `${counts.join(' × ')} = ${count(pointCount)} points` : `${count(pointCount)} points`;
+    problems.add(
+      grid.keySpan,
+      named
+        ? `The grid has ${points}, which with ${conditions.length} conditions make ${count(total)}; an experiment may have at most ${schema.maxConditions} conditions ${limitNote}.`
+        : `The grid has ${points}; an experiment may have at most ${schema.maxConditions} conditions ${limitNote}.`,
+    );
+    return undefined;
+  }
+
+  const labels = gridAxisLabels(grid.axes.map((axis) => axis.path));
+  const points = gridPointIndices(counts);
+  const expanded: ExpandedCondition[] = [];
+  let longest = '';
+  for (const condition of conditions) {
+    for (const indices of points) {
+      const values = indices.map((valueIndex, axisIndex) => grid.axes[axisIndex].values[valueIndex]);
+      const pointName = gridPointName(labels, values);
+      const name = named ? conditionGridPointName(condition.name, pointName) : pointName;
+      if (name.length > longest.length) longest = name;
+      const gridPoint: Record<string, GridValue> = {};
+      grid.axes.forEach((axis, axisIndex) => {
+        gridPoint[axis.path] = values[axisIndex];
+      });
+      expanded.push({
+        name,
+        read: mergeOverride(schema.target, condition.read, gridPointRead(grid.axes, indices)),
+        gridPoint,
+        ...(named ? { baseCondition: condition.name } : {}),
+      });
+    }
+  }
+  if (longest.length > nameRule.maxLength) {
+    problems.add(
+      grid.keySpan,
+      `The grid's condition names would be up to ${longest.length} characters long ("${longest}"); names become folder names of at most ${nameRule.maxLength} characters: vary fewer keys${named ? ' or shorten the condition names' : ''}.`,
+    );
+    return undefined;
+  }
+  return { axes: grid.axes.map((axis, index) => ({ path: axis.path, label: labels[index], values: [...axis.values] })), conditions: expanded };
 }
 
 /** One line for a terminal or a log: `file:line:column: message`. */

@@ -7,7 +7,7 @@
  * folder-safe names beyond a pattern) is checked by the parser and stated in the descriptions here.
  */
 import { defaults } from './defaults';
-import type { RunConfig, TaskConfig } from './types';
+import type { GridValue, RunConfig, TaskConfig } from './types';
 
 interface SchemaBase {
   /** One or two sentences shown on hover in the editor; units and conventions included. */
@@ -111,7 +111,24 @@ export interface MapSchema extends SchemaBase {
   nullMeansEmpty?: boolean;
 }
 
+/**
+ * A grid: dotted paths to single values of the experiment (`optimizer.weightDecay`), each with the
+ * list of values to try. The experiment runs every combination (the cartesian product), each as one
+ * condition named by its values; with named conditions too, every condition × every grid point.
+ */
+export interface GridSchema extends SchemaBase {
+  kind: 'grid';
+  /** The configuration the paths lead into: the keys a condition may override. */
+  target: ObjectSchema;
+  /** Safety bound on the values of one key. */
+  maxValues: number;
+  /** Safety bound on the conditions it expands to (named conditions × grid points). */
+  maxConditions: number;
+  nullMeansEmpty?: boolean;
+}
+
 export type SchemaNode =
+  | GridSchema
   | IntegerSchema
   | NumberSchema
   | EnumSchema
@@ -132,6 +149,7 @@ export type ExperimentInput = RunConfigInput & {
   description: string;
   seeds: number | number[];
   conditions: Record<string, RunConfigInput>;
+  grid: Record<string, GridValue[]>;
 };
 
 /** The schema node kinds allowed for a value of type T (so the schema cannot drift from types.ts). */
@@ -148,7 +166,7 @@ type SchemaFor<T> =
             : T extends readonly unknown[]
               ? ListSchema
               : T extends object
-                ? ObjectSchema | MapSchema
+                ? ObjectSchema | MapSchema | GridSchema
                 : never);
 
 /**
@@ -171,8 +189,15 @@ export const limits = {
   seedValue: 2 ** 31 - 1,
   window: 200,
   pairs: 100_000,
+  /** Gradient-SED random directions and probe pairs (each direction costs 2·probes·2MK multiply-adds). */
+  sedDirections: 1000,
+  sedProbes: 100_000,
   /** Experiments per file and conditions per experiment. */
   entries: 1000,
+  /** Conditions an experiment expands to: named conditions × grid points. */
+  conditions: 1000,
+  /** Values of one grid key. */
+  gridValues: 1000,
 } as const;
 
 /** Experiment and condition names become folder names under the runs folder. */
@@ -421,6 +446,58 @@ const diagnosticsSchema: ObjectSchema = {
         },
       }),
     },
+    gradientSed: {
+      kind: 'object',
+      description:
+        'Gradient-direction sensitivity R_k of the top right singular vectors of the rolling windows of loss gradients and of updates (arXiv 2604.25143, adapted to this MLP). Off by default: one evaluation takes seconds at the defaults.',
+      properties: propertiesOf<NonNullable<RunConfigInput['diagnostics']['gradientSed']>>()({
+        enabled: {
+          kind: 'boolean',
+          default: defaults.diagnostics.gradientSed.enabled,
+          description: 'Whether it is computed.',
+        },
+        window: windowSchema(
+          defaults.diagnostics.gradientSed.window,
+          'Number w of most recent full-batch loss gradients ∇_W L (and updates ΔW) in the rolling windows.',
+        ),
+        vectors: {
+          kind: 'integer',
+          minimum: 1,
+          maximum: limits.window,
+          default: defaults.diagnostics.gradientSed.vectors,
+          description: 'Number k of leading right singular vectors of each window whose ratio R_k is reported; less than window.',
+        },
+        directions: {
+          kind: 'integer',
+          minimum: 1,
+          maximum: limits.sedDirections,
+          maximumIsLimit: true,
+          default: defaults.diagnostics.gradientSed.directions,
+          description: 'Number of random unit directions; R_k divides by the median of their sensitivities.',
+        },
+        probes: {
+          kind: 'integer',
+          minimum: 1,
+          maximum: limits.sedProbes,
+          maximumIsLimit: true,
+          default: defaults.diagnostics.gradientSed.probes,
+          description: 'Number of probe pairs (a, b), drawn once per seed from all modulus² pairs (train and test).',
+        },
+        epsilonScale: {
+          kind: 'number',
+          exclusiveMinimum: 0,
+          default: defaults.diagnostics.gradientSed.epsilonScale,
+          description: 'ε = epsilonScale · ‖W‖ (Frobenius norm of the first layer): the step of the central difference along each unit direction.',
+        },
+        every: {
+          kind: 'integer',
+          minimum: 1,
+          maximum: limits.epochs,
+          default: defaults.diagnostics.gradientSed.every,
+          description: 'Computed at the epochs that are multiples of this (and hold at least vectors gradients).',
+        },
+      }),
+    },
   }),
 };
 
@@ -464,7 +541,7 @@ export const conditionSchema: ObjectSchema = {
   properties: overridable,
 };
 
-/** One experiment: a base configuration, its seeds and optional conditions. */
+/** One experiment: a base configuration, its seeds, optional conditions and an optional grid. */
 export const experimentSchema: ObjectSchema = {
   kind: 'object',
   definition: 'experiment',
@@ -504,6 +581,15 @@ export const experimentSchema: ObjectSchema = {
       maxEntries: limits.entries,
       nullMeansEmpty: true,
       description: 'Named overrides run side by side with the same seeds; without conditions, one condition named default.',
+    },
+    grid: {
+      kind: 'grid',
+      target: conditionSchema,
+      maxValues: limits.gridValues,
+      maxConditions: limits.conditions,
+      nullMeansEmpty: true,
+      description:
+        'Values to try, by dotted key (optimizer.weightDecay: [1.0e-4, 2.0e-4]); every combination runs as a condition named by its values (weightDecay-1e-4). With conditions, each condition × each combination.',
     },
   }),
 };

@@ -84,11 +84,38 @@ export interface Li2Config {
   checkpoints: number[];
 }
 
+/**
+ * The gradient-direction diagnostic of science.md §8 (update-SED vs gradient-SED, R_k): an
+ * adaptation of arXiv 2604.25143 (Transformers) to this MLP. Opt-in: one evaluation costs seconds
+ * at the defaults, so it runs every `every` epochs.
+ */
+export interface GradientSedConfig {
+  /** Whether it is computed. Default false. */
+  enabled: boolean;
+  /** Number w of most recent full-batch loss gradients ∇_W L (and updates ΔW) in the rolling windows. Default 20. */
+  window: number;
+  /** Number k of leading right singular vectors of each window whose sensitivity A(v_k) is measured; less than window. Default 3. */
+  vectors: number;
+  /** Number of random unit directions r_j whose median A(r_j) is the baseline of R_k. Default 20. */
+  directions: number;
+  /** Number of probe pairs (a, b), drawn once per seed from all modulus² pairs. Default 1024. */
+  probes: number;
+  /** ε = epsilonScale · ‖W‖_F, the step of the central difference along a unit direction. Default 0.005. */
+  epsilonScale: number;
+  /** Computed at the rows t that are multiples of this (t > 0). Default 10. */
+  every: number;
+}
+
 export interface DiagnosticsConfig {
   eigengap: EigengapConfig;
   repulsion: RepulsionConfig;
   spectralEdge: SpectralEdgeConfig;
   li2: Li2Config;
+  /**
+   * science.md §8. Always filled in by the parser; absent from configs resolved before it existed
+   * (the run.json of older runs), which means disabled.
+   */
+  gradientSed?: GradientSedConfig;
 }
 
 export interface EngineConfig {
@@ -109,13 +136,37 @@ export interface RunConfig {
   engine: EngineConfig;
 }
 
+/** A value a grid gives one key: what that key's schema allows (a number, an enum's string, a boolean). */
+export type GridValue = number | string | boolean;
+
+/** One axis of an experiment's grid: a key and the values it takes. */
+export interface GridAxis {
+  /** Dotted path of the key in the experiment's configuration, e.g. `optimizer.weightDecay`. */
+  path: string;
+  /**
+   * The axis's name in condition names: the shortest ending of the path that no other axis of the
+   * grid shares (`weightDecay`; `eigengap.window` next to `spectralEdge.window`).
+   */
+  label: string;
+  /** The values, as written (order kept, no duplicates). */
+  values: GridValue[];
+}
+
 /** One condition of an experiment: a name and its resolved configuration. */
 export interface ResolvedCondition {
-  /** Folder-safe name ([A-Za-z0-9][A-Za-z0-9._-]*); `default` when the experiment has no conditions. */
+  /**
+   * Folder-safe name ([A-Za-z0-9][A-Za-z0-9._-]*); `default` when the experiment has neither
+   * conditions nor a grid. A grid point is named by its values (`weightDecay-1e-5_window-5`),
+   * after its condition's name when the experiment has both (`grok_window-5`).
+   */
   name: string;
   config: RunConfig;
   /** Hash (sha256, hex) of the canonical JSON of `config`. */
   configHash: string;
+  /** For a grid point: the value of each grid key, by dotted path, in the grid's order. */
+  gridPoint?: Record<string, GridValue>;
+  /** For a grid point of an experiment that also has named conditions: that condition's name. */
+  baseCondition?: string;
 }
 
 /** One experiment of a file, with its conditions and seeds expanded. */
@@ -125,7 +176,10 @@ export interface ResolvedExperiment {
   /** Path of the file it came from, and the 1-based line and column of its key. */
   source: { file: string; line: number; column: number };
   seeds: number[];
+  /** Every condition to run: the named conditions, or each of them × each grid point. */
   conditions: ResolvedCondition[];
+  /** The grid's axes in file order, when the experiment has a grid. */
+  grid?: GridAxis[];
 }
 
 /** Where a problem is in a file: 1-based line and column. */

@@ -80,6 +80,9 @@ const SCALAR_METRICS: Record<ScalarField, MetricDescription> = {
   updateCosine: { label: 'cos(ΔW_t, ΔW_t−1)', chart: 'dynamics', logYByDefault: false },
   secondLayerUpdateCosine: { label: 'cos(ΔV_t, ΔV_t−1)', chart: 'dynamics', logYByDefault: false },
   milliseconds: { label: 'ms per epoch', chart: 'dynamics', logYByDefault: false },
+  // Gradient-direction SED (science.md §8, adapted from arXiv 2604.25143): described so that the
+  // fields are metrics; not drawn by any figure yet.
+  randomSedSensitivityMedian: { label: 'median A(r) of random directions', chart: 'dynamics', logYByDefault: true },
 };
 
 const SUBSCRIPTS = ['₀', '₁', '₂', '₃', '₄', '₅'];
@@ -87,6 +90,11 @@ const VECTOR_METRICS: Record<VectorField, (index: VectorIndex) => MetricDescript
   eigenvalues: (index) => ({ label: `λ${SUBSCRIPTS[index]}`, chart: 'eigenvalues', logYByDefault: true }),
   singularValues: (index) => ({ label: `σ${SUBSCRIPTS[index]}`, chart: 'eigenvalues', logYByDefault: true }),
   secondLayerEigenvalues: (index) => ({ label: `λ${SUBSCRIPTS[index]} of ΔV`, chart: 'eigenvalues', logYByDefault: true }),
+  gradientSedRatios: (index) => ({ label: `R${SUBSCRIPTS[index]} (gradient-SED)`, chart: 'dynamics', logYByDefault: true }),
+  updateSedRatios: (index) => ({ label: `R${SUBSCRIPTS[index]} (update-SED)`, chart: 'dynamics', logYByDefault: true }),
+  gradientSingularValues: (index) => ({ label: `s${SUBSCRIPTS[index]} of the gradient window`, chart: 'dynamics', logYByDefault: true }),
+  gradientSedSensitivities: (index) => ({ label: `A(v${SUBSCRIPTS[index]}) (gradient-SED)`, chart: 'dynamics', logYByDefault: true }),
+  updateSedSensitivities: (index) => ({ label: `A(v${SUBSCRIPTS[index]}) (update-SED)`, chart: 'dynamics', logYByDefault: true }),
 };
 
 const VECTOR_INDICES: readonly VectorIndex[] = [1, 2, 3, 4, 5];

@@ -45,6 +45,40 @@ export function lossResidual(trainOutput: Float32Array, labels: Int32Array, loss
   return residual;
 }
 
+/** Σ_i a[first + i]·a[second + i] over `length` entries, with four partial sums (independent chains). */
+function dotFloat64(values: Float64Array, first: number, second: number, length: number): number {
+  let sum0 = 0;
+  let sum1 = 0;
+  let sum2 = 0;
+  let sum3 = 0;
+  let index = 0;
+  for (; index + 3 < length; index += 4) {
+    sum0 += values[first + index] * values[second + index];
+    sum1 += values[first + index + 1] * values[second + index + 1];
+    sum2 += values[first + index + 2] * values[second + index + 2];
+    sum3 += values[first + index + 3] * values[second + index + 3];
+  }
+  for (; index < length; index++) sum0 += values[first + index] * values[second + index];
+  return sum0 + sum1 + sum2 + sum3;
+}
+
+/** The same over a Float32Array, accumulated in float64. */
+function dotFloat32(values: Float32Array, first: number, second: number, length: number): number {
+  let sum0 = 0;
+  let sum1 = 0;
+  let sum2 = 0;
+  let sum3 = 0;
+  let index = 0;
+  for (; index + 3 < length; index += 4) {
+    sum0 += values[first + index] * values[second + index];
+    sum1 += values[first + index + 1] * values[second + index + 1];
+    sum2 += values[first + index + 2] * values[second + index + 2];
+    sum3 += values[first + index + 3] * values[second + index + 3];
+  }
+  for (; index < length; index++) sum0 += values[first + index] * values[second + index];
+  return sum0 + sum1 + sum2 + sum3;
+}
+
 /**
  * ‖G_F‖_F with G_F = P₁⊥ R V (Li₂'s back-propagated gradient; science.md §9): R is the loss
  * residual of `lossResidual` (n × M), P₁⊥ = I − 11ᵀ/n centres it over samples, V is (M × K).
@@ -61,33 +95,24 @@ export function gradientFNorm(trainOutput: Float32Array, labels: Int32Array, sec
   const hidden = secondLayer.length / classes;
   if (!Number.isInteger(hidden)) throw new Error(`gradientFNorm: V has ${secondLayer.length} entries, not a multiple of M = ${classes}`);
   const residual = lossResidual(trainOutput, labels, loss);
-  const columnMeans = new Float64Array(classes);
-  for (let sample = 0; sample < samples; sample++) {
-    for (let c = 0; c < classes; c++) columnMeans[c] += residual[sample * classes + c];
+  // R̃ column by column (M × n): every entry of A = R̃ᵀR̃ is then a dot product of two contiguous
+  // rows, summed in registers. Accumulating A row by row instead writes to A n·M²/2 times, which
+  // made this the costliest diagnostic of an epoch (≈ 35 ms at the defaults, against ≈ 8 ms now).
+  const centred = new Float64Array(classes * samples);
+  for (let c = 0; c < classes; c++) {
+    let mean = 0;
+    for (let sample = 0; sample < samples; sample++) mean += residual[sample * classes + c];
+    mean /= samples;
+    const offset = c * samples;
+    for (let sample = 0; sample < samples; sample++) centred[offset + sample] = residual[sample * classes + c] - mean;
   }
-  for (let c = 0; c < classes; c++) columnMeans[c] /= samples;
-  for (let sample = 0; sample < samples; sample++) {
-    for (let c = 0; c < classes; c++) residual[sample * classes + c] -= columnMeans[c];
-  }
-  // A = R̃ᵀR̃ and B = VVᵀ, both symmetric M × M: only the upper triangles are formed.
-  const residualGram = new Float64Array(classes * classes);
-  for (let sample = 0; sample < samples; sample++) {
-    const row = sample * classes;
-    for (let c = 0; c < classes; c++) {
-      const value = residual[row + c];
-      if (value === 0) continue;
-      for (let d = c; d < classes; d++) residualGram[c * classes + d] += value * residual[row + d];
-    }
-  }
+  // tr(AB) = Σ_cd A_cd B_cd with B = VVᵀ; both symmetric, so the upper triangles, off-diagonal twice.
   let trace = 0;
   for (let c = 0; c < classes; c++) {
-    const rowC = c * hidden;
     for (let d = c; d < classes; d++) {
-      const rowD = d * hidden;
-      let dot = 0;
-      for (let unit = 0; unit < hidden; unit++) dot += secondLayer[rowC + unit] * secondLayer[rowD + unit];
-      // tr(AB) = Σ_cd A_cd B_cd; off-diagonal pairs appear twice.
-      trace += (c === d ? 1 : 2) * residualGram[c * classes + d] * dot;
+      const residualDot = dotFloat64(centred, c * samples, d * samples, samples);
+      const weightDot = dotFloat32(secondLayer, c * hidden, d * hidden, hidden);
+      trace += (c === d ? 1 : 2) * residualDot * weightDot;
     }
   }
   return Math.sqrt(Math.max(trace, 0));

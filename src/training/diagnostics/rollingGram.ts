@@ -120,6 +120,19 @@ export class RollingGram {
     return result;
   }
 
+  /**
+   * The held update with logical index `index` among the `last` newest (0 = oldest, the order of
+   * gram(last)): a view of its `length` float32 entries in the ring, valid until the next push().
+   * Do not mutate it: the Gram's entries are its dot products. For singular vectors Xᵀu/s
+   * (science.md §8).
+   */
+  heldUpdate(index: number, last: number = this.count): Float32Array {
+    const size = Math.min(Math.floor(last), this.count);
+    if (!Number.isInteger(index) || index < 0 || index >= size) throw new Error(`RollingGram.heldUpdate: index ${index} is not among the ${size} newest updates held`);
+    const start = this.ringBytesOffset / 4 + this.slotOf(index, size) * this.strideFloats;
+    return this.floats.subarray(start, start + this.length);
+  }
+
   /** ⟨Δ_newest, Δ_previous⟩, or undefined with fewer than two updates held. */
   latestDot(): number | undefined {
     if (this.count < 2) return undefined;

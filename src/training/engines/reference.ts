@@ -155,6 +155,9 @@ export class ReferenceEngine implements TrainingEngine {
   private readonly momentsFirst: OptimizerMoments;
   private readonly momentsSecond: OptimizerMoments;
   private stepCount = 0;
+  private readonly keepFirstLayerGradient: boolean;
+  /** True while gradientFirst holds the gradient of the last step() (until the next evaluate()). */
+  private lastStepGradientHeld = false;
 
   // Training forward cache (from evaluate()) and backward buffers.
   private readonly preactivation: Float32Array;
@@ -180,6 +183,7 @@ export class ReferenceEngine implements TrainingEngine {
   constructor(options: EngineOptions) {
     const shape = checkEngineOptions(options);
     this.config = options.config;
+    this.keepFirstLayerGradient = options.keepFirstLayerGradient ?? false;
     this.train = options.dataset.train;
     this.test = options.dataset.test;
     this.modulus = shape.modulus;
@@ -227,6 +231,7 @@ export class ReferenceEngine implements TrainingEngine {
     const test = lossAndAccuracy(this.config.loss, this.testOutput, this.test.y, this.test.size, M);
     this.cacheFresh = true;
     this.gradientsReady = false;
+    this.lastStepGradientHeld = false;
     return { train, test };
   }
 
@@ -254,6 +259,8 @@ export class ReferenceEngine implements TrainingEngine {
     applyOptimizerStep(optimizer, this.stepCount, this.weightsSecond, this.gradientSecond, this.momentsSecond, this.updateSecond);
     this.cacheFresh = false;
     this.gradientsReady = false;
+    // The optimiser reads gradientFirst without changing it, so it still holds this step's dL/dWᵀ.
+    this.lastStepGradientHeld = true;
   }
 
   firstLayerTransposed(): Float32Array {
@@ -270,6 +277,13 @@ export class ReferenceEngine implements TrainingEngine {
 
   secondLayerUpdate(): Float32Array {
     return this.updateSecond;
+  }
+
+  /** dL/dWᵀ of the last step() (no weight decay): the backward buffer itself, valid until the next evaluate(). */
+  firstLayerGradient(): Float32Array {
+    if (!this.keepFirstLayerGradient) throw new Error('ReferenceEngine.firstLayerGradient() needs an engine created with keepFirstLayerGradient');
+    if (!this.lastStepGradientHeld) throw new Error('ReferenceEngine.firstLayerGradient() needs a step() since the last evaluate()');
+    return this.gradientFirst;
   }
 
   trainHidden(): Float32Array {

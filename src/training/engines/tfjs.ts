@@ -162,6 +162,8 @@ export class TfjsEngine implements TrainingEngine {
   private secondWeightsValues?: Float32Array;
   private updateFirstValues?: Float32Array;
   private updateSecondValues?: Float32Array;
+  /** dL/dWᵀ of the last step, read back only when the engine keeps it (keepFirstLayerGradient). */
+  private lastStepFirstGradient?: Float32Array;
   private disposed = false;
 
   /** Use createTfjsEngine. Copies the initial parameters and the dataset into tensors. */
@@ -195,6 +197,7 @@ export class TfjsEngine implements TrainingEngine {
     this.requireAlive();
     const tf = this.tf;
     this.releaseEvaluation();
+    this.lastStepFirstGradient = undefined;
     let hidden: Tensor | undefined;
     let output: Tensor | undefined;
     const objective = (first: Tensor, second: Tensor): Scalar => {
@@ -234,6 +237,8 @@ export class TfjsEngine implements TrainingEngine {
     const gradientFirst = this.gradientFirst as Tensor;
     const gradientSecond = this.gradientSecond as Tensor;
     this.stepCount++;
+    // A copy read back before the tensor is disposed; only when asked for (it costs a read-back).
+    this.lastStepFirstGradient = this.options.keepFirstLayerGradient ? Float32Array.from(gradientFirst.dataSync() as Float32Array) : undefined;
     const first = this.tf.tidy(() => this.optimizerUpdate(this.firstWeights, gradientFirst, this.firstMoments));
     const second = this.tf.tidy(() => this.optimizerUpdate(this.secondWeights, gradientSecond, this.secondMoments));
     this.tf.dispose([gradientFirst, gradientSecond, this.firstWeights, this.secondWeights]);
@@ -283,6 +288,14 @@ export class TfjsEngine implements TrainingEngine {
       ? (this.updateSecond.dataSync() as Float32Array)
       : new Float32Array(this.shape.modulus * this.shape.hidden);
     return this.updateSecondValues;
+  }
+
+  /** dL/dWᵀ of the last step() (autodiff, no weight decay): a copy read back by step(). */
+  firstLayerGradient(): Float32Array {
+    this.requireAlive();
+    if (!this.options.keepFirstLayerGradient) throw new Error('TfjsEngine.firstLayerGradient() needs an engine created with keepFirstLayerGradient');
+    if (!this.lastStepFirstGradient) throw new Error('TfjsEngine.firstLayerGradient() needs a step() since the last evaluate()');
+    return this.lastStepFirstGradient;
   }
 
   /** H of the last evaluate(), read back on first use. */

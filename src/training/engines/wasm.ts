@@ -8,7 +8,8 @@
  *    trainLoss / testLoss (float64 sums, dL/dO). Only O and dL/dO are kept, not H;
  *  - step(): backwardPanels — per K-panel of 16 hidden units, H and σ'(Z) recomputed from Wᵀ,
  *    dV, dZ with its scatter-add into dWᵀ, and the optimiser on those columns (ΔWᵀ, ΔV written as
- *    float32 differences).
+ *    float32 differences). With keepFirstLayerGradient the kernel also copies each group's dWᵀ
+ *    columns into a full (2M × KP) gradient buffer (science.md §8); without it, nothing.
  *
  * Builds: with relaxed SIMD (fused multiply-add in the three products; Node 20 needs V8's
  * --experimental-wasm-relaxed-simd, which is set at run time before the module is compiled) or
@@ -78,6 +79,7 @@ const BUFFER_FIELDS = [
   'outputGradientRowPairs', 'outputGradientColumnPairs', 'trainA', 'trainB', 'trainY', 'testA', 'testB', 'testY',
   'hiddenRows', 'rowScratch0', 'rowScratch1', 'hiddenPanel0', 'hiddenPanel1', 'derivativePanel0', 'derivativePanel1',
   'firstGradientPanel0', 'firstGradientPanel1', 'secondGradientPanel0', 'secondGradientPanel1',
+  'firstLayerGradient',
 ] as const;
 const LAYOUT_FIELDS = [...SCALAR_FIELDS, ...BUFFER_FIELDS] as const;
 type LayoutField = (typeof LAYOUT_FIELDS)[number];
@@ -120,7 +122,7 @@ interface Dimensions {
 }
 
 /** Byte address and size of every buffer, 64-byte aligned, from FIRST_ADDRESS up. */
-function planMemory(dimensions: Dimensions): { addresses: Record<BufferField, number>; end: number } {
+function planMemory(dimensions: Dimensions, keepFirstLayerGradient: boolean): { addresses: Record<BufferField, number>; end: number } {
   const { modulus: M, paddedModulus: MP, hidden: K, paddedHidden: KP, trainRows: n, trainRowsPadded: n4, testRowsPadded: t4 } = dimensions;
   const floats: Record<BufferField, number> = {
     firstLayer: 2 * M * KP,
@@ -156,6 +158,8 @@ function planMemory(dimensions: Dimensions): { addresses: Record<BufferField, nu
     firstGradientPanel1: 2 * M * PANEL * OPTIMIZER_GROUP,
     secondGradientPanel0: MP * PANEL * OPTIMIZER_GROUP,
     secondGradientPanel1: MP * PANEL * OPTIMIZER_GROUP,
+    // Only with keepFirstLayerGradient (science.md §8): 1.2 MB at the defaults, else nothing.
+    firstLayerGradient: keepFirstLayerGradient ? 2 * M * KP : 0,
   };
   let top = FIRST_ADDRESS + roundUp(LAYOUT_FIELDS.length * 4, 64);
   const addresses = {} as Record<BufferField, number>;
@@ -294,8 +298,16 @@ class WasmEpochEngine implements WasmEngine {
   private readonly secondLayerUpdateView: Float32Array;
   private readonly hiddenRowsView: Float32Array;
   private readonly trainOutputView: Float32Array;
+  /** dL/dWᵀ of the last step, (2M × KP); only with keepFirstLayerGradient. */
+  private readonly firstLayerGradientView: Float32Array | undefined;
   /** Unpadded copies for K not a multiple of 16 (else the views above are already unpadded). */
-  private readonly compact: { first: Float32Array; second: Float32Array; firstUpdate: Float32Array; secondUpdate: Float32Array } | undefined;
+  private readonly compact: {
+    first: Float32Array;
+    second: Float32Array;
+    firstUpdate: Float32Array;
+    secondUpdate: Float32Array;
+    firstGradient: Float32Array | undefined;
+  } | undefined;
 
   private stepCount = 0;
   private cacheFresh = false;
@@ -303,6 +315,8 @@ class WasmEpochEngine implements WasmEngine {
   private hiddenRowsFresh = false;
   /** firstLayerSnapshot holds Wᵀ of the last evaluate() (taken by step() when H was not copied yet). */
   private snapshotFresh = false;
+  /** The gradient buffer holds the gradient of the last step() (no evaluate() since). */
+  private gradientFresh = false;
   private disposed = false;
 
   constructor(
@@ -378,11 +392,14 @@ class WasmEpochEngine implements WasmEngine {
     this.secondLayerUpdateView = floats('secondLayerUpdate', M * KP);
     this.hiddenRowsView = floats('hiddenRows', n * K);
     this.trainOutputView = floats('trainOutputsCompact', n * M);
+    const keepGradient = addresses.firstLayerGradient !== 0;
+    this.firstLayerGradientView = keepGradient ? floats('firstLayerGradient', 2 * M * KP) : undefined;
     this.compact = KP === K ? undefined : {
       first: new Float32Array(2 * M * K),
       second: new Float32Array(M * K),
       firstUpdate: new Float32Array(2 * M * K),
       secondUpdate: new Float32Array(M * K),
+      firstGradient: keepGradient ? new Float32Array(2 * M * K) : undefined,
     };
   }
 
@@ -411,6 +428,7 @@ class WasmEpochEngine implements WasmEngine {
     this.cacheFresh = true;
     this.hiddenRowsFresh = false;
     this.snapshotFresh = false;
+    this.gradientFresh = false;
     return {
       train: { loss: trainLoss, accuracy: this.getInt('trainCorrect') / trainRows },
       test: { loss: testLoss, accuracy: testRows > 0 ? this.getInt('testCorrect') / testRows : Number.NaN },
@@ -445,6 +463,7 @@ class WasmEpochEngine implements WasmEngine {
       this.kernels.backwardPanels(layout, 0, panels, 0);
     }
     this.cacheFresh = false;
+    this.gradientFresh = this.firstLayerGradientView !== undefined;
   }
 
   firstLayerTransposed(): Float32Array {
@@ -465,6 +484,14 @@ class WasmEpochEngine implements WasmEngine {
   secondLayerUpdate(): Float32Array {
     this.requireLive();
     return this.unpadded(this.secondLayerUpdateView, this.compact?.secondUpdate, this.dimensions.modulus);
+  }
+
+  /** dL/dWᵀ of the last step() (no weight decay), copied by the kernel from its gradient blocks. */
+  firstLayerGradient(): Float32Array {
+    this.requireLive();
+    if (!this.firstLayerGradientView) throw new Error('WasmEngine.firstLayerGradient() needs an engine created with keepFirstLayerGradient');
+    if (!this.gradientFresh) throw new Error('WasmEngine.firstLayerGradient() needs a step() since the last evaluate()');
+    return this.unpadded(this.firstLayerGradientView, this.compact?.firstGradient, 2 * this.dimensions.modulus);
   }
 
   /**
@@ -545,7 +572,10 @@ export async function createWasmEngine(options: EngineOptions, settings: WasmEng
     testRows: shape.testSize,
     testRowsPadded: roundUp(shape.testSize, ROW_ALIGNMENT),
   };
-  const { addresses, end } = planMemory(dimensions);
+  const keepFirstLayerGradient = options.keepFirstLayerGradient ?? false;
+  const { addresses, end } = planMemory(dimensions, keepFirstLayerGradient);
+  // Address 0 tells the kernel not to copy the gradient (the buffers start at FIRST_ADDRESS > 0).
+  if (!keepFirstLayerGradient) addresses.firstLayerGradient = 0;
   const pages = Math.ceil(end / WASM_PAGE);
   const shared = threads === 2;
   const { module, simd } = compileKernels(shared, settings.simd ?? 'auto');

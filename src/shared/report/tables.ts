@@ -1,0 +1,360 @@
+/**
+ * The report's tables as text cells: one layout for the terminal, Markdown and HTML renderers, so
+ * the three show the same rows, headers and notes. Numbers are formatted with the dashboard table's
+ * functions (src/shared/dashboard/summaryTable.ts), so a value reads the same everywhere. Pure.
+ */
+import { MISSING, formatEpoch, formatQuantity, formatSignedEpochs } from '../dashboard/summaryTable';
+import type { MilestoneName } from '../runFormat';
+import type { ConditionReport, RepulsionCheckpoint, RunReport, SeedStatistic } from './model';
+import { DECLINE_GROK_THRESHOLD, DECLINE_RATIO_THRESHOLD, REPORT_MILESTONES } from './model';
+
+/** One column: its header and how its cells align (numbers right). */
+export interface ReportColumn {
+  title: string;
+  align: 'left' | 'right';
+}
+
+/** One table of the report. */
+export interface ReportTable {
+  /** Stable id (HTML anchors, tests). */
+  id: 'conditions' | 'detector' | 'milestones' | 'spectrum' | 'separation' | 'repulsion' | 'seeds';
+  title: string;
+  columns: ReportColumn[];
+  /** Display strings, one per column. */
+  rows: string[][];
+  /** Plain sentences under the table: definitions and caveats. */
+  notes: string[];
+}
+
+/** The whole report as text: a title, facts about the run, notes, tables. */
+export interface ReportDocument {
+  title: string;
+  /** [label, value] pairs about the run. */
+  facts: [string, string][];
+  /** Run-level notes (still running, seeds that did not complete, …). */
+  notes: string[];
+  tables: ReportTable[];
+}
+
+const MILESTONE_LABELS: Record<MilestoneName, string> = {
+  memorized: 'memorised (train acc. = 1)',
+  grok50: 'grok (test acc. ≥ 0.5)',
+  grok95: 'grok (test acc. ≥ 0.95)',
+  grok99: 'grok (test acc. ≥ 0.99)',
+};
+
+/**
+ * A statistic of epochs or counts: an integer as it is, else at most two decimals without trailing
+ * zeros (quartiles of integers end in .25, .5 or .75: "11.25", not a rounded "11.3").
+ */
+export function formatStatistic(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return MISSING;
+  if (Number.isInteger(value)) return String(value);
+  return value.toFixed(2).replace(/0+$/, '').replace(/\.$/, '');
+}
+
+/** "11.5–13" for an IQR of epochs. */
+export function formatEpochRange(range: [number, number] | null): string {
+  return range ? `${formatStatistic(range[0])}–${formatStatistic(range[1])}` : MISSING;
+}
+
+/** A signed epoch difference with the statistic's precision: "+12", "−6.5" (a true minus sign). */
+function formatSignedStatistic(value: number): string {
+  if (value > 0) return `+${formatStatistic(value)}`;
+  if (value < 0) return `\u2212${formatStatistic(-value)}`;
+  return '0';
+}
+
+/** A signed IQR of epoch differences: "−7–−5" reads badly, so "−7 to −5". */
+function formatSignedRange(range: [number, number] | null): string {
+  return range ? `${formatSignedStatistic(range[0])} to ${formatSignedStatistic(range[1])}` : MISSING;
+}
+
+function formatQuantityRange(range: [number, number] | null, digits: number): string {
+  return range ? `${formatQuantity(range[0], digits)}–${formatQuantity(range[1], digits)}` : MISSING;
+}
+
+/** A share in [0, 1] to four decimals without trailing zeros ("0.9925", "0.7", "1"): the quartiles of a few seeds' shares need the fourth. */
+export function formatShareValue(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return MISSING;
+  return value.toFixed(4).replace(/\.?0+$/, '');
+}
+
+/** "0.7 (0.65–0.75)": median and IQR of a share. */
+function formatShare(statistic: SeedStatistic): string {
+  if (statistic.median === null) return MISSING;
+  const range = statistic.iqr ? `${formatShareValue(statistic.iqr[0])}–${formatShareValue(statistic.iqr[1])}` : MISSING;
+  return `${formatShareValue(statistic.median)} (${range})`;
+}
+
+function countOf(count: number, of: number): string {
+  return `${count}/${of}`;
+}
+
+/** A weight decay as written in experiment files: 0, 2e-4, 0.001. */
+export function formatWeightDecay(value: number | null): string {
+  if (value === null) return MISSING;
+  if (value === 0) return '0';
+  return Math.abs(value) < 1e-3 ? value.toExponential().replace('e+', 'e') : String(value);
+}
+
+/** Seeds as ranges: "0–14", "0–2, 7". */
+export function formatSeedList(seeds: readonly number[]): string {
+  const sorted = [...new Set(seeds)].sort((left, right) => left - right);
+  const parts: string[] = [];
+  for (let index = 0; index < sorted.length; index++) {
+    const start = sorted[index];
+    while (index + 1 < sorted.length && sorted[index + 1] === sorted[index] + 1) index++;
+    parts.push(start === sorted[index] ? String(start) : `${start}–${sorted[index]}`);
+  }
+  return parts.length > 0 ? parts.join(', ') : MISSING;
+}
+
+function conditionsTable(report: RunReport): ReportTable {
+  return {
+    id: 'conditions',
+    title: 'Conditions',
+    columns: [
+      { title: 'Condition', align: 'left' },
+      { title: 'Activation', align: 'left' },
+      { title: 'Optimiser', align: 'left' },
+      { title: 'η (weight decay)', align: 'right' },
+      { title: 'Epochs', align: 'right' },
+      { title: 'Seeds completed', align: 'right' },
+      { title: 'Detector (threshold, lag, warm-up)', align: 'right' },
+      { title: 'Late stage', align: 'right' },
+    ],
+    rows: report.conditions.map((condition) => {
+      const { settings } = condition;
+      return [
+        condition.condition,
+        settings.activation ?? MISSING,
+        settings.optimizer ?? MISSING,
+        formatWeightDecay(settings.weightDecay),
+        settings.epochs === null ? MISSING : String(settings.epochs),
+        countOf(condition.completedCount, condition.seedCount),
+        `${settings.detector.threshold}, ${settings.detector.lag}, ${settings.detector.warmup}`,
+        `${settings.lateStage[0]}–${settings.lateStage[1]}`,
+      ];
+    }),
+    notes: [],
+  };
+}
+
+function detectorTable(report: RunReport): ReportTable {
+  const threshold = report.leadLagGrokThreshold;
+  return {
+    id: 'detector',
+    title: 'Lock-in detector and grokking',
+    columns: [
+      { title: 'Condition', align: 'left' },
+      { title: 'Fired', align: 'right' },
+      { title: 'Fire epoch (median)', align: 'right' },
+      { title: 'Fire epoch (IQR)', align: 'right' },
+      { title: `Grokked (≥ ${threshold})`, align: 'right' },
+      { title: `Fire − grok ≥ ${threshold} (median)`, align: 'right' },
+      { title: 'Fire − grok (IQR)', align: 'right' },
+      { title: 'Late gap λ₂/λ₃ (median)', align: 'right' },
+      { title: 'Late gap (IQR)', align: 'right' },
+    ],
+    rows: report.conditions.map((condition) => [
+      condition.condition,
+      countOf(condition.detectorEpoch.count, condition.seedCount),
+      formatEpoch(condition.detectorEpoch.median),
+      formatEpochRange(condition.detectorEpoch.iqr),
+      countOf(condition.milestones.grok99.count, condition.seedCount),
+      formatSignedEpochs(condition.leadLag.median),
+      formatSignedRange(condition.leadLag.iqr),
+      formatQuantity(condition.lateGap.median),
+      formatQuantityRange(condition.lateGap.iqr, 2),
+    ]),
+    notes: [
+      'Fired: seeds in which the detector fired (slope of ln λ₂/λ₃ above the threshold after the warm-up, science.md §5), of all seeds; the fire epoch is over those seeds.',
+      `Fire − grok: the detector epoch minus the first epoch with test accuracy ≥ ${threshold}, per seed with both (negative: the detector fired first, a lead; positive: a lag).`,
+      'Late gap: per seed the median of λ₂/λ₃ (eigenvalues of the update Gram) over the late-stage epochs, then the median over seeds.',
+    ],
+  };
+}
+
+function milestonesTable(report: RunReport): ReportTable {
+  const rows = report.conditions.flatMap((condition) =>
+    REPORT_MILESTONES.map((milestone) => {
+      const statistic = condition.milestones[milestone];
+      return [condition.condition, MILESTONE_LABELS[milestone], countOf(statistic.count, condition.seedCount), formatEpoch(statistic.median), formatEpochRange(statistic.iqr)];
+    }),
+  );
+  return {
+    id: 'milestones',
+    title: 'Milestones (first epoch)',
+    columns: [
+      { title: 'Condition', align: 'left' },
+      { title: 'Milestone', align: 'left' },
+      { title: 'Reached', align: 'right' },
+      { title: 'Epoch (median)', align: 'right' },
+      { title: 'Epoch (IQR)', align: 'right' },
+    ],
+    rows,
+    notes: ['Median and IQR over the seeds that reached the milestone; a run "groks" when test accuracy reaches 0.99 (science.md §4).'],
+  };
+}
+
+function spectrumTable(report: RunReport): ReportTable {
+  const lateStages = [...new Set(report.conditions.map((condition) => `${condition.settings.lateStage[0]}–${condition.settings.lateStage[1]}`))];
+  return {
+    id: 'spectrum',
+    title: 'Rolling spectrum',
+    columns: [
+      { title: 'Condition', align: 'left' },
+      { title: 'Effective rank (median)', align: 'right' },
+      { title: 'Effective rank (IQR)', align: 'right' },
+      { title: 'Spectral edge declined', align: 'right' },
+      { title: 'Decline ratio (median)', align: 'right' },
+      { title: 'Decline ratio (IQR)', align: 'right' },
+    ],
+    rows: report.conditions.map((condition) => {
+      const decline = condition.spectralEdgeDecline;
+      return [
+        condition.condition,
+        formatStatistic(condition.effectiveRank.median),
+        formatEpochRange(condition.effectiveRank.iqr),
+        `${decline.declinedCount}/${decline.evaluatedCount}`,
+        formatQuantity(decline.ratio.median),
+        formatQuantityRange(decline.ratio.iqr, 2),
+      ];
+    }),
+    notes: [
+      `Effective rank: the number of eigenvalues λ_k of the rolling update Gram that carry 99 % of Σλ; per seed its median over the late-stage epochs (${lateStages.join(', ')}), then the median over seeds.`,
+      `Spectral-edge decline (science.md §7, arXiv 2603.28964): per seed, the largest g₂₃ = σ₂² − σ₃² before the first epoch with test accuracy ≥ ${DECLINE_GROK_THRESHOLD}, divided by g₂₃ at that epoch; "declined" when above ${DECLINE_RATIO_THRESHOLD}. Counted as declined / seeds with a ratio (seeds that never reach ${DECLINE_GROK_THRESHOLD} have none).`,
+    ],
+  };
+}
+
+function separationTable(report: RunReport): ReportTable {
+  return {
+    id: 'separation',
+    title: 'Separation between conditions',
+    columns: [
+      { title: 'Conditions', align: 'left' },
+      { title: 'Late gap ratio', align: 'right' },
+    ],
+    rows: report.separations.map((pair) => [`${pair.numerator} ÷ ${pair.denominator}`, pair.ratio === null ? MISSING : `${formatQuantity(pair.ratio)}×`]),
+    notes: [
+      report.separations.length === 0
+        ? 'One condition: no separation.'
+        : 'Late-stage gap median of the first condition ÷ that of the second (science.md §5; the separation of summary.json), for each pair of conditions once.',
+    ],
+  };
+}
+
+function repulsionRow(condition: ConditionReport, checkpoint: RepulsionCheckpoint): string[] {
+  if (!checkpoint.applicable) {
+    const cell = 'not applicable (η = 0)';
+    return [condition.condition, String(checkpoint.epoch), String(checkpoint.seedCount), cell, cell, cell];
+  }
+  return [
+    condition.condition,
+    String(checkpoint.epoch),
+    String(checkpoint.seedCount),
+    formatShare(checkpoint.fractionNegative),
+    formatShare(checkpoint.signMatch),
+    formatShare(checkpoint.publishedSignMatch),
+  ];
+}
+
+function repulsionTable(report: RunReport): ReportTable {
+  const reasons = report.conditions.flatMap((condition) => {
+    const inapplicable = condition.repulsion.find((checkpoint) => !checkpoint.applicable);
+    return inapplicable && !inapplicable.applicable ? [`${condition.condition}: ${inapplicable.reason}.`] : [];
+  });
+  const rows = report.conditions.flatMap((condition) => condition.repulsion.map((checkpoint) => repulsionRow(condition, checkpoint)));
+  return {
+    id: 'repulsion',
+    title: 'Feature repulsion (Theorem 6 of arXiv 2509.21519) per checkpoint',
+    columns: [
+      { title: 'Condition', align: 'left' },
+      { title: 'Checkpoint', align: 'right' },
+      { title: 'Seeds', align: 'right' },
+      { title: 'B_jl < 0 share', align: 'right' },
+      { title: 'Sign-match (exact)', align: 'right' },
+      { title: 'Sign-match (as published)', align: 'right' },
+    ],
+    rows,
+    notes: [
+      ...(rows.length === 0 ? ['No repulsion checkpoint was recorded (diagnostics.repulsion.checkpoints).'] : []),
+      'Each cell: median (IQR) over the seeds with a result at that checkpoint. B_jl < 0 share = fractionNegative over the examined pairs; sign-match by the exact closed form is 1 up to rounding (the sign rule is an identity, science.md §6); "as published" = publishedSignMatch, as computed in the arXiv 2605.08119 code.',
+      ...reasons,
+    ],
+  };
+}
+
+function seedsTable(report: RunReport): ReportTable {
+  const threshold = report.leadLagGrokThreshold;
+  return {
+    id: 'seeds',
+    title: 'Seeds',
+    columns: [
+      { title: 'Condition', align: 'left' },
+      { title: 'Seed', align: 'right' },
+      { title: 'Status', align: 'left' },
+      { title: 'Last epoch', align: 'right' },
+      { title: 'Memorised', align: 'right' },
+      { title: 'Grok ≥ 0.5', align: 'right' },
+      { title: 'Grok ≥ 0.95', align: 'right' },
+      { title: 'Grok ≥ 0.99', align: 'right' },
+      { title: 'Detector', align: 'right' },
+      { title: `Fire − grok ≥ ${threshold}`, align: 'right' },
+      { title: 'Late gap', align: 'right' },
+      { title: 'Eff. rank', align: 'right' },
+      { title: 'Decline ratio', align: 'right' },
+      { title: 'Test acc.', align: 'right' },
+    ],
+    rows: report.conditions.flatMap((condition) =>
+      condition.seeds.map((seed) => [
+        condition.condition,
+        String(seed.seed),
+        seed.status,
+        formatEpoch(seed.lastEpoch),
+        formatEpoch(seed.memorizedEpoch),
+        formatEpoch(seed.grokEpoch50),
+        formatEpoch(seed.grokEpoch95),
+        formatEpoch(seed.grokEpoch99),
+        formatEpoch(seed.detectorEpoch),
+        formatSignedEpochs(seed.leadLag),
+        formatQuantity(seed.lateGap),
+        formatStatistic(seed.effectiveRank),
+        seed.spectralEdge.ratio === null ? MISSING : `${formatQuantity(seed.spectralEdge.ratio)}${seed.spectralEdge.declined ? ' (declined)' : ''}`,
+        formatQuantity(seed.finalTestAcc, 3),
+      ]),
+    ),
+    notes: [],
+  };
+}
+
+function runFacts(report: RunReport): [string, string][] {
+  const { run } = report;
+  const facts: [string, string][] = [['Run', run.runId]];
+  if (run.experiment) facts.push(['Experiment', run.description ? `${run.experiment}: ${run.description}` : run.experiment]);
+  facts.push(['Status', run.status]);
+  if (run.file) facts.push(['Experiment file', run.file]);
+  facts.push(['Seeds', `${formatSeedList(run.seeds)} (${run.seeds.length} per condition)`]);
+  if (run.startTime) facts.push(['Started', run.startTime]);
+  if (run.endTime) facts.push(['Ended', run.endTime]);
+  if (run.engine) facts.push(['Engine', run.engine]);
+  const producer = [run.producer, run.host ? `on ${run.host}` : null].filter(Boolean).join(' ');
+  if (producer) facts.push(['Produced by', producer]);
+  const versions = Object.entries(run.versions).map(([name, version]) => `${name} ${version}`);
+  if (versions.length > 0) facts.push(['Versions', versions.join(', ')]);
+  if (run.git) facts.push(['Git commit', `${run.git.commit}${run.git.dirty ? ' (uncommitted changes)' : ''}`]);
+  facts.push(['Numbers from', report.source === 'final' ? 'summary.json (the run has ended), spectra and checkpoints from the rows and events' : 'the rows and events written so far']);
+  return facts;
+}
+
+/** The report laid out as tables. */
+export function reportDocument(report: RunReport): ReportDocument {
+  return {
+    title: `Grokking Lab report: ${report.run.experiment ?? report.run.runId}`,
+    facts: runFacts(report),
+    notes: [...report.notes],
+    tables: [conditionsTable(report), detectorTable(report), milestonesTable(report), spectrumTable(report), separationTable(report), repulsionTable(report), seedsTable(report)],
+  };
+}
