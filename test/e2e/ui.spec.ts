@@ -1,7 +1,7 @@
 // What a researcher sees, driven through the real workbench (code-server) with the packaged
 // extension installed: the Experiments view, a Problem for an invalid file, a run launched from the
 // palette that is live in the Runs view, on the dashboard and in the status-bar detector alert.
-import { expect, test, type FrameLocator, type Page } from '@playwright/test';
+import { expect, test, type Frame, type Page } from '@playwright/test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { workspaceFolder } from '../../e2e/environment';
@@ -19,9 +19,31 @@ function viewRows(page: Page, view: 'Experiments' | 'Runs') {
   return page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: view }) }).locator('.monaco-list-row');
 }
 
-/** The dashboard's content: a webview is an iframe holding the content frame #active-frame. */
-function dashboardFrame(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+/**
+ * The dashboard's content frame. A webview is an iframe (`iframe.webview`) holding a content frame
+ * that VS Code creates as `#pending-frame` and renames `#active-frame` once loaded; while a run
+ * streams into it, a frame locator through those ids sometimes did not resolve for minutes although
+ * the page was drawn (seen on a loaded 2-core machine), so this finds the frame among the page's
+ * frames by its content instead.
+ */
+async function dashboardFrame(page: Page): Promise<Frame> {
+  let found: Frame | undefined;
+  await expect
+    .poll(
+      async () => {
+        for (const frame of page.frames()) {
+          if (frame === page.mainFrame() || frame.isDetached()) continue;
+          if ((await frame.locator('.chart-card').count().catch(() => 0)) > 0) {
+            found = frame;
+            return true;
+          }
+        }
+        return false;
+      },
+      { timeout: 90_000, message: 'the dashboard page in a webview frame' },
+    )
+    .toBe(true);
+  return found as Frame;
 }
 
 /** Writes an experiment file into the workspace that the `ui` code-server opened. */
@@ -127,7 +149,7 @@ test('a run started from the palette is live in the Runs view, the status-bar al
 
   // Its Open Dashboard action opens the dashboard on this run, with Plotly charts drawn from data.
   await notification.getByRole('button', { name: 'Open Dashboard' }).click();
-  const dashboard = dashboardFrame(page);
+  const dashboard = await dashboardFrame(page);
   await expect(dashboard.locator('.chart-card[data-chart="accuracy"][data-has-data="true"]')).toBeVisible({ timeout: 90_000 });
   // Charts below the fold are drawn when scrolled into view.
   for (const chart of ['accuracy', 'loss', 'gap', 'detectorSlope', 'eigenvalues']) {

@@ -19,7 +19,7 @@ const expected: Record<string, { experiment: string; jobs: number; seeds: number
   'window-sweep.grok.yaml': { experiment: 'window-sweep', jobs: 24, seeds: range(3) },
   'weight-decay-sweep.grok.yaml': { experiment: 'weight-decay-sweep', jobs: 25, seeds: range(5) },
   // 3 moduli × 4 train fractions × 5 seeds (the authors' seeds, see the file).
-  'modulus-sweep.grok.yaml': { experiment: 'modulus-sweep', jobs: 60, seeds: range(5) },
+  'modulus-sweep.grok.yaml': { experiment: 'modulus-sweep', jobs: 180, seeds: range(15) },
 };
 
 function load(name: string): { text: string; experiment: ResolvedExperiment } {
