@@ -268,7 +268,7 @@ export async function runCommand(options: RunArguments): Promise<number> {
   const runStatus: RunStatus = cancelled ? 'cancelled' : statuses.some((status) => status === 'failed') ? 'failed' : 'completed';
   writeManifest(runDirectory, { ...manifest, status: runStatus, endTime: new Date().toISOString() });
 
-  process.stdout.write(`\n${renderRunSummary(summary)}\n\nRun folder: ${runDirectory}\n`);
+  process.stdout.write(`\n${renderRunSummary(summary, manifest.conditions)}\n\nRun folder: ${runDirectory}\n`);
   if (cancelled) return EXIT_CODES.cancelled;
   return statuses.every((status) => status === 'completed') ? EXIT_CODES.success : EXIT_CODES.seedsFailed;
 }

@@ -1,8 +1,10 @@
 /** The end-of-run summary in the terminal: per seed, per condition, and the separation. */
-import type { RunSummary } from '../shared/runFormat';
+import type { ManifestCondition, RunSummary } from '../shared/runFormat';
+import { isComparablePair } from '../shared/summary';
 import { formatNumber, renderTable } from './table';
 
-export function renderRunSummary(summary: RunSummary): string {
+/** `conditions`: the run's conditions as run.json records them (their grid points decide which separations are listed). */
+export function renderRunSummary(summary: RunSummary, conditions: readonly ManifestCondition[] = []): string {
   const seedRows = summary.seeds.map((seed) => [
     `${seed.condition}/seed-${seed.seed}`,
     seed.status,
@@ -37,6 +39,7 @@ export function renderRunSummary(summary: RunSummary): string {
   const order = summary.conditions.map((condition) => condition.condition);
   const separations = summary.separation
     .filter((pair) => pair.ratio !== null && order.indexOf(pair.numerator) < order.indexOf(pair.denominator))
+    .filter((pair) => isComparablePair(conditions.find((condition) => condition.name === pair.numerator), conditions.find((condition) => condition.name === pair.denominator)))
     .map((pair) => `separation ${pair.numerator}/${pair.denominator} (late-stage gap λ₂/λ₃, ratio of medians): ${formatNumber(pair.ratio, 2)}`);
   return [seedTable, '', conditionTable, ...(separations.length ? ['', ...separations] : [])].join('\n');
 }

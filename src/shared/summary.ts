@@ -3,7 +3,8 @@
  * milestones, detector epoch, late-stage gap, per-condition aggregates and separation. Pure, so the
  * CLI, the extension and the report compute the same numbers from the same files.
  */
-import type { ConditionSummary, EpochRecord, MilestoneName, RunSummary, SeedStatus, SeedSummary } from './runFormat';
+import { canonicalJson } from './hash';
+import type { ConditionSummary, EpochRecord, ManifestCondition, MilestoneName, RunSummary, SeedStatus, SeedSummary } from './runFormat';
 import { RUN_FORMAT_VERSION } from './runFormat';
 import { interquartileRange, median } from './statistics';
 
@@ -110,4 +111,16 @@ export function summarizeRun(runId: string, conditionOrder: readonly string[], s
     }
   }
   return { formatVersion: RUN_FORMAT_VERSION, runId, seeds: [...seeds], conditions, separation };
+}
+
+/**
+ * Whether the separation of two conditions is worth listing. Without a grid every pair is (grok vs
+ * control). With a grid only two named conditions at the same grid point are (grok_window-5 vs
+ * control_window-5): across grid points the ratio mixes the setting swept with the conditions, and
+ * a 4 × 2 grid would list 28 pairs. summary.json keeps every pair either way.
+ */
+export function isComparablePair(numerator: Pick<ManifestCondition, 'gridPoint'> | undefined, denominator: Pick<ManifestCondition, 'gridPoint'> | undefined): boolean {
+  if (!numerator?.gridPoint && !denominator?.gridPoint) return true;
+  if (!numerator?.gridPoint || !denominator?.gridPoint) return false;
+  return canonicalJson(numerator.gridPoint) === canonicalJson(denominator.gridPoint);
 }

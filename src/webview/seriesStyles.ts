@@ -11,7 +11,7 @@
  */
 import type { SeedFocus } from '../shared/protocol/webview';
 import type { RunState, SeedState } from '../shared/dashboard/store';
-import type { ChartTheme } from './theme';
+import { seriesColor, type ChartTheme } from './theme';
 import type { DashboardViewState } from './viewState';
 import { isSeedShown, seedToggleKey } from './viewState';
 
@@ -101,7 +101,7 @@ export function seriesStyles(runs: readonly RunState[], view: DashboardViewState
         runId: run.runId,
         condition,
         label,
-        color: theme.palette[index % theme.palette.length],
+        color: seriesColor(theme, index),
         dash: GROUP_DASHES[index % GROUP_DASHES.length],
         seeds: [],
       });
@@ -124,7 +124,7 @@ export function seriesStyles(runs: readonly RunState[], view: DashboardViewState
         seed: state.seed,
         state,
         group,
-        color: colorBy === 'group' ? group.color : theme.palette[seeds.length % theme.palette.length],
+        color: colorBy === 'group' ? group.color : seriesColor(theme, seeds.length),
         label: colorBy === 'group' ? `${group.label} seed ${state.seed}` : `seed ${state.seed}`,
         shown: isSeedShown(view, run.runId, state.condition, state.seed),
         focused: focus !== undefined && focus.runId === run.runId && focus.condition === state.condition && focus.seed === state.seed,

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EpochRecord } from '../../src/shared/runFormat';
-import { detectorEpoch, lateStageGap, milestoneEpochs, summarizeRun, summarizeSeed } from '../../src/shared/summary';
+import { detectorEpoch, isComparablePair, lateStageGap, milestoneEpochs, summarizeRun, summarizeSeed } from '../../src/shared/summary';
 import { interquartileRange, median, quantile } from '../../src/shared/statistics';
 
 function series(length: number, row: (epoch: number) => Partial<EpochRecord>): EpochRecord[] {
@@ -55,5 +55,21 @@ describe('summaries', () => {
     assert.deepEqual(summary.conditions.map((condition) => [condition.condition, condition.seedCount, condition.firedCount]), [['grok', 1, 1], ['control', 2, 0]]);
     assert.equal(summary.conditions[1].detectorEpochIqr, null);
     assert.deepEqual(summary.separation.find((pair) => pair.numerator === 'grok')?.ratio, 4 / 2);
+  });
+});
+
+describe('which separations are listed', () => {
+  it('lists every pair without a grid, and with a grid only named conditions at the same grid point', () => {
+    assert.equal(isComparablePair({}, {}), true);
+    assert.equal(isComparablePair(undefined, {}), true, 'a condition missing from run.json is compared as before');
+    const grok5 = { gridPoint: { 'diagnostics.eigengap.window': 5 } };
+    const control5 = { gridPoint: { 'diagnostics.eigengap.window': 5 } };
+    const control10 = { gridPoint: { 'diagnostics.eigengap.window': 10 } };
+    assert.equal(isComparablePair(grok5, control5), true);
+    assert.equal(isComparablePair(grok5, control10), false);
+    assert.equal(isComparablePair(grok5, {}), false);
+    // Key order does not matter, values do.
+    assert.equal(isComparablePair({ gridPoint: { a: 1, b: 'x' } }, { gridPoint: { b: 'x', a: 1 } }), true);
+    assert.equal(isComparablePair({ gridPoint: { a: 1, b: 'x' } }, { gridPoint: { a: 1, b: 'y' } }), false);
   });
 });

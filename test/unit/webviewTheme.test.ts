@@ -1,7 +1,7 @@
 // Chart colours from the --vscode-* variables of light, dark and high-contrast themes.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chartTheme, opaque, parseColor, themeKindOf, withAlpha } from '../../src/webview/theme';
+import { chartTheme, mixColors, opaque, parseColor, seriesColor, themeKindOf, withAlpha } from '../../src/webview/theme';
 
 const reader = (variables: Record<string, string>) => (name: string) => variables[name] ?? '';
 
@@ -72,5 +72,15 @@ describe('webview theme', () => {
     assert.equal(withAlpha('#3794ff', 0.2), 'rgba(55, 148, 255, 0.2)');
     assert.equal(withAlpha('rgba(204, 204, 204, 0.5)', 0.5), 'rgba(204, 204, 204, 0.25)');
     assert.equal(withAlpha('transparent', 0.5), 'transparent');
+  });
+
+  it('gives the series of a study with more conditions than the palette distinct colours', () => {
+    const theme = { palette: ['#ff0000', '#00ff00'], background: '#ffffff', foreground: '#000000' };
+    const colours = Array.from({ length: 6 }, (_, index) => seriesColor(theme, index));
+    assert.deepEqual(colours, ['#ff0000', '#00ff00', 'rgb(255, 115, 115)', 'rgb(115, 255, 115)', 'rgb(166, 0, 0)', 'rgb(0, 166, 0)']);
+    assert.equal(new Set(colours).size, 6);
+    assert.equal(seriesColor(theme, 6), '#ff0000', 'after three cycles the colours repeat');
+    assert.equal(mixColors('#000000', '#ffffff', 0.5), 'rgb(128, 128, 128)');
+    assert.equal(mixColors('not a colour', '#ffffff', 0.5), 'not a colour');
   });
 });

@@ -10,7 +10,7 @@
 import { defaults } from '../config/defaults';
 import type { RunConfig } from '../config/types';
 import type { ConditionSummary, EpochRecord, MilestoneName, RunEvent, RunManifest, RunStatus, RunSummary, SeedStatus, SeedSummary } from '../runFormat';
-import { summarizeRun, summarizeSeed } from '../summary';
+import { isComparablePair, summarizeRun, summarizeSeed } from '../summary';
 
 /** What the tables are computed from: a run as the dashboard holds it (a `RunSnapshot` or the store's run state). */
 export interface SummaryTableSource {
@@ -101,7 +101,7 @@ export interface SummaryTables {
   conditions: ConditionTableRow[];
   /** The condition the `separation` column divides by (the last one), or null with fewer than two conditions. */
   separationReference: string | null;
-  /** Every pair of conditions once, in condition order. */
+  /** Every comparable pair of conditions once ({@link isComparablePair}), in condition order. */
   separations: SeparationRow[];
 }
 
@@ -228,8 +228,10 @@ export function summaryTables(source: SummaryTableSource): SummaryTables {
   const summary = final ?? summarizeRun(source.runId, order, liveSeedSummaries(source));
   const reference = summary.conditions.length >= 2 ? (summary.conditions.at(-1) as ConditionSummary) : null;
   const position = (condition: string) => summary.conditions.findIndex((entry) => entry.condition === condition);
+  const manifestCondition = (name: string) => source.manifest?.conditions.find((condition) => condition.name === name);
   const separations = summary.separation
     .filter((pair) => position(pair.numerator) < position(pair.denominator))
+    .filter((pair) => isComparablePair(manifestCondition(pair.numerator), manifestCondition(pair.denominator)))
     .map((pair) => ({ ...pair, text: `${pair.numerator} ÷ ${pair.denominator}: ${pair.ratio === null ? MISSING : `${formatQuantity(pair.ratio)}×`}` }));
   const decimated = final === null && source.seeds.some((seed) => seed.decimation !== undefined);
   return {

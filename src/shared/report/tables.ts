@@ -239,9 +239,11 @@ function separationTable(report: RunReport): ReportTable {
     ],
     rows: report.separations.map((pair) => [`${pair.numerator} ÷ ${pair.denominator}`, pair.ratio === null ? MISSING : `${formatQuantity(pair.ratio)}×`]),
     notes: [
-      report.separations.length === 0
-        ? 'One condition: no separation.'
-        : 'Late-stage gap median of the first condition ÷ that of the second (science.md §5; the separation of summary.json), for each pair of conditions once.',
+      report.separations.length > 0
+        ? 'Late-stage gap median of the first condition ÷ that of the second (science.md §5; the separation of summary.json), for each pair of conditions once; with a grid, for the named conditions at the same grid point.'
+        : report.conditions.length <= 1
+          ? 'One condition: no separation.'
+          : 'No two named conditions share a grid point: the grid points are compared in the tables above (summary.json holds the ratio of every pair).',
     ],
   };
 }
