@@ -8,22 +8,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ResolvedCondition, ResolvedExperiment, RunConfig } from '../shared/config/types';
-import { canonicalJson, formatProblem, parseExperimentFile } from '../shared/config/parse';
-import { sha256Hex } from '../shared/hash';
-import type { RunManifest, RunStatus, SeedStatus, SeedSummary } from '../shared/runFormat';
-import { RUN_FORMAT_VERSION, manifestCondition } from '../shared/runFormat';
+import { formatProblem, parseExperimentFile } from '../shared/config/parse';
+import type { RunManifest, SeedStatus } from '../shared/runFormat';
 import type { WorkerAssignment, WorkerMessage } from '../shared/protocol/worker';
-import { summarizeRun, summarizeSeed } from '../shared/summary';
-import {
-  hostName,
-  newRunId,
-  readSeedRecords,
-  readSeedStatus,
-  writeJsonAtomic,
-  writeManifest,
-  writeSeedStatus,
-  writeSummary,
-} from '../training/runFolder';
+import { readSeedStatus, writeJsonAtomic, writeManifest, writeSeedStatus } from '../training/runFolder';
+import { newRunManifest, terminalRunStatus, withConfig, workerExitMessage, writeRunSummary } from '../training/runLaunch';
 import { EXIT_CODES, UserError, type RunArguments } from './arguments';
 import { ProgressDisplay, type SeedProgress } from './progress';
 import { renderRunSummary } from './summaryTable';
@@ -70,7 +59,7 @@ function applyOverrides(condition: ResolvedCondition, options: RunArguments): Re
   }
   if (options.engine !== undefined) config.engine.name = options.engine;
   if (options.threads !== undefined) config.engine.threads = options.threads;
-  return { ...condition, config, configHash: sha256Hex(canonicalJson(config)) };
+  return withConfig(condition, config);
 }
 
 function gitState(directory: string): RunManifest['git'] {
@@ -103,27 +92,18 @@ export async function runCommand(options: RunArguments): Promise<number> {
   const seeds = options.seeds ?? experiment.seeds;
   const jobsAtOnce = options.jobs ?? Math.max(1, os.availableParallelism());
 
-  const runId = newRunId();
-  const runDirectory = path.resolve(options.out, experiment.name, runId);
-  fs.mkdirSync(runDirectory, { recursive: true });
-  const engine = conditions[0].config.engine;
-  const manifest: RunManifest = {
-    formatVersion: RUN_FORMAT_VERSION,
-    runId,
-    experiment: experiment.name,
-    description: experiment.description,
-    file: path.relative(process.cwd(), path.resolve(options.file)) || options.file,
+  const manifest = newRunManifest({
+    experiment,
+    conditions,
     seeds,
-    conditions: conditions.map(manifestCondition),
-    configHash: sha256Hex(conditions.map((condition) => condition.configHash).join('\n')),
-    engine: { name: engine.name, threads: engine.threads },
+    file: path.relative(process.cwd(), path.resolve(options.file)) || options.file,
     versions: { grokkingLab: packageJson.version, node: process.version },
     git: gitState(path.dirname(path.resolve(options.file))),
-    startTime: new Date().toISOString(),
-    status: 'running',
     producer: 'cli',
-    host: hostName(),
-  };
+  });
+  const { runId } = manifest;
+  const runDirectory = path.resolve(options.out, experiment.name, runId);
+  fs.mkdirSync(runDirectory, { recursive: true });
   writeManifest(runDirectory, manifest);
 
   const jobs: Job[] = conditions.flatMap((condition) =>
@@ -201,8 +181,7 @@ export async function runCommand(options: RunArguments): Promise<number> {
     const written = readSeedStatus(runDirectory, job.condition.name, job.seed);
     if (!written || written.status === 'running' || written.status === 'queued') {
       // The worker died without recording its end (killed, out of memory): record it for it.
-      const reason = exit.signal ? `the worker was killed by ${exit.signal}` : `the worker exited with code ${exit.code}`;
-      const message = exit.lastErrorLine ? `${reason}: ${exit.lastErrorLine}` : reason;
+      const message = workerExitMessage(exit);
       writeSeedStatus(runDirectory, {
         condition: job.condition.name,
         seed: job.seed,
@@ -251,21 +230,9 @@ export async function runCommand(options: RunArguments): Promise<number> {
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
 
-  const seedSummaries: SeedSummary[] = jobs.map((job) =>
-    summarizeSeed({
-      condition: job.condition.name,
-      seed: job.seed,
-      status: job.progress.status,
-      records: readSeedRecords(runDirectory, job.condition.name, job.seed),
-      detector: job.condition.config.diagnostics.eigengap.detector,
-      lateStage: job.condition.config.diagnostics.eigengap.lateStage,
-    }),
-  );
-  const summary = summarizeRun(runId, conditions.map((condition) => condition.name), seedSummaries);
-  writeSummary(runDirectory, summary);
+  const { summary } = writeRunSummary(runDirectory, manifest);
   const statuses = jobs.map((job) => job.progress.status);
-  // A diverged seed is a result, not a failure of the run; a failed seed (a crash) is.
-  const runStatus: RunStatus = cancelled ? 'cancelled' : statuses.some((status) => status === 'failed') ? 'failed' : 'completed';
+  const runStatus = terminalRunStatus(statuses, cancelled ? 'cancelled' : undefined);
   writeManifest(runDirectory, { ...manifest, status: runStatus, endTime: new Date().toISOString() });
 
   process.stdout.write(`\n${renderRunSummary(summary, manifest.conditions)}\n\nRun folder: ${runDirectory}\n`);

@@ -5,23 +5,16 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { grokJsonSchemaText } from '../../src/shared/config/jsonSchema';
 import { canonicalJson, formatProblem, parseExperimentFile, type ParseResult } from '../../src/shared/config/parse';
+import { listProblems, yaml } from './configFixtures';
 import type { ConfigProblem, RunConfig } from '../../src/shared/config/types';
 
 const root = path.resolve(__dirname, '..', '..');
 const file = 'study.grok.yaml';
 
-/** A YAML text from its lines, so that line numbers in the tests are the array positions + 1. */
-function yaml(...lines: string[]): string {
-  return `${lines.join('\n')}\n`;
-}
-
 function parse(text: string): ParseResult {
   return parseExperimentFile(file, text);
 }
 
-function listProblems(problems: ConfigProblem[]): string {
-  return problems.map(formatProblem).join('\n') || '(none)';
-}
 
 /** The 1-based column of `token` in line `line` of `text` (the token must occur once in that line). */
 function columnOf(text: string, line: number, token: string): number {

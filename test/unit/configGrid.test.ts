@@ -11,25 +11,18 @@ import {
   gridPointName,
 } from '../../src/shared/config/grid';
 import { grokJsonSchema } from '../../src/shared/config/jsonSchema';
-import { formatProblem, parseExperimentFile, type ParseResult } from '../../src/shared/config/parse';
+import { parseExperimentFile, type ParseResult } from '../../src/shared/config/parse';
+import { listProblems, yaml } from './configFixtures';
 import { limits, nameRule } from '../../src/shared/config/schema';
-import type { ConfigProblem, ResolvedExperiment } from '../../src/shared/config/types';
+import type { ResolvedExperiment } from '../../src/shared/config/types';
 import { parse as parseYaml } from 'yaml';
 
 const file = 'grid.grok.yaml';
-
-/** A YAML text from its lines, so that line numbers in the tests are the array positions + 1. */
-function yaml(...lines: string[]): string {
-  return `${lines.join('\n')}\n`;
-}
 
 function parse(text: string): ParseResult {
   return parseExperimentFile(file, text);
 }
 
-function listProblems(problems: ConfigProblem[]): string {
-  return problems.map(formatProblem).join('\n') || '(none)';
-}
 
 /** The 1-based column of the `occurrence`-th `token` in line `line` of `text`. */
 function columnOf(text: string, line: number, token: string, occurrence = 1): number {

@@ -20,37 +20,24 @@ import { promisify } from 'node:util';
 import { RecordBatcher, Throttle, type RunRecordBatch } from '../../shared/batching';
 import { configHash } from '../../shared/config/parse';
 import type { EngineName, ResolvedExperiment, RunConfig } from '../../shared/config/types';
-import { sha256Hex } from '../../shared/hash';
 import { Emitter, type Event } from '../../shared/event';
 import { Disposable } from '../../shared/lifecycle';
 import type { WorkerAssignment, WorkerMessage } from '../../shared/protocol/worker';
-import {
-  RUN_FORMAT_VERSION,
-  manifestCondition,
-  type RunEvent,
-  type RunManifest,
-  type RunStatus,
-  type SeedStatus,
-  type SeedSummary,
-} from '../../shared/runFormat';
+import type { RunEvent, RunManifest, RunStatus, SeedStatus } from '../../shared/runFormat';
 import { isSeedFinished, isSeedMissing, type SeedState } from '../../shared/runsView';
-import { summarizeRun, summarizeSeed } from '../../shared/summary';
 import {
   RUN_EVENTS,
   RUN_SUMMARY,
-  hostName,
-  newRunId,
   parseJsonLines,
   readManifest,
-  readSeedRecords,
   readSeedStatus,
   seedRecordsPath,
   seedStatusPath,
   writeJsonAtomic,
   writeManifest,
   writeSeedStatus,
-  writeSummary,
 } from '../../training/runFolder';
+import { newRunManifest, terminalRunStatus, workerExitMessage, writeRunSummary } from '../../training/runLaunch';
 import { WorkerProcess, workerEnvironment, type WorkerExit } from './workerProcess';
 
 const execFileAsync = promisify(execFile);
@@ -157,16 +144,6 @@ async function gitState(directory: string): Promise<RunManifest['git']> {
   }
 }
 
-/** The run status after every seed ended (the CLI's rule, plus the stop reason). */
-export function terminalRunStatus(statuses: readonly SeedStatus[], stopReason: StopReason | undefined): RunStatus {
-  if (stopReason) return stopReason;
-  // A diverged seed is a result, not a failure of the run; a failed seed (a crash) is.
-  if (statuses.includes('failed')) return 'failed';
-  if (statuses.includes('cancelled')) return 'cancelled';
-  if (statuses.some((status) => status === 'interrupted' || status === 'queued' || status === 'running')) return 'interrupted';
-  return 'completed';
-}
-
 export class RunManager extends Disposable {
   private readonly runs = new Map<string, ActiveRun>();
   private readonly queue: Job[] = [];
@@ -236,27 +213,19 @@ export class RunManager extends Disposable {
       });
     if (conditions.length === 0) throw new Error(`Experiment "${experiment.name}" has no condition ${(request.conditions ?? []).join(', ')}.`);
 
-    const runId = newRunId();
-    const runDirectory = path.resolve(request.runsFolder, experiment.name, runId);
-    fs.mkdirSync(runDirectory, { recursive: true });
-    const engine = conditions[0].config.engine;
-    const manifest: RunManifest = {
-      formatVersion: RUN_FORMAT_VERSION,
-      runId,
-      experiment: experiment.name,
-      ...(experiment.description !== undefined ? { description: experiment.description } : {}),
+    const manifest = newRunManifest({
+      experiment,
+      conditions,
+      seeds: experiment.seeds,
       file: request.file,
-      seeds: [...experiment.seeds],
-      conditions: conditions.map(manifestCondition),
-      configHash: sha256Hex(conditions.map((condition) => condition.configHash).join('\n')),
-      engine: { name: engine.name, threads: engine.threads },
       versions: this.options.versions,
       git: await gitState(request.fileDirectory),
-      startTime: new Date().toISOString(),
-      status: 'running',
       producer: 'extension',
-      host: hostName(),
-    };
+    });
+    const { runId } = manifest;
+    const runDirectory = path.resolve(request.runsFolder, experiment.name, runId);
+    fs.mkdirSync(runDirectory, { recursive: true });
+    const engine = manifest.engine;
     writeManifest(runDirectory, manifest);
     const seeds = conditions.flatMap((condition) => experiment.seeds.map((seed) => ({ condition: condition.name, config: condition.config, seed })));
     const run = this.register(runDirectory, manifest, seeds, false);
@@ -488,9 +457,7 @@ export class RunManager extends Disposable {
     const lastEpoch = Math.max(written?.lastEpoch ?? -1, job.state.epoch);
     if (!written || !isSeedFinished(written.status)) {
       // The worker died without recording its end (killed, out of memory): record it for it.
-      const reason = exit.signal ? `the worker was killed by ${exit.signal}` : `the worker exited with code ${exit.code}`;
-      const message = exit.lastErrorLine ? `${reason}: ${exit.lastErrorLine}` : reason;
-      this.endJob(job, stopReason ?? 'failed', message, written?.startTime ?? job.state.startTime, lastEpoch);
+      this.endJob(job, stopReason ?? 'failed', workerExitMessage(exit), written?.startTime ?? job.state.startTime, lastEpoch);
     } else if (stopReason === 'interrupted' && written.status === 'cancelled') {
       // The worker saw a SIGTERM, so it says cancelled; the truth is that VS Code closed.
       this.endJob(job, 'interrupted', `VS Code closed at epoch ${Math.max(lastEpoch, 0)}`, written.startTime, lastEpoch);
@@ -541,23 +508,11 @@ export class RunManager extends Disposable {
     this.runs.delete(run.view.runDirectory);
     const runDirectory = run.view.runDirectory;
     const { manifest } = run;
-    // The summary covers every seed of the run, also those a re-run did not touch.
-    const seedSummaries: SeedSummary[] = manifest.conditions.flatMap((condition) =>
-      manifest.seeds.map((seed) =>
-        summarizeSeed({
-          condition: condition.name,
-          seed,
-          status: readSeedStatus(runDirectory, condition.name, seed)?.status ?? 'queued',
-          records: readSeedRecords(runDirectory, condition.name, seed),
-          detector: condition.config.diagnostics.eigengap.detector,
-          lateStage: condition.config.diagnostics.eigengap.lateStage,
-        }),
-      ),
-    );
     let status: RunStatus;
     try {
-      writeSummary(runDirectory, summarizeRun(manifest.runId, manifest.conditions.map((condition) => condition.name), seedSummaries));
-      status = terminalRunStatus(seedSummaries.map((seed) => seed.status), run.view.stopReason);
+      // The summary covers every seed of the run, also those a re-run did not touch.
+      const { seeds } = writeRunSummary(runDirectory, manifest);
+      status = terminalRunStatus(seeds.map((seed) => seed.status), run.view.stopReason);
       writeManifest(runDirectory, { ...manifest, status, endTime: new Date().toISOString() });
     } catch (error) {
       status = 'failed';
