@@ -7,8 +7,9 @@ import type { DashboardChart } from '../shared/dashboard/series';
 
 /** The Plotly charts, in page order (the store's `summary` and `seeds` parts are not charts). */
 // Two per row: the curves, the eigengap next to its detector slope, the eigenvalues next to the
-// weight norms, repulsion next to the coupling distribution; the spectral edge's four rows span the width.
-export const CHART_IDS = ['accuracy', 'loss', 'gap', 'detectorSlope', 'eigenvalues', 'dynamics', 'repulsion', 'coupling', 'spectralEdge'] as const satisfies readonly DashboardChart[];
+// weight norms, repulsion next to the coupling distribution; the spectral edge's four rows span the
+// width; the gradient-direction SED (opt-in) comes last.
+export const CHART_IDS = ['accuracy', 'loss', 'gap', 'detectorSlope', 'eigenvalues', 'dynamics', 'repulsion', 'coupling', 'spectralEdge', 'gradientSed'] as const satisfies readonly DashboardChart[];
 export type ChartId = (typeof CHART_IDS)[number];
 
 /** Whether a chart offers a log-y toggle, and its default. */
@@ -25,6 +26,8 @@ export interface ChartDefinition {
   logY: LogYRule;
   /** Whether the x axis is epochs (and follows the log-x toggle); the coupling chart's x is seeds. */
   epochAxis: boolean;
+  /** For a diagnostic that experiments switch on: its config key. The report leaves the chart out when no run has data for it. */
+  optIn?: string;
 }
 
 /** The x-axis title of every epoch axis. */
@@ -72,6 +75,15 @@ export const CHART_DEFINITIONS: Record<ChartId, ChartDefinition> = {
     description: 'k* (weighted gap position), R = σ_k*/σ_k*+1, g₂₃ = σ₂² − σ₃² and the adiabatic parameter 𝒜 of the update window.',
     logY: 'off',
     epochAxis: true,
+  },
+  gradientSed: {
+    id: 'gradientSed',
+    title: 'Gradient-direction SED (adapted)',
+    description:
+      'R_k = A(v_k) / median A(random) for the top right singular vectors of the gradient window (full colours) and of the update window (the same colours faded); arXiv 2604.25143 adapted to this MLP (science.md §8).',
+    logY: 'on',
+    epochAxis: true,
+    optIn: 'diagnostics.gradientSed.enabled',
   },
   repulsion: {
     id: 'repulsion',

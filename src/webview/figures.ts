@@ -14,7 +14,7 @@ import type { Annotation, Dash, Data, Layout, LayoutAxis, ScatterData, Shape } f
 import { aggregateSeries } from '../shared/dashboard/aggregate';
 import { decimateSeries, decimationIndices } from '../shared/dashboard/decimate';
 import type { Metric, RepulsionStatistic, Series } from '../shared/dashboard/series';
-import { couplingDistribution, describeMetric, detectorMarkers, forLogAxis, metricSeries, repulsionSeries } from '../shared/dashboard/series';
+import { couplingDistribution, describeMetric, detectorMarkers, forLogAxis, metricSeries, repulsionSeries, sparseMetricSeries } from '../shared/dashboard/series';
 import { smoothSeries } from '../shared/dashboard/smoothing';
 import type { RunState } from '../shared/dashboard/store';
 import { defaults } from '../shared/config/defaults';
@@ -22,7 +22,7 @@ import type { ChartId } from './chartDefinitions';
 import { CHART_DEFINITIONS, EPOCH_AXIS_TITLE, isLogY } from './chartDefinitions';
 import type { GroupStyle, SeedStyle, SeriesStyles } from './seriesStyles';
 import type { ChartTheme } from './theme';
-import { withAlpha } from './theme';
+import { mixColors, withAlpha } from './theme';
 import type { DashboardViewState } from './viewState';
 
 /** Most points of one drawn curve; longer curves are thinned with spike-preserving min/max buckets. */
@@ -720,6 +720,56 @@ function dynamicsFigure(context: FigureContext): ChartFigure {
   );
 }
 
+/**
+ * Science.md §8: R₁…R₃ of the gradient window and, in the same colour faded toward the background, of the
+ * update window, one hue per k, with R = 1 (as sensitive as a random direction) as a reference line. Points exist only
+ * every `every` epochs of the runs that enable the diagnostic.
+ */
+function gradientSedFigure(context: FigureContext): ChartFigure {
+  const logY = isLogY('gradientSed', context.view.logY);
+  const omissions: Omissions = { logYDropped: 0, epochZeroDropped: false, thinned: false };
+  const indices = [1, 2, 3] as const;
+  const color = (index: number) => context.theme.palette[(index - 1) % context.theme.palette.length];
+  const specs = [
+    ...(['gradientSedRatios', 'updateSedRatios'] as const).flatMap((field) =>
+      indices.map((index) => {
+        const metric: Metric = `${field}[${index}]`;
+        // One hue per k; the update window faded (the dash pattern tells the seeds or conditions apart).
+        return metricSpec(metric, describeMetric(metric).label, 'solid', logY, {
+          color: field === 'gradientSedRatios' ? color(index) : mixColors(color(index), context.theme.background, 0.5),
+          markers: true,
+          seriesOf: (seed: SeedStyle) => sparseMetricSeries(seed.state.records, metric),
+        });
+      }),
+    ),
+  ];
+  const { data, hasData } = lineTraces(specs, context, { quantityInLegend: true, colorByQuantity: true, xWord: 'epoch' }, omissions);
+  return finish(
+    'gradientSed',
+    context,
+    data,
+    hasData,
+    {
+      xaxis: epochAxis(context),
+      yaxis: axis(context.theme, 'R_k = A(v_k) / median A(r)<br>(sensitivity of μ_x along v_k)', logY ? 'log' : 'linear'),
+      shapes: [
+        {
+          type: 'line',
+          xref: 'paper',
+          x0: 0,
+          x1: 1,
+          yref: 'y',
+          y0: 1,
+          y1: 1,
+          line: { color: context.theme.axisColor, width: 1, dash: 'dot' },
+        },
+      ],
+    },
+    notesOf(omissions, context),
+    'No gradient-direction SED values: it is opt-in (diagnostics.gradientSed.enabled) and computed every `every` epochs once its windows are full.',
+  );
+}
+
 // ─── Checkpoint charts ───────────────────────────────────────────────────────────────────────────
 
 const REPULSION_LINES: { statistic: RepulsionStatistic; label: string; dash: Dash }[] = [
@@ -828,6 +878,8 @@ export function buildFigure(chart: ChartId, context: FigureContext): ChartFigure
       return detectorSlopeFigure(context);
     case 'spectralEdge':
       return spectralEdgeFigure(context);
+    case 'gradientSed':
+      return gradientSedFigure(context);
     case 'repulsion':
       return repulsionFigure(context);
     case 'coupling':

@@ -59,6 +59,8 @@ async function drawCharts(container: HTMLElement, plotly: Plotly): Promise<HTMLE
   for (const chart of CHART_IDS) {
     const definition = CHART_DEFINITIONS[chart];
     const figure = buildFigure(chart, context);
+    // A diagnostic no run of the report switched on would be an empty card: left out.
+    if (definition.optIn !== undefined && !figure.hasData) continue;
     const plot = element('div', { className: 'plot', attributes: { role: 'img', 'aria-label': definition.title } });
     const card = element('section', { className: `chart-card chart-${chart}`, attributes: { 'data-chart': chart, 'data-has-data': String(figure.hasData) } }, [
       element('h3', { text: definition.title }),

@@ -82,9 +82,10 @@ describe('HTML report in Chromium, offline', () => {
         };
       }),
     );
+    // Every chart but the opt-in gradient-direction SED, which the fixture's runs do not enable.
     assert.deepEqual(
       charts.map((chart: DrawnChart) => chart.chart),
-      [...CHART_IDS],
+      CHART_IDS.filter((chart) => chart !== 'gradientSed'),
     );
     for (const chart of charts) {
       assert.ok(chart.plotted, `${chart.chart}: no .js-plotly-plot`);

@@ -46,6 +46,7 @@ const EXPERIMENTS = `experiments:
       eigengap: { window: 10, detector: { lag: 10, threshold: 0.03, warmup: 40 } }
       repulsion: { checkpoints: [50, 100, 150, 200], pairs: 60 }
       spectralEdge: { window: 10 }
+      gradientSed: { enabled: true, window: 10, every: 20, probes: 64 }
   tiny-relu:
     description: The same task with ReLU
     task: { operation: add, modulus: 31, trainFraction: 0.5 }

@@ -47,6 +47,11 @@ function record(epoch: number, seed: number): EpochRecord {
     row.g23 = 0.1 * progress;
     row.adiabatic = 5 - progress;
   }
+  // The gradient-direction SED (science.md §8) is computed every 10 epochs once its windows are full.
+  if (epoch >= 20 && epoch % 10 === 0) {
+    row.gradientSedRatios = [3 + progress, 2, 1.5];
+    row.updateSedRatios = [1.2, 1.1, 0.9];
+  }
   return row;
 }
 
@@ -126,6 +131,25 @@ describe('webview figures', () => {
       assert.equal(figure.layout.font?.color, '#cccccc');
       assert.ok(figure.hasData);
     }
+  });
+
+  it('draws the gradient-direction SED: R₁…R₃ of both windows at the epochs that have them, against R = 1', () => {
+    const figure = buildFigure('gradientSed', context([run('r1', 'lockin', ['grok'], [0])]));
+    assert.ok(figure.hasData);
+    const names = shown(figure.data).map((trace) => trace.name);
+    assert.deepEqual(names, ['R₁ (gradient-SED)', 'R₂ (gradient-SED)', 'R₃ (gradient-SED)', 'R₁ (update-SED)', 'R₂ (update-SED)', 'R₃ (update-SED)']);
+    const first = scatter(figure.data).find((trace) => trace.name === 'R₁ (gradient-SED)');
+    // Only the epochs that have a value, joined by a line with markers (not a gap between each two).
+    assert.deepEqual(first?.x, [20, 30, 40, 50, 60, 70, 80, 90, 100]);
+    assert.equal((first?.y as number[])[0], 3.2);
+    assert.match(String(first?.mode), /lines\+markers/);
+    const updateColour = scatter(figure.data).find((trace) => trace.name === 'R₁ (update-SED)')?.line?.color;
+    assert.ok(updateColour && updateColour !== first?.line?.color, 'the update window in its own shade');
+    assert.ok(figure.layout.shapes?.some((shape) => shape.y0 === 1 && shape.y1 === 1), 'the R = 1 reference line');
+    // A run without the diagnostic: no data, and the empty chart says how to enable it.
+    const off = buildFigure('gradientSed', context([{ ...run('r2', 'plain', ['grok'], [0]), seeds: [{ condition: 'grok', seed: 0, status: 'completed', epochs: 2, records: [record(0, 0), record(1, 0), record(2, 0)] }] }]));
+    assert.equal(off.hasData, false);
+    assert.ok(JSON.stringify(off.layout.annotations).includes('diagnostics.gradientSed.enabled'));
   });
 
   it('colours seeds one by one when one condition is drawn seed by seed, and names them in the legend per quantity', () => {

@@ -17,6 +17,7 @@ export const DASHBOARD_CHARTS = [
   'detectorSlope',
   'spectralEdge',
   'dynamics',
+  'gradientSed',
   'repulsion',
   'coupling',
   'fourier',
@@ -26,7 +27,8 @@ export const DASHBOARD_CHARTS = [
 /**
  * One chart (or panel part) of the dashboard: `accuracy` (train/test), `loss`, `eigenvalues`
  * (λ₁…λ₅), `gap` (λ₂/λ₃ with detector markers), `detectorSlope` (with the threshold line),
- * `spectralEdge` (k*, R, g₂₃, 𝒜), `dynamics` (norms, cosines, effective rank), `repulsion`
+ * `spectralEdge` (k*, R, g₂₃, 𝒜), `dynamics` (norms, cosines, effective rank), `gradientSed` (the
+ * R_k of update- and gradient-SED, science.md §8, when the experiment enables it), `repulsion`
  * (sign-match over checkpoints), `coupling` (the B_jl distribution), `fourier` (dominant
  * frequencies at checkpoints, science.md §9; optional), `summary` (the tables) and `seeds` (the seed
  * toggles and their statuses).
@@ -34,7 +36,7 @@ export const DASHBOARD_CHARTS = [
 export type DashboardChart = (typeof DASHBOARD_CHARTS)[number];
 
 /** Charts drawn from epoch records (as opposed to events or statuses). */
-export const RECORD_CHARTS: readonly DashboardChart[] = ['accuracy', 'loss', 'eigenvalues', 'gap', 'detectorSlope', 'spectralEdge', 'dynamics'];
+export const RECORD_CHARTS: readonly DashboardChart[] = ['accuracy', 'loss', 'eigenvalues', 'gap', 'detectorSlope', 'spectralEdge', 'dynamics', 'gradientSed'];
 
 /** Fields of EpochRecord that hold one number (epoch excluded: it is the x axis). */
 export type ScalarField = Exclude<
@@ -80,9 +82,8 @@ const SCALAR_METRICS: Record<ScalarField, MetricDescription> = {
   updateCosine: { label: 'cos(ΔW_t, ΔW_t−1)', chart: 'dynamics', logYByDefault: false },
   secondLayerUpdateCosine: { label: 'cos(ΔV_t, ΔV_t−1)', chart: 'dynamics', logYByDefault: false },
   milliseconds: { label: 'ms per epoch', chart: 'dynamics', logYByDefault: false },
-  // Gradient-direction SED (science.md §8, adapted from arXiv 2604.25143): described so that the
-  // fields are metrics; not drawn by any figure yet.
-  randomSedSensitivityMedian: { label: 'median A(r) of random directions', chart: 'dynamics', logYByDefault: true },
+  // Gradient-direction SED (science.md §8, adapted from arXiv 2604.25143).
+  randomSedSensitivityMedian: { label: 'median A(r) of random directions', chart: 'gradientSed', logYByDefault: true },
 };
 
 const SUBSCRIPTS = ['₀', '₁', '₂', '₃', '₄', '₅'];
@@ -90,11 +91,11 @@ const VECTOR_METRICS: Record<VectorField, (index: VectorIndex) => MetricDescript
   eigenvalues: (index) => ({ label: `λ${SUBSCRIPTS[index]}`, chart: 'eigenvalues', logYByDefault: true }),
   singularValues: (index) => ({ label: `σ${SUBSCRIPTS[index]}`, chart: 'eigenvalues', logYByDefault: true }),
   secondLayerEigenvalues: (index) => ({ label: `λ${SUBSCRIPTS[index]} of ΔV`, chart: 'eigenvalues', logYByDefault: true }),
-  gradientSedRatios: (index) => ({ label: `R${SUBSCRIPTS[index]} (gradient-SED)`, chart: 'dynamics', logYByDefault: true }),
-  updateSedRatios: (index) => ({ label: `R${SUBSCRIPTS[index]} (update-SED)`, chart: 'dynamics', logYByDefault: true }),
-  gradientSingularValues: (index) => ({ label: `s${SUBSCRIPTS[index]} of the gradient window`, chart: 'dynamics', logYByDefault: true }),
-  gradientSedSensitivities: (index) => ({ label: `A(v${SUBSCRIPTS[index]}) (gradient-SED)`, chart: 'dynamics', logYByDefault: true }),
-  updateSedSensitivities: (index) => ({ label: `A(v${SUBSCRIPTS[index]}) (update-SED)`, chart: 'dynamics', logYByDefault: true }),
+  gradientSedRatios: (index) => ({ label: `R${SUBSCRIPTS[index]} (gradient-SED)`, chart: 'gradientSed', logYByDefault: true }),
+  updateSedRatios: (index) => ({ label: `R${SUBSCRIPTS[index]} (update-SED)`, chart: 'gradientSed', logYByDefault: true }),
+  gradientSingularValues: (index) => ({ label: `s${SUBSCRIPTS[index]} of the gradient window`, chart: 'gradientSed', logYByDefault: true }),
+  gradientSedSensitivities: (index) => ({ label: `A(v${SUBSCRIPTS[index]}) (gradient-SED)`, chart: 'gradientSed', logYByDefault: true }),
+  updateSedSensitivities: (index) => ({ label: `A(v${SUBSCRIPTS[index]}) (update-SED)`, chart: 'gradientSed', logYByDefault: true }),
 };
 
 const VECTOR_INDICES: readonly VectorIndex[] = [1, 2, 3, 4, 5];
@@ -171,6 +172,16 @@ export interface SeedSeries extends Series {
 export function metricSeries(records: readonly EpochRecord[], metric: Metric): Series {
   const read = metricReader(metric);
   return { x: records.map((record) => record.epoch), y: records.map(read) };
+}
+
+/**
+ * A metric computed only every few epochs (the gradient-direction SED, science.md §8): the rows
+ * that have a value, so that the line joins them instead of showing a gap between each two.
+ */
+export function sparseMetricSeries(records: readonly EpochRecord[], metric: Metric): Series {
+  const full = metricSeries(records, metric);
+  const kept = full.y.flatMap((value, index) => (value === null ? [] : [index]));
+  return { x: kept.map((index) => full.x[index]), y: kept.map((index) => full.y[index]) };
 }
 
 /** Whether a series has at least one drawable value (an all-gap series is left out of legends). */
