@@ -77,25 +77,30 @@ export function formatDuration(milliseconds: number): string {
   return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
 }
 
+/** The icons a run and a seed show for the same state. */
+const SHARED_STATUS_ICONS: Record<Exclude<RunStatus, 'completed'>, StatusIcon> = {
+  running: { id: 'loading~spin' },
+  failed: { id: 'error', color: 'testing.iconFailed' },
+  cancelled: { id: 'circle-slash' },
+  interrupted: { id: 'debug-disconnect', color: 'list.warningForeground' },
+};
+
 /** The icon of a seed: its status, and for finished seeds whether it grokked or the detector fired. */
 export function seedIcon(seed: Pick<SeedState, 'status' | 'grokEpoch' | 'detectorEpoch'>): StatusIcon {
   switch (seed.status) {
     case 'queued':
       return { id: 'clock' };
-    case 'running':
-      return { id: 'loading~spin' };
     case 'completed':
       if (seed.grokEpoch !== undefined) return { id: 'pass-filled', color: 'testing.iconPassed' };
       if (seed.detectorEpoch !== undefined) return { id: 'pulse', color: 'charts.yellow' };
       return { id: 'circle-large-outline' };
     case 'diverged':
       return { id: 'flame', color: 'list.warningForeground' };
+    case 'running':
     case 'failed':
-      return { id: 'error', color: 'testing.iconFailed' };
     case 'cancelled':
-      return { id: 'circle-slash' };
     case 'interrupted':
-      return { id: 'debug-disconnect', color: 'list.warningForeground' };
+      return SHARED_STATUS_ICONS[seed.status];
     default: {
       const unknown: never = seed.status;
       throw new Error(`unknown seed status ${String(unknown)}`);
@@ -222,16 +227,13 @@ export function describeRun(run: { status: RunStatus; startTime?: string; seeds:
 /** The icon of a run from its status. */
 export function runIcon(status: RunStatus): StatusIcon {
   switch (status) {
-    case 'running':
-      return { id: 'loading~spin' };
     case 'completed':
       return { id: 'beaker' };
+    case 'running':
     case 'failed':
-      return { id: 'error', color: 'testing.iconFailed' };
     case 'cancelled':
-      return { id: 'circle-slash' };
     case 'interrupted':
-      return { id: 'debug-disconnect', color: 'list.warningForeground' };
+      return SHARED_STATUS_ICONS[status];
     default: {
       const unknown: never = status;
       throw new Error(`unknown run status ${String(unknown)}`);
