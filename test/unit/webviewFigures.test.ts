@@ -8,6 +8,7 @@ import type { RunSnapshot, SeedSnapshot } from '../../src/shared/protocol/webvie
 import { WEBVIEW_PROTOCOL_VERSION } from '../../src/shared/protocol/webview';
 import type { EpochRecord, RunEvent, RunManifest } from '../../src/shared/runFormat';
 import { CHART_IDS } from '../../src/webview/chartDefinitions';
+import { reportChartData } from '../../src/shared/report/chartData';
 import { bandPolygon, buildFigure, exportFigure, traceUid, type FigureContext } from '../../src/webview/figures';
 import { runLabels, seriesStyles } from '../../src/webview/seriesStyles';
 import { chartTheme } from '../../src/webview/theme';
@@ -150,6 +151,21 @@ describe('webview figures', () => {
     const off = buildFigure('gradientSed', context([{ ...run('r2', 'plain', ['grok'], [0]), seeds: [{ condition: 'grok', seed: 0, status: 'completed', epochs: 2, records: [record(0, 0), record(1, 0), record(2, 0)] }] }]));
     assert.equal(off.hasData, false);
     assert.ok(JSON.stringify(off.layout.annotations).includes('diagnostics.gradientSed.enabled'));
+  });
+
+  it('draws the same charts from the HTML report\'s lean data as from the full records', () => {
+    const full = run('r1', 'lockin', ['grok'], [0, 1], [repulsion('grok', 0, 50), repulsion('grok', 1, 50)]);
+    const lean = reportChartData({
+      runId: full.runId,
+      manifest: full.manifest,
+      status: full.status,
+      seeds: full.seeds.map((seed) => ({ condition: seed.condition, seed: seed.seed, status: seed.status, records: seed.records })),
+      events: full.events,
+      summary: full.summary,
+    }).runs[0];
+    for (const chart of CHART_IDS) {
+      assert.deepEqual(buildFigure(chart, context([lean])).data, buildFigure(chart, context([full])).data, `${chart}: a field the chart draws is missing from CHARTED_RECORD_FIELDS`);
+    }
   });
 
   it('colours seeds one by one when one condition is drawn seed by seed, and names them in the legend per quantity', () => {

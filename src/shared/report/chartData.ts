@@ -28,7 +28,9 @@ export interface ReportChartData {
 
 /**
  * Record fields the dashboard's charts draw (src/webview/figures.ts: accuracy, loss, eigenvalues,
- * gap, detector slope, spectral edge, weight norms). A field added to a chart must be added here.
+ * gap, detector slope, spectral edge, weight norms, gradient-direction SED). A field added to a
+ * chart must be added here: test/unit/webviewFigures.test.ts checks that every chart drawn from
+ * this data equals the chart drawn from the full records.
  */
 export const CHARTED_RECORD_FIELDS = [
   'epoch',
@@ -45,6 +47,8 @@ export const CHARTED_RECORD_FIELDS = [
   'edgeRatio',
   'g23',
   'adiabatic',
+  'gradientSedRatios',
+  'updateSedRatios',
 ] as const satisfies readonly (keyof EpochRecord)[];
 
 /** Rows over all seeds the report's data carries at most before thinning (as the dashboard's snapshot budget). */
