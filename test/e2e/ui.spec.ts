@@ -21,10 +21,10 @@ function viewRows(page: Page, view: 'Experiments' | 'Runs') {
 
 /**
  * The dashboard's content frame. A webview is an iframe (`iframe.webview`) holding a content frame
- * that VS Code creates as `#pending-frame` and renames `#active-frame` once loaded; while a run
- * streams into it, a frame locator through those ids sometimes did not resolve for minutes although
- * the page was drawn (seen on a loaded 2-core machine), so this finds the frame among the page's
- * frames by its content instead.
+ * that VS Code creates as `#pending-frame` and renames `#active-frame` once loaded. Finding the
+ * frame by its content does not depend on that rename. (A frame locator through the ids once failed
+ * for minutes while the page was drawn; the cause was Playwright's trace snapshots starving the
+ * renderer, since turned off in e2e/playwright.config.ts.)
  */
 async function dashboardFrame(page: Page): Promise<Frame> {
   let found: Frame | undefined;
