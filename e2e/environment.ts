@@ -51,18 +51,4 @@ export const integrationBundleFolder = path.join(repositoryRoot, '.tmp', 'e2e', 
 /** Screenshots the tests take for a person to look at (git-ignored). */
 export const screenshotFolder = path.join(repositoryRoot, '.tmp', 'e2e-screenshots');
 
-/** Debian's Chromium: Playwright cannot download a browser here (e2e-vscode.md §2). */
-export const chromiumExecutable = process.env.GROKKING_LAB_E2E_CHROMIUM ?? '/usr/bin/chromium';
-
-/** Chromium flags: no sandbox (root), no GPU, and no traffic to Google's services. */
-export const chromiumArguments = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-default-apps',
-  '--disable-features=Translate,MediaRouter,OptimizationHints',
-];
+export { chromiumArguments, chromiumExecutable } from './browser';

@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# Installs the end-to-end toolchain (e2e-vscode.md): Debian's Chromium and Kerberos headers, a
-# Node 24 from the npm registry, and code-server built by npm on that Node, into a cache folder
-# outside the clone (see e2e/toolchain.sh). Idempotent and quiet: a second run only checks and
-# takes a second or two. Needs root for apt-get when a Debian package is missing, and reaches only
-# the npm registry and the Debian mirrors.
+# Installs the test toolchain (e2e-vscode.md): Debian's Chromium and Kerberos headers, a Node 24
+# from the npm registry, and code-server built by npm on that Node, into a cache folder outside the
+# clone (see e2e/toolchain.sh). Idempotent and quiet: a second run only checks and takes a second
+# or two. Needs root for apt-get when a Debian package is missing, and reaches only the npm
+# registry and the Debian mirrors.
+#
+#   bash e2e/setup.sh                everything the end-to-end tests need (scripts/runE2e.mjs)
+#   bash e2e/setup.sh --debian-only  only the Debian packages: Chromium is what the unit tests'
+#                                    browser checks need (scripts/runTests.mjs runs this first)
 set -euo pipefail
+debian_only=false
+case ${1:-} in
+  '') ;;
+  --debian-only) debian_only=true ;;
+  *) echo "e2e setup: unknown argument '$1' (expected nothing or --debian-only)" >&2; exit 2 ;;
+esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=toolchain.sh
 source "$ROOT/e2e/toolchain.sh"
@@ -43,6 +53,11 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   run_logged apt-update apt-get -o DPkg::Lock::Timeout=300 update -q
   run_logged apt-install apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"
+fi
+[ -x "$E2E_CHROMIUM" ] || { echo "e2e setup: $E2E_CHROMIUM is missing after installing the Debian packages" >&2; exit 1; }
+if $debian_only; then
+  say "Debian packages ready: ${E2E_DEBIAN_PACKAGES[*]}"
+  exit 0
 fi
 
 # install_tool DIR NAME@VERSION: npm-installs one package into DIR. The completion mark is written

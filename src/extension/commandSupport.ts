@@ -1,13 +1,15 @@
 /**
  * What every command handler shares: registration by name from the one command list
  * (src/shared/commands.ts) with errors shown and logged, the workspace-trust gate for launching,
- * and the notification progress of a run.
+ * and what follows every launch (progress notification, Runs view, live dashboard).
  */
 import * as vscode from 'vscode';
 import { COMMANDS, type CommandName } from '../shared/commands';
 import type { RunStatus } from '../shared/runFormat';
 import { isSeedFinished } from '../shared/runsView';
 import type { ActiveRunView, RunLog, RunManager } from './runs/runManager';
+import type { Services } from './services';
+import { openDashboardOnRun } from './settings';
 
 /** Shows an error as a notification and logs it. */
 export function reportError(log: RunLog, error: unknown): void {
@@ -94,4 +96,22 @@ export function showRunProgress(manager: RunManager, run: ActiveRunView, onEnded
       }
     },
   );
+}
+
+/**
+ * What follows every launch (Run Grokking Experiment from the palette, the Experiments view or an
+ * editor; Re-run Missing Seeds): the Runs view lists the run at once, its progress shows as a
+ * notification until it ends (then `onEnded`), and its live dashboard opens beside the editor,
+ * unless `grokkingLab.dashboard.openOnRun` is off (docs/product.md: running an experiment shows it).
+ */
+export async function followLaunchedRun(services: Services, run: ActiveRunView, onEnded: (status: RunStatus) => void): Promise<void> {
+  services.runs.markDirty(run.runDirectory);
+  showRunProgress(services.manager, run, onEnded);
+  if (!openDashboardOnRun()) return;
+  try {
+    await services.dashboards.open({ runDirectories: [run.runDirectory], beside: true });
+  } catch (error) {
+    // The run is launched whatever happens to its panel: say so, do not fail the launch.
+    reportError(services.log, error);
+  }
 }

@@ -13,6 +13,12 @@ export interface DashboardRequest {
   runDirectories: readonly string[];
   /** A seed to bring forward (e.g. the one whose detector just fired). */
   focus?: { runDirectory: string; condition: string; seed: number };
+  /**
+   * For a run just launched: a new panel opens beside the active editor, and the keyboard focus
+   * stays where it was (the researcher may go on editing the experiment file). Otherwise the panel
+   * opens in the active editor group and takes the focus.
+   */
+  beside?: boolean;
 }
 
 /** Implemented by the dashboard panel host. */

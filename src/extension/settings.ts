@@ -70,6 +70,11 @@ export function detectorNotificationsEnabled(): boolean {
   return setting<boolean>(SETTINGS.detectorNotifications) ?? true;
 }
 
+/** `grokkingLab.dashboard.openOnRun`: whether launching a run opens its live dashboard. */
+export function openDashboardOnRun(): boolean {
+  return setting<boolean>(SETTINGS.openDashboardOnRun) ?? true;
+}
+
 /** Turns detector notifications off for the user (the notification's Mute action). */
 export async function muteDetectorNotifications(): Promise<void> {
   const [section, key] = sectionAndKey(SETTINGS.detectorNotifications);

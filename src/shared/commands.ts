@@ -97,4 +97,5 @@ export const SETTINGS = {
   maxConcurrentSeeds: 'grokkingLab.maxConcurrentSeeds',
   engine: 'grokkingLab.engine',
   detectorNotifications: 'grokkingLab.notifications.detector',
+  openDashboardOnRun: 'grokkingLab.dashboard.openOnRun',
 } as const;

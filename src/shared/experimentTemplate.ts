@@ -23,26 +23,26 @@ export const EXPERIMENT_TEMPLATE = `# A Grokking Lab experiment file. Every *.gr
 # Every key has a default (the papers' setup), so \`experiments: { quick: { epochs: 50 } }\` is a
 # valid file; hover a key for its meaning when the YAML extension is installed.
 #
-# This one: (a + b) mod 71 with the reference split, σ = x², class-centred MSE, Adam lr 1e-3 — the
-# task of arXiv 2605.08119 at a quarter of the width (512 hidden units) and 300 epochs, so that it
-# runs in about a minute. Two conditions run side by side with the same seeds.
+# This one: the setting of arXiv 2605.08119, (a + b) mod 71 with the reference split, 2048 hidden
+# units, σ = x², class-centred MSE, Adam lr 1e-3, 400 epochs, seed 0 in two conditions run side by
+# side: with weight decay it groks and the lock-in detector fires; without, neither (about a minute).
 experiments:
   quickstart:                       # the experiment's name: also its folder name in the runs folder
-    description: The papers' task at K = 512, 300 epochs, weight decay vs none
+    description: The papers' setting, seed 0, weight decay vs none
     task:
       operation: add                # add | subtract | multiply, modulo \`modulus\`
       modulus: 71                   # M: inputs and outputs are 0…M−1 (M² pairs in all)
       trainSize: 2016               # training pairs (or trainFraction: 0.4); the rest is the test set
     model:
-      hidden: 512                   # K hidden units (the papers use 2048)
+      hidden: 2048                  # K hidden units
       activation: square            # square (σ = x²) | relu | silu
     loss: mse                       # mse (class-centred) | crossEntropy
     optimizer:
       name: adam                    # adam | adamw | sgd
       lr: 1.0e-3
       weightDecay: 2.0e-4           # η; the grokking condition of the papers
-    epochs: 300                     # optimiser steps (full batch); one record per epoch, 0…300
-    seeds: 2                        # seeds 0 and 1, or a list: [0, 3, 7]
+    epochs: 400                     # optimiser steps (full batch); one record per epoch, 0…400
+    seeds: [0]                      # a list of seeds, or a count: 15 means 0…14
     conditions:                     # named overrides of the keys above, run side by side
       grok: {}
       control: { optimizer: { weightDecay: 0 } }
@@ -52,6 +52,6 @@ experiments:
       eigengap:                     # rolling Gram of the last \`window\` first-layer updates
         window: 20
         detector: { lag: 25, threshold: 0.04, warmup: 100 }   # fires when the gap's slope > threshold
-      repulsion: { checkpoints: [50, 100, 175, 250] }          # feature-repulsion checks (Theorem 6)
+      repulsion: { checkpoints: [50, 100, 175, 250, 300] }     # feature-repulsion checks (Theorem 6)
       # gradientSed: { enabled: true, every: 10 }   # gradient-direction SED (science.md §8), opt-in: costly
 `;

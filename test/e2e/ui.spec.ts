@@ -1,6 +1,7 @@
 // What a researcher sees, driven through the real workbench (code-server) with the packaged
 // extension installed: the Experiments view, a Problem for an invalid file, a run launched from the
-// palette that is live in the Runs view, on the dashboard and in the status-bar detector alert.
+// palette that opens its live dashboard and is live in the Runs view and in the status-bar
+// detector alert.
 import { expect, test, type Frame, type Page } from '@playwright/test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -88,7 +89,7 @@ test('the Experiments view lists the workspace experiments, and an invalid file 
   await expect(experiments.filter({ hasText: 'broken.grok.yaml' })).toBeHidden();
 });
 
-test('a run started from the palette is live in the Runs view, the status-bar alert and the dashboard', async ({ page }) => {
+test('a run started from the palette opens its live dashboard, and is live in the Runs view and the status-bar alert', async ({ page }) => {
   // Generous: on a loaded 2-core machine every query into the webview waits for its busy page.
   test.setTimeout(480_000);
   await openWorkbench(page, 'ui');
@@ -123,6 +124,13 @@ test('a run started from the palette is live in the Runs view, the status-bar al
   await expect(page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: 'watch.grok.yaml' })).toBeVisible();
   await pickInput.press('Enter');
 
+  // Launching opened the run's dashboard by itself (grokkingLab.dashboard.openOnRun, on by
+  // default), and it is live: its accuracy chart has data.
+  await expect(page.locator('.tabs-container .tab', { hasText: 'Dashboard: watch' })).toBeVisible({ timeout: 30_000 });
+  const openedOnRun = await dashboardFrame(page);
+  await expect(openedOnRun.locator('.chart-card[data-chart="accuracy"][data-has-data="true"]')).toBeVisible({ timeout: 90_000 });
+  await saveScreenshot(page, 'ui-dashboard-opened-on-run');
+
   // The Runs view: the run with its epoch, rising while it trains.
   const runRow = viewRows(page, 'Runs').filter({ hasText: /^watch/ });
   const epochOf = async () => Number(/epoch (\d+)/.exec((await runRow.textContent()) ?? '')?.[1] ?? Number.NaN);
@@ -147,8 +155,10 @@ test('a run started from the palette is live in the Runs view, the status-bar al
   await expect(notification.getByRole('button', { name: 'Mute' })).toBeVisible();
   await saveScreenshot(page, 'ui-detector-alert');
 
-  // Its Open Dashboard action opens the dashboard on this run, with Plotly charts drawn from data.
+  // Its Open Dashboard action brings the dashboard of this run forward (the one panel), with Plotly
+  // charts drawn from data.
   await notification.getByRole('button', { name: 'Open Dashboard' }).click();
+  await expect(page.locator('.tabs-container .tab', { hasText: 'Dashboard: watch' })).toHaveCount(1);
   const dashboard = await dashboardFrame(page);
   await expect(dashboard.locator('.chart-card[data-chart="accuracy"][data-has-data="true"]')).toBeVisible({ timeout: 90_000 });
   // Charts below the fold are drawn when scrolled into view.

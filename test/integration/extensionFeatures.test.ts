@@ -48,6 +48,13 @@ interface RunResult {
   runDirectory: string;
 }
 
+/** The open dashboard panels, as editor tabs (a webview's tab carries its view type). */
+function dashboardTabs(): vscode.Tab[] {
+  return vscode.window.tabGroups.all
+    .flatMap((group) => group.tabs)
+    .filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('grokkingLab.dashboard'));
+}
+
 suite('Grokking Lab features: views, a real run, Stop', function () {
   this.timeout(120_000);
   let api: GrokkingLabApi;
@@ -139,10 +146,17 @@ suite('Grokking Lab features: views, a real run, Stop', function () {
   });
 
   test('Run Grokking Experiment runs the fixture, writes a complete run folder, and the Runs view shows it', async () => {
+    await vscode.window.tabGroups.close(dashboardTabs());
     const result = await vscode.commands.executeCommand<RunResult | undefined>('grokkingLab.runExperiment', { file: 'tiny.grok.yaml', experiment: 'tiny' });
     assert.ok(result, 'the command returned no run');
     created.push(result.runDirectory);
     assert.ok(result.runDirectory.startsWith(path.join(workspace, '.grokking-lab', 'runs', 'tiny')), result.runDirectory);
+    // Launching opened the run's live dashboard (grokkingLab.dashboard.openOnRun is on by default).
+    const [dashboard] = await until('the dashboard of the launched run', () => {
+      const tabs = dashboardTabs();
+      return tabs.length > 0 ? tabs : undefined;
+    });
+    assert.equal(dashboard.label, 'Dashboard: tiny');
     const manifest = await until(
       'the run to end',
       () => {
@@ -186,9 +200,19 @@ suite('Grokking Lab features: views, a real run, Stop', function () {
     const file = path.join(workspace, 'long.grok.yaml');
     created.push(file);
     fs.writeFileSync(file, 'experiments:\n  long:\n    task: { operation: add, modulus: 7, trainSize: 30 }\n    model: { hidden: 16, activation: square }\n    epochs: 1000000\n    seeds: 2\n');
-    const result = await vscode.commands.executeCommand<RunResult | undefined>('grokkingLab.runExperiment', { file: 'long.grok.yaml', experiment: 'long' });
+    // With grokkingLab.dashboard.openOnRun off, launching opens no dashboard.
+    await vscode.window.tabGroups.close(dashboardTabs());
+    const settings = vscode.workspace.getConfiguration('grokkingLab');
+    await settings.update('dashboard.openOnRun', false, vscode.ConfigurationTarget.Global);
+    let result: RunResult | undefined;
+    try {
+      result = await vscode.commands.executeCommand<RunResult | undefined>('grokkingLab.runExperiment', { file: 'long.grok.yaml', experiment: 'long' });
+    } finally {
+      await settings.update('dashboard.openOnRun', undefined, vscode.ConfigurationTarget.Global);
+    }
     assert.ok(result);
     created.push(result.runDirectory);
+    assert.deepEqual(dashboardTabs(), [], 'no dashboard opened');
     const pids = await until('a worker with rows', () => {
       const running = api.manager.workerPids;
       const rows = path.join(result.runDirectory, 'default', 'seed-0.jsonl');

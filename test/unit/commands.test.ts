@@ -141,6 +141,7 @@ describe('command ids: code and package.json', () => {
     assert.equal(contributes.configuration.properties[SETTINGS.maxConcurrentSeeds].default, 0);
     assert.deepEqual(contributes.configuration.properties[SETTINGS.engine].enum, ['wasm', 'tfjs']);
     assert.equal(contributes.configuration.properties[SETTINGS.detectorNotifications].type, 'boolean');
+    assert.equal(contributes.configuration.properties[SETTINGS.openDashboardOnRun].default, true);
   });
 
   it('when clauses use only context keys and tree item values the code sets', () => {

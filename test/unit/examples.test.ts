@@ -13,7 +13,7 @@ const range = (count: number) => Array.from({ length: count }, (_, index) => ind
 /** Each example's one experiment: its name, its number of (condition, seed) jobs and its seeds. */
 const expected: Record<string, { experiment: string; jobs: number; seeds: number[] }> = {
   'lockin.grok.yaml': { experiment: 'lockin-square', jobs: 30, seeds: range(15) },
-  'quickstart.grok.yaml': { experiment: 'quickstart', jobs: 4, seeds: range(2) },
+  'quickstart.grok.yaml': { experiment: 'quickstart', jobs: 2, seeds: [0] },
   'relu.grok.yaml': { experiment: 'lockin-relu', jobs: 30, seeds: range(15) },
   // 2 conditions (grok, control) × 4 windows × 3 seeds: the control is included (see the file).
   'window-sweep.grok.yaml': { experiment: 'window-sweep', jobs: 24, seeds: range(3) },

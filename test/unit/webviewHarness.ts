@@ -14,12 +14,9 @@ import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { DASHBOARD_RESOURCES, contentSecurityPolicy, createNonce, dashboardHtml } from '../../src/extension/dashboard/dashboardHtml';
 import type { HostToWebviewMessage, WebviewToHostMessage } from '../../src/shared/protocol/webview';
+import { chromiumArguments, chromiumExecutable } from '../../e2e/browser';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
-export const CHROMIUM = '/usr/bin/chromium';
-
-/** The browser flags proven on these machines (e2e-vscode.md). */
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /**
  * A subset of the variables VS Code injects for its default themes (Dark Modern, Light Modern, Dark
@@ -241,12 +238,15 @@ export async function startDashboardServer(): Promise<DashboardServer> {
   return { url: `${origin}/`, csp, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-/** Launches Debian's Chromium; fails with a clear message when it is missing (the test must fail, not skip). */
+/**
+ * Launches Debian's Chromium; fails with a clear message when it is missing (the test must fail,
+ * not skip). scripts/runTests.mjs installs it before the tests (bash e2e/setup.sh --debian-only).
+ */
 export async function launchChromium(): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: the dashboard's CSP test needs Chromium (apt-get install --no-install-recommends chromium).`);
+  if (!fs.existsSync(chromiumExecutable)) {
+    throw new Error(`${chromiumExecutable} is missing: tests that load a page need Chromium; run 'bash e2e/setup.sh --debian-only' as root (apt-get install --no-install-recommends chromium).`);
   }
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: chromiumExecutable, args: chromiumArguments });
 }
 
 /** Problems the page reported: CSP violations, console errors, uncaught exceptions. */

@@ -58,7 +58,8 @@ class Dashboard extends Disposable implements DashboardOpener {
 
   async open(request: DashboardRequest): Promise<void> {
     if (!this.panel) {
-      const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Grokking Lab Dashboard', { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, dashboardWebviewOptions(this.context.extensionUri));
+      const viewColumn = request.beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+      const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Grokking Lab Dashboard', { viewColumn, preserveFocus: request.beside === true }, dashboardWebviewOptions(this.context.extensionUri));
       this.adopt(panel);
     }
     this.panel?.show(request);

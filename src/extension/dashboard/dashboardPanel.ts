@@ -108,10 +108,10 @@ export class DashboardPanel extends Disposable {
     this._register(toDisposable(() => panel.dispose()));
   }
 
-  /** Shows these runs (replacing what the panel showed) and brings the panel forward. */
+  /** Shows these runs (replacing what the panel showed) and brings the panel forward, in the group it is in. */
   show(request: DashboardRequest): void {
     this.setRuns(request.runDirectories, request.focus);
-    this.panel.reveal(undefined, false);
+    this.panel.reveal(undefined, request.beside === true);
   }
 
   /** The run folders shown. */

@@ -10,7 +10,7 @@ import type { ResolvedExperiment } from '../../shared/config/types';
 import { EXPERIMENT_TEMPLATE, uniqueExperimentFileName } from '../../shared/experimentTemplate';
 import { describeExperimentSize, describeGrid } from '../../shared/experimentsView';
 import { DisposableStore, type DisposableLike } from '../../shared/lifecycle';
-import { registerCommand, requireTrust, showRunProgress } from '../commandSupport';
+import { followLaunchedRun, registerCommand, requireTrust } from '../commandSupport';
 import type { Services } from '../services';
 import { engineOverride, runsFolderOf } from '../settings';
 import type { ExperimentFile } from './experimentCatalog';
@@ -125,8 +125,7 @@ async function runExperiment(services: Services, argument: unknown): Promise<Run
     fileDirectory: path.dirname(target.file.uri.fsPath),
     engine: engineOverride(folder.uri),
   });
-  services.runs.markDirty(run.runDirectory);
-  showRunProgress(services.manager, run, (status) => {
+  await followLaunchedRun(services, run, (status) => {
     const openDashboard = COMMANDS.openDashboard.title;
     const show = status === 'completed' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
     void show(`Grokking Lab: ${run.experiment} ${status}.`, openDashboard).then((choice) => {

@@ -13,7 +13,7 @@ import { recordsToCsv, runToJson } from '../../shared/runExport';
 import { describeRun, describeSeed, missingSeeds, type SeedState } from '../../shared/runsView';
 import { readRun, seedLogPath } from '../../training/runFolder';
 import { writeHtmlReport } from '../../training/runReport';
-import { registerCommand, requireTrust, showRunProgress } from '../commandSupport';
+import { followLaunchedRun, registerCommand, requireTrust } from '../commandSupport';
 import type { Services } from '../services';
 import type { RunEntry } from './runCatalog';
 import { isRunsNode } from './runsTree';
@@ -214,8 +214,7 @@ async function rerunMissingSeeds(services: Services, argument: unknown): Promise
   }
   if (!(await requireTrust('Re-running seeds'))) return undefined;
   const active = await services.manager.rerunMissingSeeds(run.runDirectory);
-  services.runs.markDirty(run.runDirectory);
-  showRunProgress(services.manager, active, (status) => void vscode.window.showInformationMessage(`Grokking Lab: re-run of ${active.experiment} ${active.runId} ${status}.`));
+  await followLaunchedRun(services, active, (status) => void vscode.window.showInformationMessage(`Grokking Lab: re-run of ${active.experiment} ${active.runId} ${status}.`));
   return { runDirectory: active.runDirectory, seeds: active.seeds.length };
 }
 
