@@ -242,6 +242,57 @@ describe('parseExperimentFile: problems with their positions', () => {
     assert.equal(result.problems[0].position.line, 2);
   });
 
+  it('reports an unclosed bracket or quote where it opens, not where the library gave up', () => {
+    const unclosed = (closing: string) => `Flow sequence in block collection must be sufficiently indented and end with a ${closing}`;
+    const text = yaml('experiments:', '  a:', '    epochs: [1, 2');
+    const problem = expectOnlyProblem(text, 3, '[', `YAML syntax error: ${unclosed(']')} (opened here, still open at the end of the file)`);
+    assert.deepEqual(problem.end, { line: 3, column: columnOf(text, 3, '[') + 1 });
+    // Without the final newline the library stops on the last line, still past the "[".
+    expectOnlyProblem('experiments:\n  a:\n    epochs: [1, 2', 3, '[', /^YAML syntax error: Flow sequence .* \(opened here, still open at the end of the file\)$/);
+    expectOnlyProblem(
+      yaml('experiments:', '  a: { epochs: 3', '  b: {}'),
+      2,
+      '{',
+      'YAML syntax error: Flow map in block collection must be sufficiently indented and end with a } (opened here, still open at line 3, column 3)',
+    );
+    expectOnlyProblem(
+      yaml('experiments:', '  a:', '    description: "hello', '  b:', '    epochs: 3'),
+      3,
+      '"',
+      'YAML syntax error: Missing closing "quote (opened here, still open at the end of the file)',
+    );
+    expectOnlyProblem(yaml('experiments:', "  'a: {}"), 2, "'", "YAML syntax error: Missing closing 'quote (opened here, still open at the end of the file)");
+    // Closed by the wrong bracket: the library gives up at the "}".
+    const wrong = yaml('experiments:', '  a: [1, 2}');
+    expectOnlyProblem(wrong, 2, '[', `YAML syntax error: ${unclosed(']')} (opened here, still open at line 2, column ${columnOf(wrong, 2, '}')})`);
+  });
+
+  it('reports each of several nested brackets left open at its own opening', () => {
+    const text = yaml('experiments:', '  a: { b: [1, {c: "x');
+    const result = parse(text);
+    assert.deepEqual(
+      result.problems.map((problem) => [problem.position.line, problem.position.column, problem.message.replace(/ in block collection .*\(/, ' … (')]),
+      [
+        [2, columnOf(text, 2, '{ b'), 'YAML syntax error: Flow map … (opened here, still open at the end of the file)'],
+        [2, columnOf(text, 2, '['), 'YAML syntax error: Flow sequence … (opened here, still open at the end of the file)'],
+        [2, columnOf(text, 2, '{c'), 'YAML syntax error: Flow map … (opened here, still open at the end of the file)'],
+        [2, columnOf(text, 2, '"'), 'YAML syntax error: Missing closing "quote (opened here, still open at the end of the file)'],
+      ],
+      listProblems(result.problems),
+    );
+  });
+
+  it('keeps the library position for syntax errors at their cause', () => {
+    expectOnlyProblem(yaml('experiments:', '  x:', '\tepochs: 5'), 3, '\t', 'YAML syntax error: Tabs are not allowed as indentation');
+    // A closed quote or bracket is not mistaken for an open one.
+    expectOnlyProblem(
+      yaml('experiments:', '  x: { description: "a", seeds: [1] }', '   y: {}'),
+      3,
+      '   y',
+      'YAML syntax error: All mapping items must start at the same column',
+    );
+  });
+
   it('reports duplicate keys and several YAML documents', () => {
     expectOnlyProblem(yaml('experiments:', '  x: {}', '  x: {}'), 3, 'x', 'Duplicate key: the keys of a mapping must be unique.');
     expectOnlyProblem(yaml('experiments:', '  x: {}', '---', 'experiments: {}'), 3, '---', /one YAML document/);
@@ -272,6 +323,33 @@ describe('parseExperimentFile: problems with their positions', () => {
         [1, 1, 'Missing key "experiments" in the file.'],
       ],
     );
+  });
+
+  it('suggests a key or value with two letters swapped', () => {
+    expectOnlyProblem(yaml('experiments:', '  x:', '    modle: {}'), 3, 'modle', 'Unknown key "modle" in experiment "x". Did you mean "model"?');
+    expectOnlyProblem(yaml('experiments:', '  x:', '    engine: { nmae: wasm }'), 3, 'nmae', 'Unknown key "nmae" in engine. Did you mean "name"?');
+    expectOnlyProblem(yaml('experiments:', '  x:', '    optimizer: { rl: 0.01 }'), 3, 'rl', 'Unknown key "rl" in optimizer. Did you mean "lr"?');
+    expectOnlyProblem(
+      yaml('experiments:', '  x:', '    optimizer: { name: sdg }'),
+      3,
+      'sdg',
+      '"name" must be one of adam, adamw, sgd, got "sdg". Did you mean "sgd"?',
+    );
+    // One letter missing, as before.
+    expectOnlyProblem(yaml('experiments:', '  x:', '    optimzer: {}'), 3, 'optimzer', 'Unknown key "optimzer" in experiment "x". Did you mean "optimizer"?');
+    expectOnlyProblem(yaml('experiments:', '  x:', '    model: { activaton: relu }'), 3, 'activaton', 'Unknown key "activaton" in model. Did you mean "activation"?');
+  });
+
+  it('suggests nothing far-fetched', () => {
+    // Two letters both wrong are no typo of the two-letter "lr".
+    expectOnlyProblem(
+      yaml('experiments:', '  x:', '    optimizer: { xy: 1 }'),
+      3,
+      'xy',
+      'Unknown key "xy" in optimizer. Allowed keys: name, lr, weightDecay, betas, eps, momentum.',
+    );
+    expectOnlyProblem(yaml('experiments:', '  x:', '    model: { size: 64 }'), 3, 'size', 'Unknown key "size" in model. Allowed keys: hidden, activation.');
+    expectOnlyProblem(yaml('experiments:', '  x:', '    optimizer: { name: lion }'), 3, 'lion', '"name" must be one of adam, adamw, sgd, got "lion".');
   });
 
   it('lists the allowed keys when no key is close', () => {

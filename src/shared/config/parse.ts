@@ -4,15 +4,30 @@
  * validated at the boundary).
  *
  * Stages: (1) YAML with positions (the `yaml` package's Document and LineCounter); syntax errors
- * stop here. (2) A walk of the Document along the schema description (./schema.ts): types, bounds,
- * enums, unknown keys, names. (3) Per condition, a deep merge of the condition over the experiment's
- * base, defaults filled in (./defaults.ts), and the checks that involve several keys (training set
- * smaller than modulus², checkpoints within the run). With a grid (./grid.ts), each condition is
- * first crossed with every grid point, the point's values merged last, and the checks run per
- * point, pointing at the grid value when it is the cause. Every problem of the file is collected; an
- * experiment with any problem is left out of the result.
+ * stop here, an unclosed bracket or quote reported where it opens. (2) A walk of the Document along
+ * the schema description (./schema.ts): types, bounds, enums, unknown keys, names. (3) Per
+ * condition, a deep merge of the condition over the experiment's base, defaults filled in
+ * (./defaults.ts), and the checks that involve several keys (training set smaller than modulus²,
+ * checkpoints within the run). With a grid (./grid.ts), each condition is first crossed with every
+ * grid point, the point's values merged last, and the checks run per point, pointing at the grid
+ * value when it is the cause. Every problem of the file is collected; an experiment with any
+ * problem is left out of the result.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import {
+  CST,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  Parser,
+  type Document,
+  type Scalar,
+  type YAMLError,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
 import { canonicalJson, sha256Hex } from '../hash';
 import { defaultEpochs, defaultLi2Checkpoints, defaultRepulsionCheckpoints, defaults } from './defaults';
 import {
@@ -140,28 +155,40 @@ class ProblemList {
   }
 }
 
-/** Levenshtein distance between two strings. */
+/**
+ * Optimal string alignment distance: inserting, deleting or replacing a letter, or swapping two
+ * adjacent letters, each costs 1, so the common typo `modle` is one edit from `model`.
+ */
 function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  // distances[i][j]: the distance between the first i letters of a and the first j letters of b.
+  const distances = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const replaced = distances[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
+      const swapped = i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1] ? distances[i - 2][j - 2] + 1 : Infinity;
+      distances[i][j] = Math.min(distances[i - 1][j] + 1, distances[i][j - 1] + 1, replaced, swapped);
     }
-    previous = current;
   }
-  return previous[b.length];
+  return distances[a.length][b.length];
+}
+
+/** A key or value as compared for suggestions: letter case, `_`, `-` and spaces ignored. */
+function normaliseForMatch(text: string): string {
+  return text.toLowerCase().replace(/[-_\s]/g, '');
 }
 
 /**
  * The candidate closest to `word` by edit distance, ignoring letter case, `_` and `-`
- * (so `weight_decay` suggests `weightDecay`), if it is close enough to be a likely typo.
+ * (so `weight_decay` suggests `weightDecay`), if it is close enough to be a likely typo: at most
+ * one edit per three letters of the candidate, and at least one (so a two-letter key is matched
+ * only by one edit, not by every two-letter word).
  */
 function closestMatch(word: string, candidates: readonly string[]): string | undefined {
-  const normalise = (text: string) => text.toLowerCase().replace(/[-_\s]/g, '');
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {
-    const distance = editDistance(normalise(word), normalise(candidate));
+    const distance = editDistance(normaliseForMatch(word), normaliseForMatch(candidate));
     if (distance <= Math.max(1, Math.floor(candidate.length / 3)) && (!best || distance < best.distance)) {
       best = { candidate, distance };
     }
@@ -197,9 +224,8 @@ function targetPaths(target: ObjectSchema): TargetPaths {
  * last part is closest to the key's last part (`windw` → every `….window`).
  */
 function suggestGridKeys(key: string, leaves: readonly string[]): string[] {
-  const normalise = (text: string) => text.toLowerCase().replace(/[-_\s]/g, '');
-  const wanted = normalise(key);
-  const endings = leaves.filter((leaf) => normalise(leaf).endsWith(`.${wanted}`));
+  const wanted = normaliseForMatch(key);
+  const endings = leaves.filter((leaf) => normaliseForMatch(leaf).endsWith(`.${wanted}`));
   if (endings.length > 0) return endings;
   const closest = closestMatch(key, leaves);
   if (closest) return [closest];
@@ -861,6 +887,80 @@ function syntaxMessage(code: string, message: string): string {
   }
 }
 
+/** A `[`, `{` or quote whose closing partner the parser did not find. */
+interface UnclosedToken {
+  /** Offset of the opening character. */
+  start: number;
+  /** Offset just past the text the parser gave to the token. */
+  end: number;
+  closing: string;
+}
+
+const closingOf: Readonly<Record<string, string>> = { '[': ']', '{': '}', '"': '"', "'": "'" };
+
+/** The token as an UnclosedToken when it is a flow collection or quoted string left open. */
+function unclosedToken(token: CST.Token | undefined): UnclosedToken | undefined {
+  if (token?.type === 'flow-collection') {
+    const closing = closingOf[token.start.source];
+    // As the library decides: closed only when the token right after the items is the partner.
+    if (!closing || token.end[0]?.source === closing) return undefined;
+    return { start: token.offset, end: token.offset + CST.stringify(token).length, closing };
+  }
+  if (token?.type === 'double-quoted-scalar' || token?.type === 'single-quoted-scalar') {
+    const closing = token.source[0];
+    if (token.source.length > 1 && token.source.endsWith(closing)) return undefined;
+    return { start: token.offset, end: token.offset + token.source.length, closing };
+  }
+  return undefined;
+}
+
+/** The flow collections and quoted strings of `text` left open, innermost (last opened) first. */
+function unclosedTokens(text: string): UnclosedToken[] {
+  const found: UnclosedToken[] = [];
+  for (const token of new Parser().parse(text)) {
+    if (token.type !== 'document') continue;
+    CST.visit(token, (item) => {
+      for (const unclosed of [unclosedToken(item.key ?? undefined), unclosedToken(item.value)]) {
+        if (unclosed) found.push(unclosed);
+      }
+    });
+  }
+  return found.sort((a, b) => b.start - a.start);
+}
+
+/** The codes of the library's errors for a missing `]`, `}` or closing quote (among others). */
+const unclosedCodes: ReadonlySet<string> = new Set(['MISSING_CHAR', 'BAD_INDENT']);
+
+/**
+ * The token left open that a library error is about: the first of `candidates` (innermost first)
+ * around the error's position whose closing character the message names.
+ */
+function unclosedTokenOf(error: YAMLError, candidates: readonly UnclosedToken[]): UnclosedToken | undefined {
+  if (!unclosedCodes.has(error.code)) return undefined;
+  const [position] = error.pos;
+  return candidates.find((token) => token.start <= position && position <= token.end && error.message.includes(token.closing));
+}
+
+/**
+ * The problems of the YAML errors. The library reports a missing `]`, `}` or closing quote where
+ * it gave up reading, often the end of the file, far from the cause: such an error is moved to the
+ * opening character, and the message says where the library gave up.
+ */
+function syntaxIssues(errors: readonly YAMLError[], text: string, lineCounter: LineCounter): Issue[] {
+  if (errors.length === 0) return [];
+  // Tokens left open together are reported one error each, the inner first: each is used once.
+  const unclaimed = unclosedTokens(text);
+  return errors.map((error) => {
+    const message = syntaxMessage(error.code, error.message);
+    const token = unclosedTokenOf(error, unclaimed);
+    if (!token) return { span: [error.pos[0], error.pos[1]], message };
+    unclaimed.splice(unclaimed.indexOf(token), 1);
+    const stop = lineCounter.linePos(error.pos[0]);
+    const where = text.slice(error.pos[0]).trim() === '' ? 'the end of the file' : `line ${stop.line}, column ${stop.col}`;
+    return { span: [token.start, token.start + 1], message: `${message} (opened here, still open at ${where})` };
+  });
+}
+
 /**
  * Parses and validates one experiment file. `file` is only used to label the problems (any path
  * the caller likes); `text` is the file's content. Pure: reads nothing, mutates nothing.
@@ -874,8 +974,8 @@ export function parseExperimentFile(file: string, text: string): ParseResult {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const problems = new ProblemList();
-  for (const error of [...document.errors, ...document.warnings]) {
-    problems.add([error.pos[0], error.pos[1]], syntaxMessage(error.code, error.message));
+  for (const issue of syntaxIssues([...document.errors, ...document.warnings], text, lineCounter)) {
+    problems.add(issue.span, issue.message);
   }
   if (problems.count > 0) return { experiments: [], problems: problems.toProblems(file, lineCounter) };
 
