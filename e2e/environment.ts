@@ -51,7 +51,7 @@ export const integrationBundleFolder = path.join(repositoryRoot, '.tmp', 'e2e', 
 /** Screenshots the tests take for a person to look at (git-ignored). */
 export const screenshotFolder = path.join(repositoryRoot, '.tmp', 'e2e-screenshots');
 
-/** Debian's Chromium: Playwright cannot download a browser here (e2e-vscode.md §2). */
+/** Debian's Chromium: Playwright cannot download a browser here (docs/e2e.md §2). */
 export const chromiumExecutable = process.env.GROKKING_LAB_E2E_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Chromium flags: no sandbox (root), no GPU, and no traffic to Google's services. */
