@@ -1,4 +1,4 @@
-// Lint rules, including the zone rules of architecture.md: a wrong import fails the lint.
+// Lint rules, including the zone rules of docs/architecture.md §2: a wrong import fails the lint.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 

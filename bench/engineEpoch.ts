@@ -1,14 +1,14 @@
-// Time per training epoch of one engine at the defaults of science.md (M = 71, n_train = 2016,
+// Time per training epoch of one engine at the defaults of docs/science.md (M = 71, n_train = 2016,
 // test 3025, σ = x², class-centred MSE, Adam, weight decay 2e-4), seed 0.
 //
 //   npx tsx bench/engineEpoch.ts --engine wasm --threads 1 --hidden 2048 --epochs 20 --warmup 3
 //
 // Optional: --simd auto|relaxed|plain (wasm build), --activation square|relu|silu, --keep-gradient
-// (the engine keeps each step's dL/dWᵀ for the gradient-direction diagnostic, science.md §8).
+// (the engine keeps each step's dL/dWᵀ for the gradient-direction diagnostic, docs/science.md §8).
 // One epoch = evaluate() (training forward pass, losses, test forward pass, scalars) + step()
 // (backward pass, optimiser, ΔW and ΔV materialised). Prints one JSON line:
 // {engine, threads, hidden, backend, medianMs, minMs, gflops, partsMedianMs, epochs, warmup, loadAverage}
-// gflops uses the nominal 2·(3·n_train + n_test)·K·M FLOP per epoch (science.md §11).
+// gflops uses the nominal 2·(3·n_train + n_test)·K·M FLOP per epoch (docs/science.md §11).
 import fs from 'node:fs';
 import type { Activation, RunConfig } from '../src/shared/config/types';
 import { defaults } from '../src/shared/config/defaults';

@@ -4,10 +4,10 @@
     /usr/bin/python3 bench/peer_torch.py HIDDEN EPOCHS WARMUP THREADS [--mode epoch|theorem6] [--default-malloc]
 
 Prints one JSON line. Epoch mode: {impl, threads, hidden, medianMs, minMs, gflops, torch, blas, ...}.
-Theorem-6 mode: the float64 core of the check of science.md section 6 (K x K Gram, cosine top
+Theorem-6 mode: the float64 core of the check of docs/science.md section 6 (K x K Gram, cosine top
 pairs, one Cholesky, triangular solves), EPOCHS repetitions after WARMUP.
 
-The workload is science.md sections 1-4 at M = 71, n_train = 2016, test 3025: sigma = x^2,
+The workload is docs/science.md sections 1-4 at M = 71, n_train = 2016, test 3025: sigma = x^2,
 class-centred MSE, torch.optim.Adam with coupled L2 weight decay 2e-4. Fair to the peer: the first
 layer is a gather of the transposed weights (w1[a] + w1[M + b], never a one-hot matmul), and
 OpenBLAS must be the BLAS behind torch (Debian's torch links the generic libblas.so.3; the
@@ -90,19 +90,19 @@ def init_weights(hidden, generator):
 
 
 def centred_target(y):
-    """e_y - 1/M (science.md section 1)."""
+    """e_y - 1/M (docs/science.md section 1)."""
     return torch.nn.functional.one_hot(y, MODULUS).float() - 1.0 / MODULUS
 
 
 def centred_mse(output, target):
-    """Class-centred MSE of science.md section 3: subtract the per-sample mean over classes, then the
+    """Class-centred MSE of docs/science.md section 3: subtract the per-sample mean over classes, then the
     squared error summed over classes, averaged over samples (no 1/2)."""
     centred = output - output.mean(dim=1, keepdim=True)
     return ((centred - target) ** 2).sum(dim=1).mean()
 
 
 def epoch_flops(hidden, test_size):
-    """Nominal FLOPs of one epoch: 2 (3 n_train + n_test) K M (performance.md)."""
+    """Nominal FLOPs of one epoch: 2 (3 n_train + n_test) K M (docs/performance.md)."""
     return 2 * (3 * TRAIN_SIZE + test_size) * hidden * MODULUS
 
 
@@ -156,7 +156,7 @@ def run_epochs(hidden, epochs, warmup):
 
 
 def run_theorem6(hidden, repetitions, warmup, pairs=200):
-    """Float64 core of the Theorem-6 check (science.md section 6, arXiv 2509.21519 / 2605.08119) on the
+    """Float64 core of the Theorem-6 check (docs/science.md section 6, arXiv 2509.21519 / 2605.08119) on the
     features of the initial model, in the form our check uses at the defaults (`features`): F =
     sigma(X W^T) centred over samples, G = F~^T F~ (K x K, float64) giving the cosines and the top
     `pairs` |cos| pairs, one Cholesky L L^T = G + eta I, then B_jl = (L^-1 e_j) . (L^-1 e_l) for the

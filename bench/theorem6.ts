@@ -1,5 +1,5 @@
 /**
- * Times the Theorem-6 feature-repulsion check (science.md §6) at one checkpoint of the default
+ * Times the Theorem-6 feature-repulsion check (docs/science.md §6) at one checkpoint of the default
  * workload: K = 2048 hidden units, n = 2016 training pairs, η = 2e-4, 200 pairs, on the activations
  * of the initial model, F = (Wᵀ[a] + Wᵀ[M + b])² with W ~ U(±1/√142) (seed 0).
  *

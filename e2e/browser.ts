@@ -1,6 +1,6 @@
 /**
  * The browser every test drives: Debian's Chromium, installed by e2e/setup.sh (Playwright cannot
- * download a browser on these machines, e2e-vscode.md §2), with the flags proven here. Shared by the
+ * download a browser on these machines, docs/e2e.md §2), with the flags proven here. Shared by the
  * end-to-end tests (e2e/environment.ts) and the unit tests that load pages in a browser
  * (test/unit/webviewHarness.ts). No side effects on import.
  */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts a throw-away code-server (VS Code served by Node, e2e-vscode.md) for the end-to-end tests:
+# Starts a throw-away code-server (VS Code served by Node, docs/e2e.md) for the end-to-end tests:
 #   bash e2e/code-server.sh PORT ui       the packaged .vsix of this extension installed; UI tests
 #   bash e2e/code-server.sh PORT exttest  VS Code's extension-test mode enabled (smoke-test driver)
 # Everything it writes (config, user data, extensions, logs, a copy of the fixture workspace) goes
@@ -100,7 +100,7 @@ case $MODE in
   exttest)
     # A built workbench honours ?payload=[["extensionDevelopmentPath",…],["extensionTestsPath",…]]
     # only with the smoke-test driver on. The driver also hides notification toasts, which is why
-    # the UI tests use a separate server without it (e2e-vscode.md §2, pitfall 2).
+    # the UI tests use a separate server without it (docs/e2e.md §2, pitfall 2).
     EXTRA=(--vscode-option enable-smoke-test-driver)
     # test/integration/index.ts writes its results here (the extension host inherits this variable).
     export GROKKING_LAB_E2E_RESULTS=$RUN_ROOT/integration-results.json

@@ -1,5 +1,5 @@
 /**
- * Playwright drives Debian's Chromium against two throw-away code-servers (e2e-vscode.md):
+ * Playwright drives Debian's Chromium against two throw-away code-servers (docs/e2e.md):
  * `ui` with the packaged .vsix installed, for the UI specs; `exttest` with VS Code's
  * extension-test mode enabled, for test/e2e/integration.spec.ts, which runs the mocha suite of
  * test/integration inside the extension host. Normally started by scripts/runE2e.mjs.

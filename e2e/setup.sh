@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the test toolchain (e2e-vscode.md): Debian's Chromium and Kerberos headers, a Node 24
+# Installs the test toolchain (docs/e2e.md): Debian's Chromium and Kerberos headers, a Node 24
 # from the npm registry, and code-server built by npm on that Node, into a cache folder outside the
 # clone (see e2e/toolchain.sh). Idempotent and quiet: a second run only checks and takes a second
 # or two. Needs root for apt-get when a Debian package is missing, and reaches only the npm

@@ -3,7 +3,7 @@
 # clone (CI) on a machine that already built it reuses it; see e2e/README.md.
 
 # code-server 4.139.x declares engines.node "24" and its postinstall refuses any other Node major,
-# so both are pinned together (e2e-vscode.md §1).
+# so both are pinned together (docs/e2e.md §1).
 E2E_NODE_VERSION=24.21.0
 E2E_CODE_SERVER_VERSION=4.139.1
 # Debian's Chromium (Playwright downloads no browser here) and the Kerberos headers that

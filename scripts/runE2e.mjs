@@ -1,4 +1,4 @@
-// Runs the end-to-end tests in a real VS Code (code-server, e2e-vscode.md): installs or checks the
+// Runs the end-to-end tests in a real VS Code (code-server, docs/e2e.md): installs or checks the
 // toolchain (e2e/setup.sh), then runs Playwright (e2e/playwright.config.ts), which starts two
 // throw-away code-servers and runs the UI specs of test/e2e and the mocha suite of
 // test/integration in VS Code's extension-test mode. Counts every UI spec and every mocha test,

@@ -1,4 +1,4 @@
-// The training epoch of the two-layer network (science.md §1–4) in WebAssembly SIMD: gather +
+// The training epoch of the two-layer network (docs/science.md §1–4) in WebAssembly SIMD: gather +
 // activation + output product (forward), the losses, and per K-panel the backward pass fused
 // with the optimiser. Layouts, the kernel list and the thread split are in ./README.md; the
 // TypeScript side (src/training/engines/wasm.ts) allocates every buffer and fills `Layout`.
@@ -107,7 +107,7 @@ class Layout {
   secondGradientPanel1: usize;
   /**
    * dL/dWᵀ of the step, (2M × paddedHidden) row-major, without the weight-decay term, for the
-   * gradient-direction diagnostic (science.md §8); 0 when the engine does not keep it (no copy).
+   * gradient-direction diagnostic (docs/science.md §8); 0 when the engine does not keep it (no copy).
    */
   firstLayerGradient: usize;
 }
@@ -303,7 +303,7 @@ export function forwardRows(layout: usize, split: i32, rowStart: i32, rowEnd: i3
 }
 
 // ---------------------------------------------------------------------------------------------
-// Losses (science.md §3), float64 sums; run on one thread.
+// Losses (docs/science.md §3), float64 sums; run on one thread.
 
 /**
  * Loss of one split from its outputs (same formulas and summation order as model.ts
@@ -480,7 +480,7 @@ function secondLayerGradientPanel(L: Layout, hidden: usize, gradient: usize): vo
 /**
  * dWᵀ[:, panel]: dZ = (dO V[:, panel]) ⊙ σ'(Z) for two rows at a time (register block of 2 rows ×
  * 16 units, inner loop over the M classes), scatter-added to rows a_i and M + b_i of the panel
- * gradient in row order (science.md §1: the transpose of the gather).
+ * gradient in row order (docs/science.md §1: the transpose of the gather).
  */
 function firstLayerGradientPanel(L: Layout, panel: i32, derivative: usize, gradient: usize): void {
   const modulus = L.modulus, paddedModulus = L.paddedModulus;
@@ -524,7 +524,7 @@ function firstLayerGradientPanel(L: Layout, panel: i32, derivative: usize, gradi
 }
 
 /**
- * Optimiser step (torch semantics, science.md §4; same formulas as model.ts applyOptimizerStep)
+ * Optimiser step (torch semantics, docs/science.md §4; same formulas as model.ts applyOptimizerStep)
  * on `width` bytes of columns from byte offset columnOffset, for `rows` rows of a parameter (row
  * stride rowBytes); the gradient rows are GROUP_BYTES apart in `gradient`. Writes θ, the moments
  * and the update θ_after − θ_before.

@@ -1,4 +1,4 @@
-// Float64 linear-algebra kernels for the Theorem-6 feature-repulsion check (science.md §6;
+// Float64 linear-algebra kernels for the Theorem-6 feature-repulsion check (docs/science.md §6;
 // arXiv 2509.21519 Theorem 6, as checked in arXiv 2605.08119). Built to dist/kernels/linalg.wasm
 // with its own memory. The buffers are laid out, and the blocked loops driven, by
 // src/training/diagnostics/repulsion.ts (`LinalgKernels`); every kernel does a bounded slice of the

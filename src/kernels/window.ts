@@ -1,4 +1,4 @@
-// Rolling-window kernels (science.md §5): dot products of the newest flattened update with every
+// Rolling-window kernels (docs/science.md §5): dot products of the newest flattened update with every
 // update held in the ring, for the incremental Gram G = ΔᵀΔ. Built to dist/kernels/window.wasm with
 // its own memory; the ring and the output live in that memory and are laid out by
 // src/training/diagnostics/rollingGram.ts.

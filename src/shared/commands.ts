@@ -63,7 +63,7 @@ export const TREE_ITEM_CONTEXTS = {
 const hasRuns = CONTEXT_KEYS.hasRuns;
 const hasActiveRuns = CONTEXT_KEYS.hasActiveRuns;
 
-/** Every command of the extension (product.md "Surface"). */
+/** Every command of the extension (docs/product.md §2.1). */
 export const COMMANDS = {
   runExperiment: { id: 'grokkingLab.runExperiment', title: 'Run Grokking Experiment', icon: '$(play)' },
   stopRun: { id: 'grokkingLab.stopRun', title: 'Stop Run', icon: '$(debug-stop)', paletteWhen: hasActiveRuns },

@@ -53,5 +53,5 @@ experiments:
         window: 20
         detector: { lag: 25, threshold: 0.04, warmup: 100 }   # fires when the gap's slope > threshold
       repulsion: { checkpoints: [50, 100, 175, 250, 300] }     # feature-repulsion checks (Theorem 6)
-      # gradientSed: { enabled: true, every: 10 }   # gradient-direction SED (science.md §8), opt-in: costly
+      # gradientSed: { enabled: true, every: 10 }   # gradient-direction SED (arXiv 2604.25143), opt-in: costly
 `;

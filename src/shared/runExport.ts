@@ -1,5 +1,5 @@
 /**
- * "Export Run (CSV/JSON)": every seed's epoch rows of a run in one file (ux-anchors.md §3.4,
+ * "Export Run (CSV/JSON)": every seed's epoch rows of a run in one file (docs/product.md §3.4,
  * "export everything at once"). CSV has one row per (condition, seed, epoch) with list fields
  * spread over numbered columns (`eigenvalues.1` … `eigenvalues.5`), for pandas, R or a
  * spreadsheet; JSON keeps everything of the run folder: manifest, summary, events and rows. Pure.

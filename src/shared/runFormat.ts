@@ -10,7 +10,7 @@
  *   <condition>/seed-<n>.log      the worker's own log (stderr)
  *
  * Read and written only through src/training/runFolder.ts. Field names are part of the format
- * (product.md); new fields may be added, none renamed.
+ * (docs/run-format.md); new fields may be added, none renamed.
  */
 
 import type { GridValue, ResolvedCondition, RunConfig } from './config/types';
@@ -19,7 +19,7 @@ export const RUN_FORMAT_VERSION = 1;
 
 /**
  * One epoch row: the model after `epoch` optimiser steps, evaluated before step epoch + 1
- * (science.md §4). Optional fields are absent when undefined (e.g. before 3 updates).
+ * (docs/science.md §4). Optional fields are absent when undefined (e.g. before 3 updates).
  */
 export interface EpochRecord {
   epoch: number;
@@ -45,7 +45,7 @@ export interface EpochRecord {
   weightNorm: number;
   /** Frobenius norm of the second-layer weights V. */
   secondLayerNorm?: number;
-  /** Spectral edge (science.md §7; σ_j are singular values of the window, √λ): weighted gap position k* (1-based). */
+  /** Spectral edge (docs/science.md §7; σ_j are singular values of the window, √λ): weighted gap position k* (1-based). */
   kStar?: number;
   /** Plain argmax_j σ_j/σ_{j+1} (1-based). */
   kStarPlain?: number;
@@ -55,14 +55,14 @@ export interface EpochRecord {
   g23?: number;
   /** 𝒜 = ‖G(t) − G(t−1)‖_F / (lr · (σ_{k*} − σ_{k*+1})²): our MLP analogue of arXiv 2603.28964's adiabatic parameter. */
   adiabatic?: number;
-  /** ‖G_F‖_F with G_F = P₁⊥(Y − F Vᵀ) V, the back-propagated gradient of Li₂ (science.md §9), on the training set. */
+  /** ‖G_F‖_F with G_F = P₁⊥(Y − F Vᵀ) V, the back-propagated gradient of Li₂ (docs/science.md §9), on the training set. */
   gradientFNorm?: number;
   /** Cosine between consecutive first-layer updates ΔW_t, ΔW_{t−1}. */
   updateCosine?: number;
   /** Cosine between consecutive second-layer updates ΔV_t, ΔV_{t−1}. */
   secondLayerUpdateCosine?: number;
   /**
-   * Gradient-direction SED (science.md §8; an adaptation of arXiv 2604.25143 to this MLP — the
+   * Gradient-direction SED (docs/science.md §8; an adaptation of arXiv 2604.25143 to this MLP — the
    * paper used Transformers), present only on the rows where it is computed (`diagnostics.gradientSed`:
    * enabled, every `every` epochs). R_k = A(v_k) / median_j A(r_j) for the leading right singular
    * vectors v_k of the window of the last w full-batch loss gradients ∇_W L (steps max(1, t−w+1)…t,
@@ -85,7 +85,7 @@ export interface EpochRecord {
   milliseconds?: number;
 }
 
-/** Milestones of science.md §4. */
+/** Milestones of docs/science.md §4. */
 export type MilestoneName = 'memorized' | 'grok50' | 'grok95' | 'grok99';
 
 interface EventBase {
@@ -108,7 +108,7 @@ export interface MilestoneEvent extends EventBase {
   milestone: MilestoneName;
 }
 
-/** Theorem-6 check at a checkpoint (science.md §6). */
+/** Theorem-6 check at a checkpoint (docs/science.md §6). */
 export interface RepulsionEvent extends EventBase {
   type: 'repulsion';
   /** False for η = 0 (B is singular): then every statistic below is absent. */
@@ -131,13 +131,13 @@ export interface RepulsionEvent extends EventBase {
   normalizedCouplingQuantiles?: number[];
   /** The pairs themselves: [j, l, cos, B_jl, B_jl/√(B_jj B_ll)]. */
   pairList?: [number, number, number, number, number][];
-  /** Diagonality of F̃ᵀF̃: mean |off-diagonal| / mean |diagonal| (Li₂, science.md §9). */
+  /** Diagonality of F̃ᵀF̃: mean |off-diagonal| / mean |diagonal| (Li₂, docs/science.md §9). */
   diagonality?: number;
   /** Milliseconds the check took. */
   milliseconds: number;
 }
 
-/** Per-unit Fourier content of the first-layer weights (science.md §9). */
+/** Per-unit Fourier content of the first-layer weights (docs/science.md §9). */
 export interface FourierEvent extends EventBase {
   type: 'fourier';
   /** Dominant frequency (1…(M−1)/2) of each hidden unit's input weights. */

@@ -19,7 +19,7 @@ export interface SeedState {
   startTime?: string;
   /** Plain-sentence reason for failed, diverged, cancelled, interrupted. */
   message?: string;
-  /** First epoch with test accuracy ≥ 0.99 (science.md §4), if reached. */
+  /** First epoch with test accuracy ≥ 0.99 (docs/science.md §4), if reached. */
   grokEpoch?: number;
   /** First epoch at which the lock-in detector fired, if it did. */
   detectorEpoch?: number;

@@ -1,5 +1,5 @@
 /**
- * From epoch records to the numbers of a run summary (science.md §4–5, product.md summary.json):
+ * From epoch records to the numbers of a run summary (docs/science.md §4–5, docs/run-format.md §5):
  * milestones, detector epoch, late-stage gap, per-condition aggregates and separation. Pure, so the
  * CLI, the extension and the report compute the same numbers from the same files.
  */
@@ -30,7 +30,7 @@ export function milestoneEpochs(records: readonly EpochRecord[]): Record<Milesto
 }
 
 /**
- * The detector rule of science.md §5 applied to recorded rows: the first epoch t ≥ warmup with
+ * The detector rule of docs/science.md §5 applied to recorded rows: the first epoch t ≥ warmup with
  * gapSlope(t) > threshold, or null.
  */
 export function detectorEpoch(records: readonly EpochRecord[], threshold: number, warmup: number): number | null {
@@ -40,7 +40,7 @@ export function detectorEpoch(records: readonly EpochRecord[], threshold: number
   return null;
 }
 
-/** Median of gap23 over the rows with from ≤ epoch ≤ to (science.md §5 late-stage gap), or null when none has a gap. */
+/** Median of gap23 over the rows with from ≤ epoch ≤ to (docs/science.md §5 late-stage gap), or null when none has a gap. */
 export function lateStageGap(records: readonly EpochRecord[], from: number, to: number): number | null {
   const gaps = records
     .filter((record) => record.epoch >= from && record.epoch <= to && record.gap23 !== undefined && Number.isFinite(record.gap23))

@@ -1,5 +1,5 @@
 /**
- * The task of science.md §1: all M² pairs (a, b) with label y = (a ∘ b) mod M, split by a seeded
+ * The task of docs/science.md §1: all M² pairs (a, b) with label y = (a ∘ b) mod M, split by a seeded
  * permutation into the first n_train pairs (train) and the rest (test). The input is the
  * concatenated one-hot of a and b, so the model never materialises it: W x = W[:, a] + W[:, M + b].
  */

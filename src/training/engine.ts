@@ -3,7 +3,7 @@
  * reference). The trainer drives it; diagnostics read its buffers. One engine = one model, one
  * dataset, one optimiser state, for one seed.
  *
- * Order per row e (science.md §4): evaluate() on the model after e steps gives row e's train and
+ * Order per row e (docs/science.md §4): evaluate() on the model after e steps gives row e's train and
  * test metrics and caches the training forward pass; step() then uses that cache for step e + 1.
  */
 import type { RunConfig } from '../shared/config/types';
@@ -11,7 +11,7 @@ import type { Dataset } from './data';
 import type { Parameters } from './parameters';
 
 export interface SplitMetrics {
-  /** Mean loss over the split (class-centred MSE or cross-entropy, science.md §3), accumulated in float64. */
+  /** Mean loss over the split (class-centred MSE or cross-entropy, docs/science.md §3), accumulated in float64. */
   loss: number;
   /** Share of the split whose output argmax equals the label. */
   accuracy: number;
@@ -49,7 +49,7 @@ export interface TrainingEngine {
    * dL/dWᵀ of the last step(), (2M × K): the gradient of the mean training loss (full batch) at the
    * parameters of the evaluate() before it, from the step's own backward pass. **Without** the
    * weight-decay term: η·W is the optimiser's addition (coupled L2), not part of ∇_W L, which is
-   * what science.md §8 takes the SVD of. A view, valid until the next evaluate() or step().
+   * what docs/science.md §8 takes the SVD of. A view, valid until the next evaluate() or step().
    * Throws unless the engine was created with `keepFirstLayerGradient`, or before the first step().
    */
   firstLayerGradient(): Float32Array;
@@ -67,7 +67,7 @@ export interface EngineOptions {
   initial: Parameters;
   /**
    * Keep each step's first-layer loss gradient for firstLayerGradient() (the gradient-direction
-   * diagnostic, science.md §8). Default false: then the engines keep nothing and do no extra work.
+   * diagnostic, docs/science.md §8). Default false: then the engines keep nothing and do no extra work.
    */
   keepFirstLayerGradient?: boolean;
 }

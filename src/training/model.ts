@@ -1,5 +1,5 @@
 /**
- * Pure math of the two-layer network (science.md §2–4), shared by the engines for their small
+ * Pure math of the two-layer network (docs/science.md §2–4), shared by the engines for their small
  * element-wise parts: activations and their derivatives, the two losses with their output
  * gradient, and the optimiser updates (torch semantics) on Float32Array.
  *
@@ -14,7 +14,7 @@ function logistic(z: number): number {
   return 1 / (1 + Math.exp(-z));
 }
 
-/** σ(z) for one pre-activation: square z², relu max(z, 0), silu z·s(z) (science.md §2). */
+/** σ(z) for one pre-activation: square z², relu max(z, 0), silu z·s(z) (docs/science.md §2). */
 export function activationValue(activation: Activation, z: number): number {
   switch (activation) {
     case 'square':
@@ -102,7 +102,7 @@ export function multiplyByActivationDerivative(activation: Activation, preactiva
 
 /**
  * Loss and accuracy of one split from its outputs O (rows × classes, row-major), and optionally
- * the output gradient dL/dO of the mean loss over these rows (science.md §3):
+ * the output gradient dL/dO of the mean loss over these rows (docs/science.md §3):
  *  - `mse` (class-centred, as coded by Tian, arXiv 2509.21519, and Xu, arXiv 2605.08119):
  *    R = (O − mean_c O) − (onehot(y) − 1/M); loss = (1/n) Σ_i Σ_c R² (no ½); dL/dO = (2/n) R.
  *    (The exact gradient is (2/n)(R − mean_c R); mean_c R = 0 because both terms are centred.)
@@ -180,7 +180,7 @@ export function createOptimizerMoments(config: OptimizerConfig, size: number): O
 }
 
 /**
- * One optimiser step on one parameter tensor θ with gradient g, torch semantics (science.md §4),
+ * One optimiser step on one parameter tensor θ with gradient g, torch semantics (docs/science.md §4),
  * `step` = t ≥ 1 (the number of this step, shared by all tensors of the model):
  *  - adam (torch.optim.Adam, coupled L2): g ← g + wd·θ; m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
  *    θ ← θ − (lr/(1−β₁ᵗ)) · m / (√v/√(1−β₂ᵗ) + ε);

@@ -1,5 +1,5 @@
 /**
- * Model parameters of science.md §2: ŷ = V σ(W x), W ∈ R^{K×2M}, V ∈ R^{M×K}, no biases.
+ * Model parameters of docs/science.md §2: ŷ = V σ(W x), W ∈ R^{K×2M}, V ∈ R^{M×K}, no biases.
  *
  * Layouts used everywhere in the engine (and by every diagnostic):
  *  - first layer as **Wᵀ**, shape (2M, K), row-major: row j holds input j's weights to all K

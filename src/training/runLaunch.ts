@@ -1,6 +1,6 @@
 /**
  * What every producer of a run folder does the same way, so that a run started from the command
- * line and one started from VS Code are written alike (product.md, "Runs on disk"): the manifest of
+ * line and one started from VS Code are written alike (docs/run-format.md): the manifest of
  * a new run, the final status of a seed whose worker died without writing it, the run's status
  * once every seed has ended, and its summary over every seed on disk. The producers keep what
  * differs: how they queue workers and how they show progress (src/cli/runCommand.ts,

@@ -1,5 +1,5 @@
 /**
- * One seed's training loop (science.md §4): rows 0…E, row e describing the model after e steps,
+ * One seed's training loop (docs/science.md §4): rows 0…E, row e describing the model after e steps,
  * evaluated before step e + 1. Per row: train/test metrics, the rolling-eigengap fields and the
  * detector (§5), the spectral edge (§7), the Li₂ metrics (§9); at checkpoints the Theorem-6 check
  * (§6) and the Fourier analysis; every `every` rows, when enabled, the gradient-direction SED (§8).

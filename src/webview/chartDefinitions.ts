@@ -1,6 +1,6 @@
 /**
- * The charts of the dashboard (product.md, "Dashboard"), their titles, axis titles and log-axis
- * rules. Axis titles follow the papers' conventions and say what the symbols are (architecture.md:
+ * The charts of the dashboard (docs/product.md §2.4, "Dashboard"), their titles, axis titles and log-axis
+ * rules. Axis titles follow the papers' conventions and say what the symbols are (docs/architecture.md §7:
  * "eigenvalue of the Gram, i.e. squared singular value").
  */
 import type { DashboardChart } from '../shared/dashboard/series';
@@ -80,7 +80,7 @@ export const CHART_DEFINITIONS: Record<ChartId, ChartDefinition> = {
     id: 'gradientSed',
     title: 'Gradient-direction SED (adapted)',
     description:
-      'R_k = A(v_k) / median A(random) for the top right singular vectors of the gradient window (full colours) and of the update window (the same colours faded); arXiv 2604.25143 adapted to this MLP (science.md §8).',
+      'R_k = A(v_k) / median A(random) for the top right singular vectors of the gradient window (full colours) and of the update window (the same colours faded); arXiv 2604.25143 adapted to this MLP (docs/science.md §8).',
     logY: 'on',
     epochAxis: true,
     optIn: 'diagnostics.gradientSed.enabled',

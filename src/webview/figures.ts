@@ -3,7 +3,7 @@
  * runtime (only its types), so every rule below is tested in Node (test/unit/webviewFigures.test.ts)
  * and the webview only calls `Plotly.react` with the result.
  *
- * Honest plots (product.md; ux-anchors.md §3.1–3.3):
+ * Honest plots (docs/product.md §1 and §3.1–3.3):
  * - the raw curve is always drawn: under a smoothed overlay and under a median it stays, faint;
  * - log axes never hide values silently: points ≤ 0 (log-y) or at epoch 0 (log-x) are left out
  *   and a note says how many;
@@ -614,7 +614,7 @@ function gapFigure(context: FigureContext): ChartFigure {
   );
 }
 
-/** Detector settings per condition of the runs shown (the manifest's, else science.md's defaults). */
+/** Detector settings per condition of the runs shown (the manifest's, else docs/science.md's defaults). */
 function detectorSettings(context: FigureContext): { threshold: number; warmup: number; groups: string[] }[] {
   const settings = new Map<string, { threshold: number; warmup: number; groups: string[] }>();
   const runById = new Map(context.runs.map((run) => [run.runId, run]));
@@ -721,7 +721,7 @@ function dynamicsFigure(context: FigureContext): ChartFigure {
 }
 
 /**
- * Science.md §8: R₁…R₃ of the gradient window and, in the same colour faded toward the background, of the
+ * docs/science.md §8: R₁…R₃ of the gradient window and, in the same colour faded toward the background, of the
  * update window, one hue per k, with R = 1 (as sensitive as a random direction) as a reference line. Points exist only
  * every `every` epochs of the runs that enable the diagnostic.
  */

@@ -1,7 +1,7 @@
 /**
  * The seed toggles: per group (run and condition) a swatch in its colour, "all"/"none", and one
  * checkbox per seed with its status and progress. Toggling a seed hides it from every chart and
- * from the median and IQR band (product.md: "toggle individual seeds").
+ * from the median and IQR band (docs/product.md §2.4: "toggle individual seeds").
  */
 import type { SeedState } from '../shared/dashboard/store';
 import { element, replaceChildren } from './dom';

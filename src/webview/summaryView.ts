@@ -1,5 +1,5 @@
 /**
- * The summary tables (product.md): per seed (memorisation, grokking at 0.5/0.95/0.99, detector
+ * The summary tables (docs/product.md §2.4): per seed (memorisation, grokking at 0.5/0.95/0.99, detector
  * fire, fire − grok, late gap) and per condition (fired x/n, median and IQR of the fire epoch,
  * separation), from src/shared/dashboard/summaryTable.ts, in @vscode-elements tables, with CSV export.
  */

@@ -1,6 +1,6 @@
 /**
  * Chart colours from the `--vscode-*` CSS variables VS Code injects into every webview, read at
- * render time (ux-anchors.md, "Theming"): the series palette is `--vscode-charts-*`, text and axes
+ * render time (docs/product.md §4.2, "Theming"): the series palette is `--vscode-charts-*`, text and axes
  * follow the editor. Pure: the reader of the variables is passed in, so the light, dark and high
  * contrast cases are tested without a browser; themeObserver.ts reads the document.
  */
@@ -84,7 +84,7 @@ export function chartTheme(read: VariableReader, kind: ThemeKind): ChartTheme {
     foreground,
     mutedForeground: first(read, ['--vscode-descriptionForeground'], withAlpha(foreground, 0.7)),
     background,
-    // High contrast wants solid, visible structure (ux-anchors.md): the grid uses the contrast border.
+    // High contrast wants solid, visible structure (docs/product.md §4.2): the grid uses the contrast border.
     gridColor: highContrast && contrastBorder ? withAlpha(contrastBorder, 0.45) : withAlpha(foreground, 0.12),
     axisColor: highContrast && contrastBorder ? contrastBorder : first(read, ['--vscode-charts-lines'], withAlpha(foreground, 0.5)),
     hoverBackground: first(read, ['--vscode-editorHoverWidget-background', '--vscode-editorWidget-background'], background),

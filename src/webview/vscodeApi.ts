@@ -1,5 +1,5 @@
 /**
- * The one place that touches `acquireVsCodeApi()` (architecture.md: "type it once"): the webview's
+ * The one place that touches `acquireVsCodeApi()` (docs/architecture.md §3: "type it once"): the webview's
  * messages to the host are typed by the protocol, and its persisted state by viewState.ts. VS Code
  * allows one call per page load, so the API is acquired once, lazily. A test page defines a fake
  * `acquireVsCodeApi` before the bundle runs (test/unit/webviewCsp.test.ts): nothing else is mocked.

@@ -1,7 +1,7 @@
 // Runs the mocha suite of test/integration in VS Code's extension-test mode: the code-server
 // started with the smoke-test driver loads this repository as the extension under development and
 // the bundled suite as extensionTestsPath, runs it in its Node extension host, and reports the exit
-// code to the page through window.codeAutomationExit (e2e-vscode.md §3).
+// code to the page through window.codeAutomationExit (docs/e2e.md §3).
 import { expect, test } from '@playwright/test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -33,7 +33,7 @@ test('the packaged Grokking Lab extension is installed and enabled', async ({ pa
   await expect(readme.locator('h1').first()).toHaveText('Grokking Lab', { timeout: 30_000 });
   await saveScreenshot(page, 'smoke-installed-extension');
 
-  // Its contributions reach the palette (the command name is part of the spec, product.md).
+  // Its contributions reach the palette (the command name is part of the spec, docs/product.md §2.1).
   await findPaletteCommand(page, 'Grokking Lab: Run Grokking Experiment');
   await page.locator('.quick-input-widget input').fill('>Grokking Lab: ');
   await expect(page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Grokking Lab: Run Grokking Experiment' })).toBeVisible();

@@ -1,6 +1,6 @@
 /**
  * Helpers for the Playwright specs that drive the VS Code workbench served by code-server. The
- * selectors are VS Code internals checked on Code 1.139 (e2e-vscode.md §2); a code-server upgrade
+ * selectors are VS Code internals checked on Code 1.139 (docs/e2e.md §2); a code-server upgrade
  * may move them, and then this file is the one place to fix.
  */
 import { expect, type Page } from '@playwright/test';

@@ -1,7 +1,7 @@
 /**
  * The integration suite's entry for VS Code's extension-test mode (`extensionTestsPath`): the
  * extension host loads this module and calls `run()`; a rejected promise means failure. The same
- * entry serves @vscode/test-electron on a desktop VS Code and code-server here (e2e-vscode.md §3).
+ * entry serves @vscode/test-electron on a desktop VS Code and code-server here (docs/e2e.md §3).
  * e2e/globalSetup.ts bundles it to .tmp/e2e/integration/index.js next to one bundle per test file.
  */
 import Mocha from 'mocha';

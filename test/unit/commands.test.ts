@@ -87,7 +87,7 @@ describe('command ids: code and package.json', () => {
     for (const entry of palette) assert.ok(COMMAND_LIST.some((command) => command.id === entry.command), `commandPalette names unknown ${entry.command}`);
   });
 
-  it('the product names of product.md are the titles of the palette commands', () => {
+  it('the product names of docs/product.md §2.1 are the titles of the palette commands', () => {
     const titles = new Set(COMMAND_LIST.map((command) => command.title));
     for (const title of [
       'Run Grokking Experiment',

@@ -50,7 +50,7 @@ function onlyConfig(text: string, condition = 'default'): RunConfig {
 }
 
 describe('parseExperimentFile: defaults', () => {
-  it('fills every default of science.md into a minimal file', () => {
+  it('fills every default of docs/science.md into a minimal file', () => {
     const text = 'experiments: { quick: { epochs: 50 } }\n';
     const result = parse(text);
     assert.deepEqual(result.problems, []);
@@ -175,7 +175,7 @@ describe('parseExperimentFile: conditions, seeds, task', () => {
       '      forty: { task: { trainFraction: 0.4 } }',
     );
     assert.equal(onlyConfig(text, 'small').task.trainSize, 1000);
-    // round(0.4 × 5041) = round(2016.4) = 2016, science.md's default split.
+    // round(0.4 × 5041) = round(2016.4) = 2016, docs/science.md's default split.
     assert.equal(onlyConfig(text, 'forty').task.trainSize, 2016);
   });
 
@@ -675,7 +675,7 @@ describe('examples and JSON Schema', () => {
         ['control', 0],
       ],
     );
-    // Every value of the reference study is science.md's default.
+    // Every value of the reference study is docs/science.md's default.
     assert.equal(experiment.conditions[0].configHash, parse('experiments: { x: {} }\n').experiments[0].conditions[0].configHash);
   });
 

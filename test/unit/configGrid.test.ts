@@ -95,7 +95,7 @@ describe('grid expansion', () => {
     assert.equal(first.config.optimizer.weightDecay, 1e-5);
     assert.equal(first.config.diagnostics.eigengap.window, 5);
     assert.equal(second.config.diagnostics.eigengap.window, 30);
-    // Everything the grid does not vary keeps the experiment's value (here science.md's defaults).
+    // Everything the grid does not vary keeps the experiment's value (here docs/science.md's defaults).
     const plain = onlyExperiment('experiments: { x: {} }\n').conditions[0].config;
     assert.deepEqual(first.config, {
       ...plain,

@@ -1,4 +1,4 @@
-// The gradient-direction SED of science.md §8 (src/training/diagnostics/gradientSed.ts) against
+// The gradient-direction SED of docs/science.md §8 (src/training/diagnostics/gradientSed.ts) against
 // answers known independently: μ_x against finite differences of the output in the input; A(v) = 0
 // for a direction the output cannot see, A(v) worked out by hand on a two-input model, A(v) from
 // the closed form of σ = x² and from a literal float64 central difference of μ for relu and silu;

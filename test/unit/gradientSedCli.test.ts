@@ -1,4 +1,4 @@
-// End to end: an experiment with the gradient-direction SED enabled (science.md §8), run by the
+// End to end: an experiment with the gradient-direction SED enabled (docs/science.md §8), run by the
 // real CLI bundle and worker processes (dist/, built by `npm test`'s pretest step), writes the
 // fields on the rows that are multiples of `every` and on no other row; a condition with it off
 // writes none.

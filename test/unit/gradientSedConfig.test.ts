@@ -1,4 +1,4 @@
-// The `diagnostics.gradientSed` block of experiment files (science.md §8): defaults, overrides per
+// The `diagnostics.gradientSed` block of experiment files (docs/science.md §8): defaults, overrides per
 // condition, the bounds with their line and column, the cross-key rule vectors < window, and the
 // emitted JSON Schema.
 import assert from 'node:assert/strict';
@@ -36,7 +36,7 @@ function onlyProblem(text: string, line: number, token: string): string {
 }
 
 describe('diagnostics.gradientSed in experiment files', () => {
-  it('is off by default, with the values of science.md §8 and every 10 epochs', () => {
+  it('is off by default, with the values of docs/science.md §8 and every 10 epochs', () => {
     assert.deepEqual(gradientSedOf('experiments: { quick: { epochs: 50 } }\n'), {
       enabled: false,
       window: 20,

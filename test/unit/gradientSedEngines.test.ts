@@ -1,5 +1,5 @@
 // The first-layer loss gradient that the engines keep for the gradient-direction diagnostic
-// (science.md §8, `keepFirstLayerGradient` / `firstLayerGradient()`): the reference engine's
+// (docs/science.md §8, `keepFirstLayerGradient` / `firstLayerGradient()`): the reference engine's
 // against central differences of an independent float64 loss (weight decay excluded), the wasm
 // (both SIMD builds, 1 and 2 threads, padded and unpadded K) and tfjs engines' against the
 // reference step by step, and the promise that keeping it changes nothing else.
@@ -42,7 +42,7 @@ function optionsOf(problem: Problem, keepFirstLayerGradient: boolean): EngineOpt
   return { ...options, keepFirstLayerGradient };
 }
 
-// ---- An independent float64 loss (science.md §3), no code shared with the engines ----
+// ---- An independent float64 loss (docs/science.md §3), no code shared with the engines ----
 
 function sigma64(activation: Activation, z: number): number {
   if (activation === 'square') return z * z;

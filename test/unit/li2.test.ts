@@ -12,7 +12,7 @@ function randomLabels(samples: number, classes: number, random: RandomStream): I
   return Int32Array.from({ length: samples }, () => random.nextInt(classes));
 }
 
-/** The losses of science.md §3, in float64: class-centred MSE (mean over samples, sum over classes) and cross-entropy. */
+/** The losses of docs/science.md §3, in float64: class-centred MSE (mean over samples, sum over classes) and cross-entropy. */
 function lossValue(output: Float64Array, labels: Int32Array, classes: number, loss: LossName): number {
   let total = 0;
   for (let i = 0; i < labels.length; i++) {

@@ -40,7 +40,7 @@ function sigma64(activation: Activation, z: number): number {
   return z / (1 + Math.exp(-z));
 }
 
-/** Mean loss and accuracy of the split, all in float64, straight from the definitions of science.md §3. */
+/** Mean loss and accuracy of the split, all in float64, straight from the definitions of docs/science.md §3. */
 function forward64(
   firstLayerTransposed: Float64Array,
   secondLayer: Float64Array,
@@ -195,7 +195,7 @@ describe('reference engine gradients', () => {
 });
 
 describe('reference engine optimisers', () => {
-  // Literal float64 transcription of torch.optim.{Adam, AdamW, SGD}.step for one tensor (science.md §4).
+  // Literal float64 transcription of torch.optim.{Adam, AdamW, SGD}.step for one tensor (docs/science.md §4).
   interface State64 {
     first: Float64Array;
     second: Float64Array;

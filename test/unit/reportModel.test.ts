@@ -133,7 +133,7 @@ describe('report model on the fixture run', () => {
     assertStatistic(control.effectiveRank, { median: 5, iqr: [4.5, 5], count: 3 }, 'control rank');
   });
 
-  it('measures the spectral-edge decline before grokking (science.md §7)', () => {
+  it('measures the spectral-edge decline before grokking (docs/science.md §7)', () => {
     // seed 0: test acc ≥ 0.95 first at 16; g₂₃ = 10 − |e − 10| before it peaks at 10 (epoch 10); at 16 it is 2.5 → 4 > 1.5.
     assert.deepEqual(grok.seeds[0].spectralEdge, { grokEpoch95: 16, peakG23: 10, peakEpoch: 10, g23AtGrok: 2.5, ratio: 4, declined: true });
     // seed 1: first ≥ 0.95 at 14; g₂₃ = 3 before, 2.5 at 14 → 1.2, not declined.

@@ -1,4 +1,4 @@
-// The Theorem-6 check (science.md §6): the sign-rule identities against explicit projectors, the
+// The Theorem-6 check (docs/science.md §6): the sign-rule identities against explicit projectors, the
 // published computation against a literal re-implementation, and the check's statistics.
 // Needs dist/kernels/linalg.wasm: `node esbuild.js` first.
 import assert from 'node:assert/strict';

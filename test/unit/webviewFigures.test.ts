@@ -48,7 +48,7 @@ function record(epoch: number, seed: number): EpochRecord {
     row.g23 = 0.1 * progress;
     row.adiabatic = 5 - progress;
   }
-  // The gradient-direction SED (science.md §8) is computed every 10 epochs once its windows are full.
+  // The gradient-direction SED (docs/science.md §8) is computed every 10 epochs once its windows are full.
   if (epoch >= 20 && epoch % 10 === 0) {
     row.gradientSedRatios = [3 + progress, 2, 1.5];
     row.updateSedRatios = [1.2, 1.1, 0.9];

@@ -3,7 +3,7 @@
  * dist/plotly.min.js) in headless Chromium, the way VS Code shows it: the same Content Security
  * Policy (as the page's meta tag and as an HTTP header), the theme's `--vscode-*` variables set on
  * the html element through CSSOM and the theme class on the body, and a fake `acquireVsCodeApi`
- * (the only thing replaced; architecture.md: "mock only that in webview tests"). Used by
+ * (the only thing replaced; docs/architecture.md §3: "mock only that in webview tests"). Used by
  * webviewCsp.test.ts; also runnable by hand to take screenshots.
  */
 import fs from 'node:fs';

@@ -40,7 +40,7 @@ describe('webview view state', () => {
     assert.equal(isSeedShown(withSeedShown(state, key, true), 'run-a', 'grok', 3), true);
   });
 
-  it('offers log-y where values are positive and span decades, with the defaults of product.md', () => {
+  it('offers log-y where values are positive and span decades, with the defaults of docs/product.md §2.4', () => {
     assert.equal(isLogY('loss', {}), true);
     assert.equal(isLogY('gap', {}), true);
     assert.equal(isLogY('eigenvalues', {}), true);

@@ -1,4 +1,4 @@
-// The zone rules of architecture.md are enforced by ESLint: a wrong import must fail the lint.
+// The zone rules of docs/architecture.md §2 are enforced by ESLint: a wrong import must fail the lint.
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -3,7 +3,7 @@
  * `cspSource` and the resource URIs come in as strings, so the exact page VS Code shows is also
  * loaded in headless Chromium by test/unit/webviewCsp.test.ts.
  *
- * The CSP (architecture.md, ux-anchors.md "Webview security"):
+ * The CSP (docs/product.md §4.1, "Webview security"):
  *   default-src 'none'; script-src 'nonce-…'; style-src ${cspSource}; img-src ${cspSource} data: blob:; font-src ${cspSource}
  * - scripts: only the two tags carrying the nonce (Plotly, then the dashboard); no 'unsafe-eval'
  *   (Plotly's SVG traces never evaluate code; only its WebGL traces would, and none is used);

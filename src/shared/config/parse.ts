@@ -1,6 +1,6 @@
 /**
  * The experiment-file parser: `*.grok.yaml` text → resolved experiments, or problems with their
- * line and column. The only path from untrusted YAML to a RunConfig (architecture.md: config is
+ * line and column. The only path from untrusted YAML to a RunConfig (docs/architecture.md §5: config is
  * validated at the boundary).
  *
  * Stages: (1) YAML with positions (the `yaml` package's Document and LineCounter); syntax errors

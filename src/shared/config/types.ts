@@ -1,17 +1,17 @@
 /**
  * The typed experiment configuration: what a `*.grok.yaml` experiment resolves to, per condition.
- * Every default comes from science.md (the specification of the numbers); each field says its unit
+ * Every default comes from docs/science.md (the specification of the numbers); each field says its unit
  * and convention. The parser (./parse.ts) turns YAML into these types; nothing else builds them
  * from untrusted input.
  */
 
-/** Group operation of the task (science.md §1). `add` is the papers' task. */
+/** Group operation of the task (docs/science.md §1). `add` is the papers' task. */
 export type Operation = 'add' | 'subtract' | 'multiply';
-/** Hidden activation σ (science.md §2). `square` is σ(z) = z², the papers' default. */
+/** Hidden activation σ (docs/science.md §2). `square` is σ(z) = z², the papers' default. */
 export type Activation = 'square' | 'relu' | 'silu';
-/** Loss (science.md §3). `mse` is the class-centred MSE of Tian's and Xu's code. */
+/** Loss (docs/science.md §3). `mse` is the class-centred MSE of Tian's and Xu's code. */
 export type LossName = 'mse' | 'crossEntropy';
-/** Optimiser (science.md §4). `adam` adds the weight decay to the gradient (coupled L2), as torch.optim.Adam. */
+/** Optimiser (docs/science.md §4). `adam` adds the weight decay to the gradient (coupled L2), as torch.optim.Adam. */
 export type OptimizerName = 'adam' | 'adamw' | 'sgd';
 /** Compute engine: `wasm` (default, WebAssembly SIMD kernels) or `tfjs` (TensorFlow.js, autodiff). */
 export type EngineName = 'wasm' | 'tfjs';
@@ -64,28 +64,28 @@ export interface EigengapConfig {
 }
 
 export interface RepulsionConfig {
-  /** Epochs at which the Theorem-6 check runs (science.md §6). Default 50, 100, 175, 250, 300 (those ≤ epochs). */
+  /** Epochs at which the Theorem-6 check runs (docs/science.md §6). Default 50, 100, 175, 250, 300 (those ≤ epochs). */
   checkpoints: number[];
   /** Number of (j < l) pairs with the largest |cos| that are examined. Default 200. */
   pairs: number;
 }
 
 export interface SpectralEdgeConfig {
-  /** Whether the spectral-edge fields (science.md §7) are computed. Default true. */
+  /** Whether the spectral-edge fields (docs/science.md §7) are computed. Default true. */
   enabled: boolean;
   /** Window of updates for these quantities. Default 10. */
   window: number;
 }
 
 export interface Li2Config {
-  /** Whether the Li₂ stage metrics (science.md §9) are computed. Default true. */
+  /** Whether the Li₂ stage metrics (docs/science.md §9) are computed. Default true. */
   enabled: boolean;
   /** Epochs at which the per-unit Fourier analysis and energies are computed. Default: the repulsion checkpoints and the last epoch. */
   checkpoints: number[];
 }
 
 /**
- * The gradient-direction diagnostic of science.md §8 (update-SED vs gradient-SED, R_k): an
+ * The gradient-direction diagnostic of docs/science.md §8 (update-SED vs gradient-SED, R_k): an
  * adaptation of arXiv 2604.25143 (Transformers) to this MLP. Opt-in: one evaluation costs seconds
  * at the defaults, so it runs every `every` epochs.
  */
@@ -112,7 +112,7 @@ export interface DiagnosticsConfig {
   spectralEdge: SpectralEdgeConfig;
   li2: Li2Config;
   /**
-   * science.md §8. Always filled in by the parser; absent from configs resolved before it existed
+   * docs/science.md §8. Always filled in by the parser; absent from configs resolved before it existed
    * (the run.json of older runs), which means disabled.
    */
   gradientSed?: GradientSedConfig;
@@ -130,7 +130,7 @@ export interface RunConfig {
   model: ModelConfig;
   loss: LossName;
   optimizer: OptimizerConfig;
-  /** Number of optimiser steps E; records are rows 0…E (science.md §4). Default 400 for square, 800 otherwise. */
+  /** Number of optimiser steps E; records are rows 0…E (docs/science.md §4). Default 400 for square, 800 otherwise. */
   epochs: number;
   diagnostics: DiagnosticsConfig;
   engine: EngineConfig;

@@ -1,5 +1,5 @@
 /**
- * Seed aggregation (product.md: "seed aggregation (median and IQR band)"): at each epoch, the median
+ * Seed aggregation (docs/product.md §2.4: "seed aggregation (median and IQR band)"): at each epoch, the median
  * and the 25th/75th percentiles (numpy's linear interpolation, src/shared/statistics.ts) over the
  * seeds that have a value at that epoch, with how many they are. Seeds of different lengths are
  * normal (a running seed is shorter, a diverged one stops): past a seed's last row the statistics

@@ -1,6 +1,6 @@
 /**
- * Spike-preserving decimation for long runs (product.md: "honest plots ... no spike-hiding
- * downsampling"; the users' ask in ux-anchors.md §3.3, answered by W&B's min/max "full fidelity").
+ * Spike-preserving decimation for long runs (docs/product.md §1: "honest plots ... no spike-hiding
+ * downsampling"; the users' ask in docs/product.md §3.3, answered by W&B's min/max "full fidelity").
  *
  * The x range is cut into buckets; from each bucket the points with the minimum and the maximum of
  * every series are kept, plus the first and last points and every gap boundary (the last value

@@ -1,8 +1,8 @@
 /**
- * Epoch records and events → chart series for the dashboard (product.md, "Dashboard"). Pure: the
+ * Epoch records and events → chart series for the dashboard (docs/product.md §2.4, "Dashboard"). Pure: the
  * webview draws what these functions return, and the tests check them without a browser.
  *
- * Conventions: x is the epoch (the model after `epoch` optimiser steps, science.md §4); a missing or
+ * Conventions: x is the epoch (the model after `epoch` optimiser steps, docs/science.md §4); a missing or
  * non-finite value is `null`, which Plotly draws as a gap (with `connectgaps: false`), never a zero.
  */
 import type { DetectorFiredEvent, EpochRecord, MilestoneEvent, MilestoneName, RepulsionEvent, RunEvent } from '../runFormat';
@@ -28,9 +28,9 @@ export const DASHBOARD_CHARTS = [
  * One chart (or panel part) of the dashboard: `accuracy` (train/test), `loss`, `eigenvalues`
  * (λ₁…λ₅), `gap` (λ₂/λ₃ with detector markers), `detectorSlope` (with the threshold line),
  * `spectralEdge` (k*, R, g₂₃, 𝒜), `dynamics` (norms, cosines, effective rank), `gradientSed` (the
- * R_k of update- and gradient-SED, science.md §8, when the experiment enables it), `repulsion`
+ * R_k of update- and gradient-SED, docs/science.md §8, when the experiment enables it), `repulsion`
  * (sign-match over checkpoints), `coupling` (the B_jl distribution), `fourier` (dominant
- * frequencies at checkpoints, science.md §9; optional), `summary` (the tables) and `seeds` (the seed
+ * frequencies at checkpoints, docs/science.md §9; optional), `summary` (the tables) and `seeds` (the seed
  * toggles and their statuses).
  */
 export type DashboardChart = (typeof DASHBOARD_CHARTS)[number];
@@ -82,7 +82,7 @@ const SCALAR_METRICS: Record<ScalarField, MetricDescription> = {
   updateCosine: { label: 'cos(ΔW_t, ΔW_t−1)', chart: 'dynamics', logYByDefault: false },
   secondLayerUpdateCosine: { label: 'cos(ΔV_t, ΔV_t−1)', chart: 'dynamics', logYByDefault: false },
   milliseconds: { label: 'ms per epoch', chart: 'dynamics', logYByDefault: false },
-  // Gradient-direction SED (science.md §8, adapted from arXiv 2604.25143).
+  // Gradient-direction SED (docs/science.md §8, adapted from arXiv 2604.25143).
   randomSedSensitivityMedian: { label: 'median A(r) of random directions', chart: 'gradientSed', logYByDefault: true },
 };
 
@@ -175,7 +175,7 @@ export function metricSeries(records: readonly EpochRecord[], metric: Metric): S
 }
 
 /**
- * A metric computed only every few epochs (the gradient-direction SED, science.md §8): the rows
+ * A metric computed only every few epochs (the gradient-direction SED, docs/science.md §8): the rows
  * that have a value, so that the line joins them instead of showing a gap between each two.
  */
 export function sparseMetricSeries(records: readonly EpochRecord[], metric: Metric): Series {
@@ -238,7 +238,7 @@ export function milestoneMarkers(events: readonly RunEvent[], milestone: Milesto
     .sort((left, right) => left.epoch - right.epoch);
 }
 
-/** The Theorem-6 statistics plotted over checkpoints (science.md §6). */
+/** The Theorem-6 statistics plotted over checkpoints (docs/science.md §6). */
 export type RepulsionStatistic = 'fractionNegative' | 'signMatch' | 'publishedSignMatch' | 'fractionNegativePositiveCos' | 'diagonality';
 
 function repulsionEventsOf(events: readonly RunEvent[], condition: string, seed: number): RepulsionEvent[] {

@@ -2,8 +2,8 @@
  * The optional smoothed overlay: TensorBoard's debiased exponential moving average
  * (tensorboard `vz_line_chart2` `resmoothDataset`), made aware of epoch spacing.
  *
- * The smoothed curve is an overlay only: the webview always draws the raw curve too (product.md:
- * "raw curve always visible under any smoothing"; ux-anchors.md §3.2), and smoothing is off by default.
+ * The smoothed curve is an overlay only: the webview always draws the raw curve too (docs/product.md §2.4:
+ * "raw curve always visible under any smoothing"; docs/product.md §3.2), and smoothing is off by default.
  *
  * With weight w, each finite value y at epoch x updates
  *   a = w^(x − x_prev),  m ← a·m + (1 − a)·y,  n ← a·n + (1 − a),  smoothed = m / n,

@@ -1,5 +1,5 @@
 /**
- * The dashboard's summary tables (product.md: "a summary table per seed ... and per condition"):
+ * The dashboard's summary tables (docs/product.md §2.4: "a summary table per seed ... and per condition"):
  * rows with the numbers of src/shared/summary.ts and their display strings ("—" for missing).
  *
  * A live run has no summary.json yet: its rows are computed from the records received so far (so a

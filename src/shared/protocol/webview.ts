@@ -1,5 +1,5 @@
 /**
- * Host ↔ webview protocol of the dashboard panel (architecture.md, "Boundaries are typed protocols").
+ * Host ↔ webview protocol of the dashboard panel (docs/architecture.md §3, "Boundaries are typed protocols").
  *
  * The conversation: the webview posts `ready` first (and again after every reload, since a webview
  * without `retainContextWhenHidden` is rebuilt when shown); the host sends nothing before it, then one

@@ -10,7 +10,7 @@
  * src/shared/dashboard/summaryTable.ts: summary.json once the run has ended, else the rows and
  * events written so far. The report and the dashboard cannot disagree.
  *
- * Conventions: an epoch is a row number (science.md §4); every median and IQR is over the seeds that
+ * Conventions: an epoch is a row number (docs/science.md §4); every median and IQR is over the seeds that
  * have a value (numpy's linear interpolation, src/shared/statistics.ts), with `count` saying how many
  * they are; a missing value is null, never a zero; a Theorem-6 checkpoint where the check does not
  * apply (η = 0) has no statistics at all, never a number.
@@ -27,10 +27,10 @@ export const REPORT_VERSION = 1;
 /** The grok threshold that lead/lag is measured against: test accuracy ≥ 0.99, as in the dashboard's "Fire − grok" column. */
 export const LEAD_LAG_GROK_THRESHOLD = 0.99;
 
-/** science.md §7: a seed's spectral edge "declined" before grokking when this ratio is exceeded. */
+/** docs/science.md §7: a seed's spectral edge "declined" before grokking when this ratio is exceeded. */
 export const DECLINE_RATIO_THRESHOLD = 1.5;
 
-/** science.md §7: the decline is measured up to the first epoch with test accuracy ≥ this. */
+/** docs/science.md §7: the decline is measured up to the first epoch with test accuracy ≥ this. */
 export const DECLINE_GROK_THRESHOLD = 0.95;
 
 /** The reason recorded when a repulsion event gives none: Theorem 6 needs η > 0. */
@@ -91,7 +91,7 @@ export interface RunReport {
   leadLagGrokThreshold: number;
   conditions: ConditionReport[];
   /**
-   * Separation between conditions (science.md §5, summary.json's definition): late-stage gap median
+   * Separation between conditions (docs/science.md §5, summary.json's definition): late-stage gap median
    * of `numerator` ÷ that of `denominator`. Each pair of conditions once, the one listed first in the
    * manifest as numerator; empty with fewer than two conditions.
    */
@@ -121,7 +121,7 @@ export interface RunFacts {
   seeds: number[];
 }
 
-/** The settings of a condition that its numbers depend on (from its resolved config, else science.md's defaults). */
+/** The settings of a condition that its numbers depend on (from its resolved config, else docs/science.md's defaults). */
 export interface ConditionSettings {
   /** The papers' η; null when run.json is missing. */
   weightDecay: number | null;
@@ -133,7 +133,7 @@ export interface ConditionSettings {
   lateStage: [number, number];
 }
 
-/** Milestones of science.md §4, in display order. */
+/** Milestones of docs/science.md §4, in display order. */
 export const REPORT_MILESTONES: readonly MilestoneName[] = ['memorized', 'grok50', 'grok95', 'grok99'];
 
 /** The report of one condition. */
@@ -146,7 +146,7 @@ export interface ConditionReport {
   completedCount: number;
   /** Seeds that did not complete (failed, diverged, cancelled, interrupted, still running or queued), named. Their rows so far are included in the statistics. */
   incompleteSeeds: { seed: number; status: SeedStatus; lastEpoch: number | null; message: string | null }[];
-  /** Epoch at which the detector fired (science.md §5); `count` = seeds in which it fired. */
+  /** Epoch at which the detector fired (docs/science.md §5); `count` = seeds in which it fired. */
   detectorEpoch: SeedStatistic;
   /** First epoch of each milestone: `memorized` (train accuracy = 1), `grok50`/`grok95`/`grok99` (test accuracy ≥ 0.5/0.95/0.99); `count` = seeds that reached it. */
   milestones: Record<MilestoneName, SeedStatistic>;
@@ -156,7 +156,7 @@ export interface ConditionReport {
   lateGap: SeedStatistic;
   /** Effective rank of the rolling spectrum: per seed the median over `settings.lateStage` of the number of λ_k carrying 99 % of Σλ, then over seeds. */
   effectiveRank: SeedStatistic;
-  /** Spectral-edge decline before grokking (science.md §7). */
+  /** Spectral-edge decline before grokking (docs/science.md §7). */
   spectralEdgeDecline: {
     /** Seeds whose ratio exceeds {@link DECLINE_RATIO_THRESHOLD}. */
     declinedCount: number;
@@ -165,7 +165,7 @@ export interface ConditionReport {
     /** The ratio max g₂₃(before) / g₂₃(at) over the evaluated seeds. */
     ratio: SeedStatistic;
   };
-  /** Theorem 6 (science.md §6) at each checkpoint epoch of the condition, ascending. */
+  /** Theorem 6 (docs/science.md §6) at each checkpoint epoch of the condition, ascending. */
   repulsion: RepulsionCheckpoint[];
   seeds: SeedReport[];
 }
@@ -192,7 +192,7 @@ export type RepulsionCheckpoint =
       reason: string;
     };
 
-/** The spectral-edge decline of one seed (science.md §7; σ_j singular values of the window, g₂₃ = σ₂² − σ₃²). */
+/** The spectral-edge decline of one seed (docs/science.md §7; σ_j singular values of the window, g₂₃ = σ₂² − σ₃²). */
 export interface SeedDecline {
   /** First epoch with test accuracy ≥ 0.95, or null. */
   grokEpoch95: number | null;
@@ -240,7 +240,7 @@ function configOf(manifest: RunManifest | null, condition: string): RunConfig | 
   return manifest?.conditions.find((entry) => entry.name === condition)?.config;
 }
 
-/** The settings a condition's numbers depend on; the same fallbacks as the dashboard's table (science.md's defaults). */
+/** The settings a condition's numbers depend on; the same fallbacks as the dashboard's table (docs/science.md's defaults). */
 export function conditionSettings(manifest: RunManifest | null, condition: string): ConditionSettings {
   const config = configOf(manifest, condition);
   const eigengap = config?.diagnostics?.eigengap;
@@ -265,7 +265,7 @@ export function lateEffectiveRank(records: readonly EpochRecord[], from: number,
 }
 
 /**
- * science.md §7: the largest g₂₃ strictly before the first epoch with test accuracy ≥ 0.95, divided
+ * docs/science.md §7: the largest g₂₃ strictly before the first epoch with test accuracy ≥ 0.95, divided
  * by g₂₃ at that epoch; "declined" when the ratio exceeds 1.5. Read from the rows themselves.
  */
 export function spectralEdgeDecline(records: readonly EpochRecord[]): SeedDecline {

@@ -169,7 +169,7 @@ function detectorTable(report: RunReport): ReportTable {
       formatQuantityRange(condition.lateGap.iqr, 2),
     ]),
     notes: [
-      'Fired: seeds in which the detector fired (slope of ln λ₂/λ₃ above the threshold after the warm-up, science.md §5), of all seeds; the fire epoch is over those seeds.',
+      'Fired: seeds in which the detector fired (slope of ln λ₂/λ₃ above the threshold after the warm-up, docs/science.md §5), of all seeds; the fire epoch is over those seeds.',
       `Fire − grok: the detector epoch minus the first epoch with test accuracy ≥ ${threshold}, per seed with both (negative: the detector fired first, a lead; positive: a lag).`,
       'Late gap: per seed the median of λ₂/λ₃ (eigenvalues of the update Gram) over the late-stage epochs, then the median over seeds.',
     ],
@@ -194,7 +194,7 @@ function milestonesTable(report: RunReport): ReportTable {
       { title: 'Epoch (IQR)', align: 'right' },
     ],
     rows,
-    notes: ['Median and IQR over the seeds that reached the milestone; a run "groks" when test accuracy reaches 0.99 (science.md §4).'],
+    notes: ['Median and IQR over the seeds that reached the milestone; a run "groks" when test accuracy reaches 0.99 (docs/science.md §4).'],
   };
 }
 
@@ -224,7 +224,7 @@ function spectrumTable(report: RunReport): ReportTable {
     }),
     notes: [
       `Effective rank: the number of eigenvalues λ_k of the rolling update Gram that carry 99 % of Σλ; per seed its median over the late-stage epochs (${lateStages.join(', ')}), then the median over seeds.`,
-      `Spectral-edge decline (science.md §7, arXiv 2603.28964): per seed, the largest g₂₃ = σ₂² − σ₃² before the first epoch with test accuracy ≥ ${DECLINE_GROK_THRESHOLD}, divided by g₂₃ at that epoch; "declined" when above ${DECLINE_RATIO_THRESHOLD}. Counted as declined / seeds with a ratio (seeds that never reach ${DECLINE_GROK_THRESHOLD} have none).`,
+      `Spectral-edge decline (docs/science.md §7, arXiv 2603.28964): per seed, the largest g₂₃ = σ₂² − σ₃² before the first epoch with test accuracy ≥ ${DECLINE_GROK_THRESHOLD}, divided by g₂₃ at that epoch; "declined" when above ${DECLINE_RATIO_THRESHOLD}. Counted as declined / seeds with a ratio (seeds that never reach ${DECLINE_GROK_THRESHOLD} have none).`,
     ],
   };
 }
@@ -240,7 +240,7 @@ function separationTable(report: RunReport): ReportTable {
     rows: report.separations.map((pair) => [`${pair.numerator} ÷ ${pair.denominator}`, pair.ratio === null ? MISSING : `${formatQuantity(pair.ratio)}×`]),
     notes: [
       report.separations.length > 0
-        ? 'Late-stage gap median of the first condition ÷ that of the second (science.md §5; the separation of summary.json), for each pair of conditions once; with a grid, for the named conditions at the same grid point.'
+        ? 'Late-stage gap median of the first condition ÷ that of the second (docs/science.md §5; the separation of summary.json), for each pair of conditions once; with a grid, for the named conditions at the same grid point.'
         : report.conditions.length <= 1
           ? 'One condition: no separation.'
           : 'No two named conditions share a grid point: the grid points are compared in the tables above (summary.json holds the ratio of every pair).',
@@ -283,7 +283,7 @@ function repulsionTable(report: RunReport): ReportTable {
     rows,
     notes: [
       ...(rows.length === 0 ? ['No repulsion checkpoint was recorded (diagnostics.repulsion.checkpoints).'] : []),
-      'Each cell: median (IQR) over the seeds with a result at that checkpoint. B_jl < 0 share = fractionNegative over the examined pairs; sign-match by the exact closed form is 1 up to rounding (the sign rule is an identity, science.md §6); "as published" = publishedSignMatch, as computed in the arXiv 2605.08119 code.',
+      'Each cell: median (IQR) over the seeds with a result at that checkpoint. B_jl < 0 share = fractionNegative over the examined pairs; sign-match by the exact closed form is 1 up to rounding (the sign rule is an identity, docs/science.md §6); "as published" = publishedSignMatch, as computed in the arXiv 2605.08119 code.',
       ...reasons,
     ],
   };

@@ -1,9 +1,9 @@
 /**
- * The rolling eigengap of parameter updates and the lock-in detector (science.md §5, arXiv
+ * The rolling eigengap of parameter updates and the lock-in detector (docs/science.md §5, arXiv
  * 2605.08119), plus the per-row spectral fields that come from the same windows: effective rank,
  * update cosines, the second-layer spectrum, and the spectral-edge quantities of §7.
  *
- * Conventions (science.md §5): λ₁ ≥ λ₂ ≥ … are the **eigenvalues of the window Gram** G = ΔᵀΔ
+ * Conventions (docs/science.md §5): λ₁ ≥ λ₂ ≥ … are the **eigenvalues of the window Gram** G = ΔᵀΔ
  * (squared singular values of the stacked updates; Xu's paper calls them σ_k); s_k = √λ_k are the
  * singular values. Row t's window holds the updates of steps max(1, t − w + 1) … t; row 0 has none.
  */
@@ -104,7 +104,7 @@ export interface EigengapTrackerOptions {
   firstLayerSize: number;
   /** Entries of the flattened second-layer update ΔV (MK). */
   secondLayerSize: number;
-  /** Spectral-edge quantities (science.md §7): computed on the newest `window` first-layer updates when enabled. */
+  /** Spectral-edge quantities (docs/science.md §7): computed on the newest `window` first-layer updates when enabled. */
   spectralEdge: SpectralEdgeConfig;
   /** Learning rate of the optimiser, for the adiabatic parameter. */
   learningRate: number;

@@ -1,5 +1,5 @@
 /**
- * Fourier content of each hidden unit's input weights (Li₂, arXiv 2509.21519; science.md §9): for
+ * Fourier content of each hidden unit's input weights (Li₂, arXiv 2509.21519; docs/science.md §9): for
  * σ = x² and odd M the local maxima of the energy are single-frequency Fourier vectors, so a
  * grokked network's units each concentrate on one frequency f ∈ {1 … ⌊(M−1)/2⌋}.
  *

@@ -1,5 +1,5 @@
 /**
- * Gradient-direction SED (science.md §8): an **adaptation to this MLP** of arXiv 2604.25143
+ * Gradient-direction SED (docs/science.md §8): an **adaptation to this MLP** of arXiv 2604.25143
  * ("Gradient-direction sensitivity reveals linear-centroid coupling hidden by optimizer
  * trajectories"), whose experiments use Transformers. Definitions follow the authors' code
  * (skydancerosel/grokking-integrability, `gradient_sed/diagnostics/sed_lch_gradient.py`):
@@ -230,7 +230,7 @@ export class DirectionSensitivity {
 
   /**
    * A(v) = mean over the probes of ‖(μ_x(W + εv) − μ_x(W − εv)) / 2ε‖² for a direction v of 2MK entries
-   * in Wᵀ's layout (science.md §8 uses unit directions; A(cv) = c²A(v) only where μ is quadratic in W,
+   * in Wᵀ's layout (docs/science.md §8 uses unit directions; A(cv) = c²A(v) only where μ is quadratic in W,
    * i.e. for σ = x²). The direction is rounded to float32, as the weights are.
    */
   sensitivity(direction: ArrayLike<number>, epsilon: number): number {
@@ -308,7 +308,7 @@ export class DirectionSensitivity {
   }
 }
 
-/** The record fields of science.md §8 (see EpochRecord). */
+/** The record fields of docs/science.md §8 (see EpochRecord). */
 export type GradientSedFields = Pick<EpochRecord,
   | 'gradientSedRatios' | 'updateSedRatios' | 'gradientSingularValues'
   | 'gradientSedSensitivities' | 'updateSedSensitivities' | 'randomSedSensitivityMedian'>;

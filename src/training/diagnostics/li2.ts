@@ -1,5 +1,5 @@
 /**
- * Li₂ stage metrics (arXiv 2509.21519, Fig. 3; science.md §9) computed from the engine's buffers:
+ * Li₂ stage metrics (arXiv 2509.21519, Fig. 3; docs/science.md §9) computed from the engine's buffers:
  * the norm of the back-propagated gradient G_F and the per-unit energy E(w_j).
  * All sums are in float64; inputs are the engine's float32 views and are not mutated.
  */
@@ -7,7 +7,7 @@ import type { LossName } from '../../shared/config/types';
 
 /**
  * The residual R = Y − Ŷ that the loss drives to zero, (n × M) float64, for each training sample:
- *  - `mse` (class-centred MSE, science.md §3): Y = onehot(y) − 1/M and Ŷ = o − mean_c(o), the
+ *  - `mse` (class-centred MSE, docs/science.md §3): Y = onehot(y) − 1/M and Ŷ = o − mean_c(o), the
  *    output as the loss sees it (so R is exactly −n/2 × ∂loss/∂o);
  *  - `crossEntropy`: Y = onehot(y) and Ŷ = softmax(o) (R = −n × ∂loss/∂o).
  */
@@ -66,7 +66,7 @@ function rowDot(values: Float32Array | Float64Array, first: number, second: numb
 }
 
 /**
- * ‖G_F‖_F with G_F = P₁⊥ R V (Li₂'s back-propagated gradient; science.md §9): R is the loss
+ * ‖G_F‖_F with G_F = P₁⊥ R V (Li₂'s back-propagated gradient; docs/science.md §9): R is the loss
  * residual of `lossResidual` (n × M), P₁⊥ = I − 11ᵀ/n centres it over samples, V is (M × K).
  * Computed as √tr(R̃ᵀR̃ · VVᵀ) with two M × M matrices, O(nM² + M²K), instead of forming the
  * n × K product (O(nMK)). Mutates nothing.
@@ -105,7 +105,7 @@ export function gradientFNorm(trainOutput: Float32Array, labels: Int32Array, sec
 }
 
 /**
- * Per-unit energy E(w_j) = ½‖Ỹᵀ σ(X w_j)‖² (Li₂, arXiv 2509.21519; science.md §9) with
+ * Per-unit energy E(w_j) = ½‖Ỹᵀ σ(X w_j)‖² (Li₂, arXiv 2509.21519; docs/science.md §9) with
  * Ỹ = onehot(y) − 1/M (n × M) and σ(X w_j) = column j of F. Since Ỹᵀ F_{:,j} has entries
  * (Σ_{i: y_i = c} F_ij) − (1/M) Σ_i F_ij, it costs one pass over F: O(nK + MK). Mutates nothing.
  *

@@ -1,6 +1,6 @@
 /**
  * Feature repulsion: the Theorem-6 check of arXiv 2509.21519 as run in arXiv 2605.08119
- * (science.md §6), exactly and in float64.
+ * (docs/science.md §6), exactly and in float64.
  *
  * At a checkpoint, with F = σ(Z) the hidden activations of the training split (n × K) and
  * F̃ = F − column means:
@@ -8,7 +8,7 @@
  *  2. B = (F̃ᵀF̃ + ηI)⁻¹ (η = weight decay): only B_jl, B_jj, B_ll of the kept pairs are needed, so
  *     one Cholesky factorisation and triangular solves for the at most 2·pairs columns involved;
  *  3. report the share of negative B_jl (the repulsion signature), their distribution, the
- *     diagonality of F̃ᵀF̃ (Li₂, science.md §9) and the two sign-match shares below.
+ *     diagonality of F̃ᵀF̃ (Li₂, docs/science.md §9) and the two sign-match shares below.
  *
  * Two exact forms, chosen by cost (`chooseForm`):
  *  - `features`: A = F̃ᵀF̃ + ηI (K × K). The Gram also gives every cosine and the diagonality for
@@ -23,7 +23,7 @@
  * At the defaults (n = 2016, K = 2048) the features form is the cheaper one by far, although the
  * samples matrix is slightly smaller, because its Gram replaces the cosine Gram.
  *
- * The sign rule is an identity (science.md §6): with the 2 × 2 block of B on (j, l),
+ * The sign rule is an identity (docs/science.md §6): with the 2 × 2 block of B on (j, l),
  * f̃_jᵀP_{η,−jl}f̃_l = −B_jl/(B_jj B_ll − B_jl²), so `signMatch` is 1 up to rounding.
  * `publishedSignMatch` reproduces the computation of the arXiv 2605.08119 code instead (see
  * `publishedResidual`).
@@ -45,7 +45,7 @@ export interface RepulsionInput {
   units: number;
   /** η, the weight decay of the run (the papers' η). 0 makes B singular: the check does not apply. */
   weightDecay: number;
-  /** Number of top pairs by |cos| (science.md §6: 200). */
+  /** Number of top pairs by |cos| (docs/science.md §6: 200). */
   pairs: number;
 }
 
@@ -98,7 +98,7 @@ export interface RepulsionDetails {
 }
 
 /**
- * Runs the Theorem-6 check (science.md §6) on the hidden activations of the training split.
+ * Runs the Theorem-6 check (docs/science.md §6) on the hidden activations of the training split.
  * Synchronous; mutates nothing of the input. Never throws for numeric reasons: η = 0, non-finite
  * activations or a failed Cholesky give `applicable: false` with a reason. Throws only for
  * inconsistent arguments (shape, pairs < 1). Uses the process-wide linalg.wasm instance, whose

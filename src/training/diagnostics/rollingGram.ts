@@ -1,5 +1,5 @@
 /**
- * The rolling Gram G = ΔᵀΔ of the last `window` flattened parameter updates (science.md §5, arXiv
+ * The rolling Gram G = ΔᵀΔ of the last `window` flattened parameter updates (docs/science.md §5, arXiv
  * 2605.08119), kept **incrementally**: each push copies the new update into its ring slot inside
  * the window.wasm memory and computes only its dot products with the updates held, i.e. one new
  * row and column of G. Nothing is ever rebuilt from scratch.
@@ -124,7 +124,7 @@ export class RollingGram {
    * The held update with logical index `index` among the `last` newest (0 = oldest, the order of
    * gram(last)): a view of its `length` float32 entries in the ring, valid until the next push().
    * Do not mutate it: the Gram's entries are its dot products. For singular vectors Xᵀu/s
-   * (science.md §8).
+   * (docs/science.md §8).
    */
   heldUpdate(index: number, last: number = this.count): Float32Array {
     const size = Math.min(Math.floor(last), this.count);

@@ -1,11 +1,11 @@
 /**
- * Spectral-edge quantities of arXiv 2603.28964 (science.md §7), with the definitions of the
+ * Spectral-edge quantities of arXiv 2603.28964 (docs/science.md §7), with the definitions of the
  * author's replication code (skydancerosel/multitask-grokking, spectral/thesis_table7_replication.py,
  * `gram_stats` and `analyze_run`).
  *
  * **Convention:** here σ_j are the **singular values** of the window matrix X (rows = the last
  * updates, default 10), i.e. σ_j = √λ_j with λ_j the eigenvalues of the window Gram G = XXᵀ —
- * the opposite of science.md §5, where Xu's σ_k name the Gram's eigenvalues themselves.
+ * the opposite of docs/science.md §5, where Xu's σ_k name the Gram's eigenvalues themselves.
  */
 import type { EpochRecord } from '../../shared/runFormat';
 import { symmetricEigenvalues } from './symmetricEigen';
@@ -113,7 +113,7 @@ export interface SpectralEdgeInput {
 }
 
 /**
- * The spectral-edge fields of one row (science.md §7); a field is absent when undefined (k*, R
+ * The spectral-edge fields of one row (docs/science.md §7); a field is absent when undefined (k*, R
  * need two nonzero singular values; g₂₃ needs three updates; 𝒜 needs two same-size windows).
  * Pure: mutates nothing.
  */

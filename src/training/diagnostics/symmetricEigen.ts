@@ -1,6 +1,6 @@
 /**
  * Eigenvalues (and optionally eigenvectors) of a small real symmetric matrix by the cyclic Jacobi
- * method, in float64. Used for the rolling Gram of parameter updates (science.md §5, §7), whose
+ * method, in float64. Used for the rolling Gram of parameter updates (docs/science.md §5, §7), whose
  * size is the window (≤ 200). Jacobi is chosen over tridiagonal QR because it is short, needs no
  * library, and delivers small eigenvalues with high relative accuracy, which matters for ratios
  * such as λ₂/λ₃ and σ_j/σ_{j+1}.

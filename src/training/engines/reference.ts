@@ -1,5 +1,5 @@
 /**
- * The plain TypeScript engine: the hand-derived forward and backward pass of science.md §1–4 on
+ * The plain TypeScript engine: the hand-derived forward and backward pass of docs/science.md §1–4 on
  * Float32Array, written for clarity. The tests compare every faster engine with it, and check it
  * against finite differences of an independent float64 forward pass.
  *
@@ -111,7 +111,7 @@ export function transpose(matrix: Float32Array, transposed: Float32Array, rows: 
 }
 
 /**
- * The first layer as a gather (science.md §1): Z_i = Wᵀ[a_i] + Wᵀ[M + b_i] for every pair of the
+ * The first layer as a gather (docs/science.md §1): Z_i = Wᵀ[a_i] + Wᵀ[M + b_i] for every pair of the
  * split, (n × K). Mutates `preactivation` only.
  */
 export function gatherFirstLayer(
@@ -306,7 +306,7 @@ export class ReferenceEngine implements TrainingEngine {
   }
 
   /**
-   * Backward pass of science.md §4 from the cached dL/dO: dV = dOᵀH; dH = dO·V; dZ = dH ⊙ σ'(Z);
+   * Backward pass of docs/science.md §4 from the cached dL/dO: dV = dOᵀH; dH = dO·V; dZ = dH ⊙ σ'(Z);
    * dWᵀ[a_i] += dZ_i and dWᵀ[M + b_i] += dZ_i. Mutates the backward buffers and the gradients.
    */
   private computeGradients(): void {

@@ -1,5 +1,5 @@
 /**
- * The TensorFlow.js engine: the model of science.md §1–4 in tfjs ops, with the gradients from
+ * The TensorFlow.js engine: the model of docs/science.md §1–4 in tfjs ops, with the gradients from
  * tfjs **autodiff** (tf.valueAndGrads), not from our hand-derived backward pass. That makes it
  * the independent check of the reference and wasm engines' gradients, and the optional
  * native/GPU path when @tensorflow/tfjs-node is installed.
@@ -12,7 +12,7 @@
  * torch semantics (model.ts documents the rules): tf.train.adam has the same ε placement
  * (m̂/(√v̂ + ε)) but no weight decay, keeps β₁ᵗ, β₂ᵗ as running float32 products and defaults ε to
  * the backend's epsilon, so it is not used. Losses and accuracies are computed on the JS side in
- * float64 from the outputs read back (tfjs reduces in float32; compute-prototype.md §4).
+ * float64 from the outputs read back (tfjs reduces in float32; docs/performance.md §4.2).
  *
  * First layer: a gather of rows of Wᵀ on tfjs-node. On the cpu backend the gradient of tf.gather
  * (UnsortedSegmentSum, one masked full-size pass per input row of Wᵀ) took ~100 s per call at

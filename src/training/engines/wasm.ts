@@ -1,5 +1,5 @@
 /**
- * The default compute engine: the whole epoch of science.md §1–4 in WebAssembly SIMD kernels
+ * The default compute engine: the whole epoch of docs/science.md §1–4 in WebAssembly SIMD kernels
  * (src/kernels/epoch.ts, AssemblyScript), on one thread or two. This file owns the memory plan,
  * copies the data and the initial parameters in, drives the kernels and exposes the buffers.
  *
@@ -9,7 +9,7 @@
  *  - step(): backwardPanels — per K-panel of 16 hidden units, H and σ'(Z) recomputed from Wᵀ,
  *    dV, dZ with its scatter-add into dWᵀ, and the optimiser on those columns (ΔWᵀ, ΔV written as
  *    float32 differences). With keepFirstLayerGradient the kernel also copies each group's dWᵀ
- *    columns into a full (2M × KP) gradient buffer (science.md §8); without it, nothing.
+ *    columns into a full (2M × KP) gradient buffer (docs/science.md §8); without it, nothing.
  *
  * Builds: with relaxed SIMD (fused multiply-add in the three products; Node 20 needs V8's
  * --experimental-wasm-relaxed-simd, which is set at run time before the module is compiled) or
@@ -158,7 +158,7 @@ function planMemory(dimensions: Dimensions, keepFirstLayerGradient: boolean): { 
     firstGradientPanel1: 2 * M * PANEL * OPTIMIZER_GROUP,
     secondGradientPanel0: MP * PANEL * OPTIMIZER_GROUP,
     secondGradientPanel1: MP * PANEL * OPTIMIZER_GROUP,
-    // Only with keepFirstLayerGradient (science.md §8): 1.2 MB at the defaults, else nothing.
+    // Only with keepFirstLayerGradient (docs/science.md §8): 1.2 MB at the defaults, else nothing.
     firstLayerGradient: keepFirstLayerGradient ? 2 * M * KP : 0,
   };
   let top = FIRST_ADDRESS + roundUp(LAYOUT_FIELDS.length * 4, 64);

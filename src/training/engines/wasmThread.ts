@@ -6,7 +6,7 @@
  * Protocol: a 16-int control block on a SharedArrayBuffer. The engine writes the operation and
  * its arguments, then increments SEQUENCE and notifies; the thread runs its share, stores the
  * sequence number in DONE and notifies. Each side reads the word it waits on once per loop turn
- * and passes that value to Atomics.wait (reading it twice loses wake-ups: compute-prototype.md §6).
+ * and passes that value to Atomics.wait (reading it twice loses wake-ups: docs/performance.md §4.3).
  *
  * Built by esbuild.js as dist/wasmThread.js (next to the bundles that create it); under the tests'
  * TypeScript loader the engine starts this .ts file instead (the loader is inherited through
