@@ -40,12 +40,23 @@ export function detectorEpoch(records: readonly EpochRecord[], threshold: number
   return null;
 }
 
+/**
+ * The finite values that `read` gives for the rows with from ≤ epoch ≤ to (the late stage of
+ * docs/science.md §5), in row order; rows where it gives undefined, null or a non-finite number are left out.
+ */
+export function lateStageValues(records: readonly EpochRecord[], from: number, to: number, read: (record: EpochRecord) => number | null | undefined): number[] {
+  const values: number[] = [];
+  for (const record of records) {
+    if (record.epoch < from || record.epoch > to) continue;
+    const value = read(record);
+    if (typeof value === 'number' && Number.isFinite(value)) values.push(value);
+  }
+  return values;
+}
+
 /** Median of gap23 over the rows with from ≤ epoch ≤ to (docs/science.md §5 late-stage gap), or null when none has a gap. */
 export function lateStageGap(records: readonly EpochRecord[], from: number, to: number): number | null {
-  const gaps = records
-    .filter((record) => record.epoch >= from && record.epoch <= to && record.gap23 !== undefined && Number.isFinite(record.gap23))
-    .map((record) => record.gap23 as number);
-  return median(gaps);
+  return median(lateStageValues(records, from, to, (record) => record.gap23));
 }
 
 export interface SeedInput {

@@ -65,42 +65,53 @@ function csvNumber(value: number | null | undefined): string {
 
 /**
  * The per-seed table as CSV with the raw numbers (not the display strings), one row per seed, for
- * every run shown; a missing value is an empty field.
+ * every run shown; a missing value is an empty field. The largest-gap position and its share of
+ * the late-stage epochs are two columns.
  */
 export function seedTableCsv(tables: readonly SummaryTables[]): string {
-  const header = ['run', ...SEED_COLUMNS.map((column: SeedColumn) => COLUMN_TITLES[column].title)];
+  const titles = SEED_COLUMNS.flatMap((column: SeedColumn) =>
+    column === 'largestGap' ? [COLUMN_TITLES.largestGap.title, 'Largest-gap share of late epochs'] : [COLUMN_TITLES[column].title],
+  );
+  const header = ['run', ...titles];
   const rows = tables.flatMap((table) =>
     table.seeds.map((row) => {
-      const { summary } = row;
-      const values: Record<SeedColumn, string> = {
-        condition: row.condition,
-        seed: String(row.seed),
-        status: summary.status,
-        epoch: csvNumber(summary.epochs),
-        memorized: csvNumber(summary.memorizedEpoch),
-        grok50: csvNumber(summary.grokEpoch50),
-        grok95: csvNumber(summary.grokEpoch95),
-        grok99: csvNumber(summary.grokEpoch99),
-        detector: csvNumber(summary.detectorEpoch),
-        leadLag: csvNumber(summary.detectorLead),
-        lateGap: csvNumber(summary.lateGap),
-        testAcc: csvNumber(summary.finalTestAcc),
+      const { summary, rankReadings } = row;
+      const values: Record<SeedColumn, string[]> = {
+        condition: [row.condition],
+        seed: [String(row.seed)],
+        status: [summary.status],
+        epoch: [csvNumber(summary.epochs)],
+        memorized: [csvNumber(summary.memorizedEpoch)],
+        grok50: [csvNumber(summary.grokEpoch50)],
+        grok95: [csvNumber(summary.grokEpoch95)],
+        grok99: [csvNumber(summary.grokEpoch99)],
+        detector: [csvNumber(summary.detectorEpoch)],
+        leadLag: [csvNumber(summary.detectorLead)],
+        lateGap: [csvNumber(summary.lateGap)],
+        leadingRatio: [csvNumber(rankReadings.leadingRatio)],
+        largestGap: [csvNumber(rankReadings.largestGapPosition), csvNumber(rankReadings.largestGapShare)],
+        energyRank: [csvNumber(rankReadings.energyRank)],
+        testAcc: [csvNumber(summary.finalTestAcc)],
       };
-      return [table.runId, ...SEED_COLUMNS.map((column) => values[column])];
+      return [table.runId, ...SEED_COLUMNS.flatMap((column) => values[column])];
     }),
   );
   return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\n') + '\n';
 }
 
-/** The per-condition table as CSV (raw numbers; the IQR as two columns), for every run shown. */
+/** The per-condition table as CSV (raw numbers; the IQR, and the largest-gap position with its seeds, as two columns each), for every run shown. */
 export function conditionTableCsv(tables: readonly SummaryTables[]): string {
   const titles = CONDITION_COLUMNS.flatMap((column: ConditionColumn) =>
-    column === 'detectorIqr' ? ['Fire epoch (25th percentile)', 'Fire epoch (75th percentile)'] : [COLUMN_TITLES[column].title],
+    column === 'detectorIqr'
+      ? ['Fire epoch (25th percentile)', 'Fire epoch (75th percentile)']
+      : column === 'largestGapSeeds'
+        ? [COLUMN_TITLES.largestGapSeeds.title, 'Seeds at that position']
+        : [COLUMN_TITLES[column].title],
   );
   const header = ['run', ...titles];
   const rows = tables.flatMap((table) =>
     table.conditions.map((row) => {
-      const { summary } = row;
+      const { summary, rankReadings } = row;
       return [
         table.runId,
         row.condition,
@@ -112,6 +123,10 @@ export function conditionTableCsv(tables: readonly SummaryTables[]): string {
         csvNumber(summary.grokEpoch99Median),
         csvNumber(summary.lateGapMedian),
         csvNumber(row.separation),
+        csvNumber(rankReadings.leadingRatio.median),
+        csvNumber(rankReadings.largestGapPosition.position),
+        `${rankReadings.largestGapPosition.seeds}/${summary.seedCount}`,
+        csvNumber(rankReadings.energyRank.median),
       ];
     }),
   );

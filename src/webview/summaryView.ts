@@ -1,10 +1,13 @@
 /**
  * The summary tables (docs/product.md §2.4): per seed (memorisation, grokking at 0.5/0.95/0.99, detector
- * fire, fire − grok, late gap) and per condition (fired x/n, median and IQR of the fire epoch,
- * separation), from src/shared/dashboard/summaryTable.ts, in @vscode-elements tables, with CSV export.
+ * fire, fire − grok, late gap, λ₁/λ₂, largest-gap position, energy rank) and per condition (fired
+ * x/n, median and IQR of the fire epoch, separation, the rank readings over seeds), from
+ * src/shared/dashboard/summaryTable.ts, in @vscode-elements tables, with CSV export; under them, what
+ * the two rank readings mean.
  */
 import type { ConditionColumn, SeedColumn, SummaryTables } from '../shared/dashboard/summaryTable';
 import { COLUMN_TITLES, CONDITION_COLUMNS, SEED_COLUMNS } from '../shared/dashboard/summaryTable';
+import { RANK_READING_NOTES } from '../shared/spectrumRank';
 import { element, replaceChildren } from './dom';
 import './elements';
 
@@ -82,9 +85,8 @@ export class SummaryView {
     // Cells are collected in the order the texts above list them: per run, seed rows then condition rows.
     const cells: HTMLElement[] = [];
     this.cells = cells;
-    replaceChildren(
-      this.content,
-      tables.map((entry) => {
+    replaceChildren(this.content, [
+      ...tables.map((entry) => {
         const label = labels.get(entry.runId) ?? entry.runId;
         return element('div', { className: 'summary-run', attributes: { 'data-run-id': entry.runId } }, [
           element('h3', { text: tables.length > 1 ? label : 'Per seed' }, [
@@ -97,6 +99,7 @@ export class SummaryView {
           entry.note ? element('p', { className: 'note', text: entry.note }) : null,
         ]);
       }),
-    );
+      ...(tables.length > 0 ? RANK_READING_NOTES.map((note) => element('p', { className: 'note rank-note', text: note })) : []),
+    ]);
   }
 }

@@ -63,6 +63,8 @@ describe('dashboard series', () => {
     }
     for (const wrong of ['epoch', 'eigenvalues[0]', 'eigenvalues[6]', 'eigenvalues', 'testAcc[1]', 'toString', 'constructor']) assert.equal(isMetric(wrong), false, wrong);
     assert.equal(describeMetric('eigenvalues[2]').label, 'λ₂');
+    // The record field keeps its name; its label says which rank it is (not arXiv 2605.08119's largest-gap position).
+    assert.equal(describeMetric('effectiveRank').label, 'energy rank (99 % of Σλ)');
     assert.deepEqual(metricsOfChart('accuracy'), ['trainAcc', 'testAcc']);
     assert.deepEqual(metricsOfChart('eigenvalues').slice(0, 5), ['eigenvalues[1]', 'eigenvalues[2]', 'eigenvalues[3]', 'eigenvalues[4]', 'eigenvalues[5]']);
   });

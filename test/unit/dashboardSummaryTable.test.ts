@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EpochRecord, RunEvent, RunManifest, RunSummary } from '../../src/shared/runFormat';
 import type { SummaryTableSource } from '../../src/shared/dashboard/summaryTable';
-import { MISSING, formatEpoch, formatQuantity, formatSignedEpochs, summaryTables } from '../../src/shared/dashboard/summaryTable';
+import { COLUMN_TITLES, MISSING, formatEpoch, formatLargestGap, formatLargestGapSeeds, formatQuantity, formatSignedEpochs, summaryTables } from '../../src/shared/dashboard/summaryTable';
 
 function series(length: number, row: (epoch: number) => Partial<EpochRecord>): EpochRecord[] {
   return Array.from({ length }, (_, epoch) => ({ epoch, trainLoss: 1, trainAcc: 0, testLoss: 1, testAcc: 0, weightNorm: 1, ...row(epoch) }));
@@ -13,13 +13,19 @@ function series(length: number, row: (epoch: number) => Partial<EpochRecord>): E
 
 // As in summary.test.ts: memorised at 30, test accuracy ≥ 0.5 at 199, ≥ 0.95 at 244, ≥ 0.99 at 248;
 // slope above 0.04 at 90 (before the warm-up) and 120; gap = 1 + e/100, so 4 at the late-stage median.
+// The eigenvalues (which need not match that gap here) give the rank readings: on epochs divisible
+// by 4, λ = (100, 10, 1, …) with λ₁/λ₂ = λ₂/λ₃ = 10, a tie → j* = 1; on the others λ₁/λ₂ = 3 < 10 →
+// j* = 2. Over 200…400 (201 rows) that is 51 rows at j* = 1 and 150 at j* = 2: 2 in 150/201 = 75 %;
+// λ₁/λ₂ is 3 in 150 rows, so its median is 3. The energy rank is 1.
 const grokking = series(401, (epoch) => ({
   trainAcc: epoch >= 30 ? 1 : epoch / 30,
   testAcc: epoch < 150 ? 0.01 : Math.min(1, 0.01 + (epoch - 150) * 0.01),
   gap23: epoch >= 3 ? 1 + epoch / 100 : undefined,
   gapSlope: epoch === 90 || epoch === 120 ? 0.05 : 0.001,
+  ...(epoch >= 3 ? { eigenvalues: [epoch % 4 === 0 ? 100 : 30, 10, 1, 0.5, 0.25], effectiveRank: 1 } : {}),
 }));
-const flat = series(401, () => ({ trainAcc: 1, gap23: 2, gapSlope: 0 }));
+// λ = (5, 4, 3, 2, 1): ratios 1.25, 1.33, 1.5, 2 → j* = 4 in every row; λ₁/λ₂ = 1.25; energy rank 5.
+const flat = series(401, () => ({ trainAcc: 1, gap23: 2, gapSlope: 0, eigenvalues: [5, 4, 3, 2, 1], effectiveRank: 5 }));
 
 function manifest(conditions: string[]): RunManifest {
   const config = { epochs: 400, diagnostics: { eigengap: { window: 20, detector: { lag: 25, threshold: 0.04, warmup: 100 }, lateStage: [200, 400] } } };
@@ -73,8 +79,12 @@ describe('summary tables', () => {
       detector: '120',
       leadLag: '\u2212128',
       lateGap: '4.00',
+      leadingRatio: '3.00',
+      largestGap: '2 (75 %)',
+      energyRank: '1',
       testAcc: '1.000',
     });
+    assert.deepEqual(tables.seeds[0].rankReadings, { energyRank: 1, leadingRatio: 3, largestGapPosition: 2, largestGapShare: 150 / 201 });
     assert.deepEqual(tables.seeds[1].cells, {
       condition: 'grok',
       seed: '1',
@@ -87,6 +97,9 @@ describe('summary tables', () => {
       detector: '120',
       leadLag: MISSING,
       lateGap: MISSING,
+      leadingRatio: MISSING,
+      largestGap: MISSING,
+      energyRank: MISSING,
       testAcc: '0.010',
     });
     assert.equal(tables.seeds[1].summary.grokEpoch50, null);
@@ -105,6 +118,10 @@ describe('summary tables', () => {
       grok99Median: '248',
       lateGapMedian: '4.00',
       separation: '2.00×',
+      // Seed 1 has no late-stage rows yet: one seed of two has a reading.
+      leadingRatioMedian: '3.00',
+      largestGapSeeds: '2 in 1/2 seeds',
+      energyRankMedian: '1',
     });
     assert.equal(tables.conditions[0].separation, 2);
     assert.deepEqual(tables.conditions[1].cells, {
@@ -116,6 +133,9 @@ describe('summary tables', () => {
       grok99Median: MISSING,
       lateGapMedian: '2.00',
       separation: 'reference',
+      leadingRatioMedian: '1.25',
+      largestGapSeeds: '4 in 2/2 seeds',
+      energyRankMedian: '5',
     });
     assert.deepEqual(tables.separations, [{ numerator: 'grok', denominator: 'control', ratio: 2, text: 'grok ÷ control: 2.00×' }]);
   });
@@ -164,6 +184,9 @@ describe('summary tables', () => {
     assert.equal(ended.seeds.length, 1);
     assert.equal(ended.seeds[0].cells.memorized, '31');
     assert.equal(ended.conditions[0].cells.lateGapMedian, '4.50');
+    // The rank readings are not in summary.json: they come from the records, also once the run has ended.
+    assert.equal(ended.seeds[0].cells.largestGap, '2 (75 %)');
+    assert.equal(ended.conditions[0].cells.largestGapSeeds, '2 in 1/1 seed');
     // While the run is still running a summary is not trusted (a re-run may be extending it).
     assert.equal(summaryTables({ ...liveRun(), summary }).source, 'live');
 
@@ -173,6 +196,13 @@ describe('summary tables', () => {
       orphan.conditions.map((row) => row.condition),
       ['grok', 'control'],
     );
+  });
+
+  it('names the two rank readings for what they are', () => {
+    assert.equal(COLUMN_TITLES.energyRank.title, 'Energy rank (99 % of Σλ)');
+    assert.equal(COLUMN_TITLES.largestGap.title, 'Largest-gap position j*');
+    assert.match(COLUMN_TITLES.largestGapSeeds.tooltip, /arXiv 2605\.08119/);
+    assert.ok(Object.values(COLUMN_TITLES).every(({ title, tooltip }) => !/effective rank/i.test(`${title} ${tooltip}`)));
   });
 
   it('formats missing values, medians, signed differences and small or large quantities', () => {
@@ -189,5 +219,9 @@ describe('summary tables', () => {
     assert.equal(formatQuantity(123456), '1.23e+5');
     assert.equal(formatQuantity(Number.NaN), MISSING);
     assert.equal(formatQuantity(0.98765, 3), '0.988');
+    assert.equal(formatLargestGap({ largestGapPosition: 2, largestGapShare: 0.6 }), '2 (60 %)');
+    assert.equal(formatLargestGap({ largestGapPosition: null, largestGapShare: null }), MISSING);
+    assert.equal(formatLargestGapSeeds({ largestGapPosition: { position: 2, seeds: 14 } }, 15), '2 in 14/15 seeds');
+    assert.equal(formatLargestGapSeeds({ largestGapPosition: { position: null, seeds: 0 } }, 15), MISSING);
   });
 });

@@ -58,7 +58,7 @@ describe('report model on the fixture run', () => {
   });
 
   it('describes the run and says a seed failed', () => {
-    assert.equal(report.reportVersion, 1);
+    assert.equal(report.reportVersion, 2);
     assert.equal(report.source, 'final');
     assert.equal(report.run.status, 'failed');
     assert.equal(report.run.experiment, 'fixture');
@@ -122,15 +122,54 @@ describe('report model on the fixture run', () => {
     assert.deepEqual(report.separations, [{ numerator: 'grok', denominator: 'control', ratio: 7.5 }]);
   });
 
-  it('summarises the effective rank over the late-stage window', () => {
+  it('summarises the energy rank over the late-stage window', () => {
     // Ranks from epoch 20: grok 2 and 1 (seed 2 has no late rows) → median 1.5, IQR 1.25–1.75.
-    assertStatistic(grok.effectiveRank, { median: 1.5, iqr: [1.25, 1.75], count: 2 }, 'grok rank');
+    assertStatistic(grok.energyRank, { median: 1.5, iqr: [1.25, 1.75], count: 2 }, 'grok energy rank');
     assert.deepEqual(
-      grok.seeds.map((seed) => seed.effectiveRank),
+      grok.seeds.map((seed) => seed.energyRank),
       [2, 1, null],
     );
     // control 4, 5, 5 → median 5, q25 = 4.5, q75 = 5.
-    assertStatistic(control.effectiveRank, { median: 5, iqr: [4.5, 5], count: 3 }, 'control rank');
+    assertStatistic(control.energyRank, { median: 5, iqr: [4.5, 5], count: 3 }, 'control energy rank');
+  });
+
+  it('gives the largest-gap position and λ₁/λ₂ over the late-stage window, from the recorded eigenvalues', () => {
+    // λ = (lead·gap, gap, 1, 0.5, 0.25) over epochs 20–30 (11 rows): the ratios are lead, gap, 2, 2.
+    // grok 0: gap 20, lead 3…13 → j* = 2 in all 11 rows; λ₁/λ₂ median of 3…13 = 8.
+    // grok 1: gap 40, lead 60 at 20–25 (j* = 1, 6 rows) and 10 at 26–30 (j* = 2, 5 rows) → 1 in 6/11;
+    //   λ₁/λ₂ sorted 10 ×5, 60 ×6 → the sixth value, 60.
+    // grok 2 stopped at 15: nothing.
+    assert.deepEqual(
+      grok.seeds.map((seed) => [seed.largestGapPosition, seed.largestGapShare, seed.leadingRatio]),
+      [
+        [2, 1, 8],
+        [1, 6 / 11, 60],
+        [null, null, null],
+      ],
+    );
+    // control 0: gap 2, lead 2 → every ratio 2, a four-way tie → j* = 1 in all rows; λ₁/λ₂ = 2.
+    // control 1: lead 4; gap 3 at 20–24 (4 > 3: j* = 1, 5 rows), 6 at 25–30 (j* = 2, 6 rows) → 2 in 6/11.
+    // control 2: gap 4, lead 4 → λ₁/λ₂ = λ₂/λ₃ = 4, a tie → j* = 1 in all rows.
+    assert.deepEqual(
+      control.seeds.map((seed) => [seed.largestGapPosition, seed.largestGapShare, seed.leadingRatio]),
+      [
+        [1, 1, 2],
+        [2, 6 / 11, 4],
+        [1, 1, 4],
+      ],
+    );
+    // Per condition: grok's seed positions 2, 1 tie → the smaller, 1, in 1 seed; λ₁/λ₂ 8, 60 → 34 (21–47).
+    assert.deepEqual(grok.largestGapPosition, { position: 1, seeds: 1 });
+    assertStatistic(grok.leadingRatio, { median: 34, iqr: [21, 47], count: 2 }, 'grok λ₁/λ₂');
+    // control 1, 2, 1 → 1 in 2 seeds; λ₁/λ₂ 2, 4, 4 → 4 (3–4).
+    assert.deepEqual(control.largestGapPosition, { position: 1, seeds: 2 });
+    assertStatistic(control.leadingRatio, { median: 4, iqr: [3, 4], count: 3 }, 'control λ₁/λ₂');
+    // The same per-seed readings as the dashboard's table.
+    const tables = summaryTables({ ...readReportInput(FIXTURE_RUN) });
+    assert.deepEqual(
+      tables.seeds.map((row) => row.rankReadings),
+      report.conditions.flatMap((entry) => entry.seeds.map(({ energyRank, leadingRatio, largestGapPosition, largestGapShare }) => ({ energyRank, leadingRatio, largestGapPosition, largestGapShare }))),
+    );
   });
 
   it('measures the spectral-edge decline before grokking (docs/science.md §7)', () => {

@@ -48,9 +48,24 @@ describe('report tables', () => {
   });
 
   it('lays out the spectrum, the separation and the Theorem-6 checkpoints', () => {
-    assert.deepEqual(table('spectrum').rows, [
-      ['grok', '1.5', '1.25–1.75', '1/2', '2.60', '1.90–3.30'],
-      ['control', '5', '4.5–5', '0/0', '—', '—'],
+    // reportModel.test.ts works out these numbers: the largest-gap position over seeds, λ₁/λ₂ (median,
+    // IQR), λ₂/λ₃ (the late gap) and the energy rank (median, IQR).
+    const spectrum = table('spectrum');
+    assert.deepEqual(
+      spectrum.columns.map((column) => column.title),
+      ['Condition', 'Largest-gap position j*', 'λ₁/λ₂ (median)', 'λ₁/λ₂ (IQR)', 'λ₂/λ₃ (median)', 'Energy rank, 99 % of Σλ (median)', 'Energy rank (IQR)'],
+    );
+    assert.deepEqual(spectrum.rows, [
+      ['grok', '1 in 1/3 seeds', '34.00', '21.00–47.00', '30.00', '1.5', '1.25–1.75'],
+      ['control', '1 in 2/3 seeds', '4.00', '3.00–4.00', '4.00', '5', '4.5–5'],
+    ]);
+    // Each reading is explained, and that they can disagree.
+    assert.ok(spectrum.notes.some((note) => note.startsWith('Largest-gap position j*:') && note.includes('arXiv 2605.08119')));
+    assert.ok(spectrum.notes.some((note) => note.startsWith('Energy rank:') && note.includes('can disagree')));
+    assert.ok(document.tables.every((entry) => entry.columns.every((column) => !/effective rank|eff\. rank/i.test(column.title))));
+    assert.deepEqual(table('spectralEdge').rows, [
+      ['grok', '1/2', '2.60', '1.90–3.30'],
+      ['control', '0/0', '—', '—'],
     ]);
     assert.deepEqual(table('separation').rows, [['grok ÷ control', '7.50×']]);
     const notApplicable = 'not applicable (η = 0)';
@@ -65,13 +80,17 @@ describe('report tables', () => {
 
   it('lays out one row per seed, the failed one included', () => {
     assert.deepEqual(table('seeds').rows, [
-      ['grok', '0', 'completed', '30', '5', '12', '16', '18', '14', '\u22124', '20.00', '2', '4.00 (declined)', '0.995'],
-      ['grok', '1', 'completed', '30', '4', '10', '14', '20', '12', '\u22128', '40.00', '1', '1.20', '0.995'],
-      ['grok', '2', 'failed', '15', '6', '13', '—', '—', '11', '—', '—', '—', '—', '0.600'],
-      ['control', '0', 'completed', '30', '7', '—', '—', '—', '—', '—', '2.00', '4', '—', '0.050'],
-      ['control', '1', 'completed', '30', '8', '—', '—', '—', '25', '—', '6.00', '5', '—', '0.050'],
-      ['control', '2', 'completed', '30', '9', '—', '—', '—', '—', '—', '4.00', '5', '—', '0.050'],
+      ['grok', '0', 'completed', '30', '5', '12', '16', '18', '14', '\u22124', '20.00', '8.00', '2 (100 %)', '2', '4.00 (declined)', '0.995'],
+      ['grok', '1', 'completed', '30', '4', '10', '14', '20', '12', '\u22128', '40.00', '60.00', '1 (55 %)', '1', '1.20', '0.995'],
+      ['grok', '2', 'failed', '15', '6', '13', '—', '—', '11', '—', '—', '—', '—', '—', '—', '0.600'],
+      ['control', '0', 'completed', '30', '7', '—', '—', '—', '—', '—', '2.00', '2.00', '1 (100 %)', '4', '—', '0.050'],
+      ['control', '1', 'completed', '30', '8', '—', '—', '—', '25', '—', '6.00', '4.00', '2 (55 %)', '5', '—', '0.050'],
+      ['control', '2', 'completed', '30', '9', '—', '—', '—', '—', '—', '4.00', '4.00', '1 (100 %)', '5', '—', '0.050'],
     ]);
+    assert.deepEqual(
+      table('seeds').columns.slice(10, 14).map((column) => column.title),
+      ['Late gap', 'Late λ₁/λ₂', 'Largest-gap position j*', 'Energy rank'],
+    );
     assert.deepEqual(table('conditions').rows, [
       ['grok', 'square', 'adam', '2e-4', '30', '2/3', '0.04, 3, 10', '20–30'],
       ['control', 'square', 'adam', '0', '30', '3/3', '0.04, 3, 10', '20–30'],
@@ -99,13 +118,14 @@ describe('report in the terminal', () => {
     assert.ok(start > 0);
     const [header, rule, ...rows] = lines.slice(start + 2, start + 2 + 2 + 6);
     const widths = rule.split('  ').map((dashes) => dashes.length);
-    assert.equal(widths.length, 14);
+    assert.equal(widths.length, 16);
     assert.ok(header.startsWith('Condition  Seed  Status     Last epoch'));
     // "grok" left in its column, seed number and epochs right-aligned under their headers.
     assert.equal(rows[2].slice(0, 29), 'grok          2  failed      ');
     assert.ok(rows.every((row) => row.length <= rule.length));
     assert.match(text, /^Note: grok: seed 2 failed at epoch 15 \(the worker exited with code 1: RangeError: out of memory\)/m);
     assert.match(text, /^grok ÷ control {11}7\.50×$/m);
+    assert.match(header, /Late gap {2}Late λ₁\/λ₂ {2}Largest-gap position j\* {2}Energy rank {2}/);
   });
 });
 
@@ -122,6 +142,19 @@ describe('report as Markdown', () => {
           '| :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
           '| grok | 3/3 | 12 | 11.5–13 | 2/3 | −6 | −7 to −5 | 30.00 | 25.00–35.00 |',
           '| control | 1/3 | 25 | 25–25 | 0/3 | — | — | 4.00 | 3.00–5.00 |',
+        ].join('\n'),
+      ),
+      markdown,
+    );
+    assert.ok(
+      markdown.includes(
+        [
+          '## Late-stage update spectrum: largest-gap position and energy rank',
+          '',
+          '| Condition | Largest-gap position j\\* | λ₁/λ₂ (median) | λ₁/λ₂ (IQR) | λ₂/λ₃ (median) | Energy rank, 99 % of Σλ (median) | Energy rank (IQR) |',
+          '| :--- | ---: | ---: | ---: | ---: | ---: | ---: |',
+          '| grok | 1 in 1/3 seeds | 34.00 | 21.00–47.00 | 30.00 | 1.5 | 1.25–1.75 |',
+          '| control | 1 in 2/3 seeds | 4.00 | 3.00–4.00 | 4.00 | 5 | 4.5–5 |',
         ].join('\n'),
       ),
       markdown,
@@ -154,7 +187,9 @@ describe('report as JSON', () => {
       'milestones',
       'leadLag',
       'lateGap',
-      'effectiveRank',
+      'energyRank',
+      'leadingRatio',
+      'largestGapPosition',
       'spectralEdgeDecline',
       'repulsion',
       'seeds',
@@ -172,7 +207,10 @@ describe('report as JSON', () => {
       'detectorEpoch',
       'leadLag',
       'lateGap',
-      'effectiveRank',
+      'energyRank',
+      'leadingRatio',
+      'largestGapPosition',
+      'largestGapShare',
       'finalTestAcc',
       'spectralEdge',
     ]);

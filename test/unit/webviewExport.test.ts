@@ -47,12 +47,43 @@ describe('webview exports', () => {
       summary: null,
     });
     const seeds = seedTableCsv([tables]).trim().split('\n');
-    assert.equal(seeds[0], 'run,Condition,Seed,Status,Epoch,Memorised,Grok ≥ 0.5,Grok ≥ 0.95,Grok ≥ 0.99,Detector,Fire − grok,Late gap,Test acc.');
+    assert.equal(
+      seeds[0],
+      'run,Condition,Seed,Status,Epoch,Memorised,Grok ≥ 0.5,Grok ≥ 0.95,Grok ≥ 0.99,Detector,Fire − grok,Late gap,Late λ₁/λ₂,Largest-gap position j*,Largest-gap share of late epochs,Energy rank (99 % of Σλ),Test acc.',
+    );
     assert.match(seeds[1], /^run-1,grok,0,running,10,2,6,6,6,4,-2,/);
     // A field with a comma or a quote is quoted; a missing number is an empty field.
     assert.match(seeds[2], /^run-1,"control, ""b""",0,running,10,2,,,,,,/);
     const conditions = conditionTableCsv([tables]).trim().split('\n');
     assert.equal(conditions[0].split(',').length, conditions[1].split(',').length);
     assert.match(conditions[1], /^run-1,grok,1\/1,4,4,4,1\/1,6,/);
+  });
+
+  it('writes the rank readings as raw numbers, the largest-gap position and its share (or seeds) in two columns', () => {
+    // Epochs 200…210 lie in the default late stage (200–400). λ = (30, 10, 1, 0.5, 0.25): λ₁/λ₂ = 3 < λ₂/λ₃ = 10 → j* = 2 in every row.
+    const records: EpochRecord[] = Array.from({ length: 11 }, (_, index) => ({
+      epoch: 200 + index,
+      trainLoss: 1,
+      trainAcc: 1,
+      testLoss: 1,
+      testAcc: 1,
+      weightNorm: 1,
+      gap23: 10,
+      eigenvalues: [30, 10, 1, 0.5, 0.25],
+      effectiveRank: 2,
+    }));
+    const tables = summaryTables({ runId: 'run-2', manifest: null, status: 'running', seeds: [{ condition: 'x2', seed: 0, status: 'running', records }], events: [], summary: null });
+    const [seedHeader, seedRow] = seedTableCsv([tables]).trim().split('\n');
+    const seedField = (title: string) => seedRow.split(',')[seedHeader.split(',').indexOf(title)];
+    assert.deepEqual(
+      ['Late gap', 'Late λ₁/λ₂', 'Largest-gap position j*', 'Largest-gap share of late epochs', 'Energy rank (99 % of Σλ)'].map(seedField),
+      ['10', '3', '2', '1', '2'],
+    );
+    const [conditionHeader, conditionRow] = conditionTableCsv([tables]).trim().split('\n');
+    const conditionField = (title: string) => conditionRow.split(',')[conditionHeader.split(',').indexOf(title)];
+    assert.deepEqual(
+      ['Late λ₁/λ₂ (median)', 'Largest-gap position j*', 'Seeds at that position', 'Energy rank (median)'].map(conditionField),
+      ['3', '2', '1/1', '2'],
+    );
   });
 });

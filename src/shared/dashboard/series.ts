@@ -27,7 +27,7 @@ export const DASHBOARD_CHARTS = [
 /**
  * One chart (or panel part) of the dashboard: `accuracy` (train/test), `loss`, `eigenvalues`
  * (λ₁…λ₅), `gap` (λ₂/λ₃ with detector markers), `detectorSlope` (with the threshold line),
- * `spectralEdge` (k*, R, g₂₃, 𝒜), `dynamics` (norms, cosines, effective rank), `gradientSed` (the
+ * `spectralEdge` (k*, R, g₂₃, 𝒜), `dynamics` (norms, cosines, energy rank), `gradientSed` (the
  * R_k of update- and gradient-SED, docs/science.md §8, when the experiment enables it), `repulsion`
  * (sign-match over checkpoints), `coupling` (the B_jl distribution), `fourier` (dominant
  * frequencies at checkpoints, docs/science.md §9; optional), `summary` (the tables) and `seeds` (the seed
@@ -69,7 +69,8 @@ const SCALAR_METRICS: Record<ScalarField, MetricDescription> = {
   testLoss: { label: 'test loss', chart: 'loss', logYByDefault: true },
   gap23: { label: 'λ₂/λ₃', chart: 'gap', logYByDefault: true },
   gapSlope: { label: 'slope s(t)', chart: 'detectorSlope', logYByDefault: false },
-  effectiveRank: { label: 'effective rank (99 %)', chart: 'dynamics', logYByDefault: false },
+  // The record field keeps its name (run format); the quantity is the energy rank, not the papers' rank (src/shared/spectrumRank.ts).
+  effectiveRank: { label: 'energy rank (99 % of Σλ)', chart: 'dynamics', logYByDefault: false },
   secondLayerGap23: { label: 'λ₂/λ₃ of ΔV', chart: 'gap', logYByDefault: true },
   weightNorm: { label: '‖W‖_F', chart: 'dynamics', logYByDefault: false },
   secondLayerNorm: { label: '‖V‖_F', chart: 'dynamics', logYByDefault: false },

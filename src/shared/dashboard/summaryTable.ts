@@ -1,6 +1,8 @@
 /**
  * The dashboard's summary tables (docs/product.md §2.4: "a summary table per seed ... and per condition"):
- * rows with the numbers of src/shared/summary.ts and their display strings ("—" for missing).
+ * rows with the numbers of src/shared/summary.ts and their display strings ("—" for missing), and the
+ * late-stage rank readings of the update spectrum (src/shared/spectrumRank.ts: λ₁/λ₂, the
+ * largest-gap position, the energy rank), which always come from the records.
  *
  * A live run has no summary.json yet: its rows are computed from the records received so far (so a
  * running seed shows partial values), with the milestones and the detector epoch taken from the
@@ -10,6 +12,7 @@
 import { defaults } from '../config/defaults';
 import type { RunConfig } from '../config/types';
 import type { ConditionSummary, EpochRecord, MilestoneName, RunEvent, RunManifest, RunStatus, RunSummary, SeedStatus, SeedSummary } from '../runFormat';
+import { type ConditionRankReadings, type SeedRankReadings, conditionRankReadings, lateStageRankReadings } from '../spectrumRank';
 import { isComparablePair, summarizeRun, summarizeSeed } from '../summary';
 
 /** What the tables are computed from: a run as the dashboard holds it (a `RunSnapshot` or the store's run state). */
@@ -30,11 +33,23 @@ export interface SummaryTableSource {
 }
 
 /** Column ids of the per-seed table, in display order. */
-export const SEED_COLUMNS = ['condition', 'seed', 'status', 'epoch', 'memorized', 'grok50', 'grok95', 'grok99', 'detector', 'leadLag', 'lateGap', 'testAcc'] as const;
+export const SEED_COLUMNS = ['condition', 'seed', 'status', 'epoch', 'memorized', 'grok50', 'grok95', 'grok99', 'detector', 'leadLag', 'lateGap', 'leadingRatio', 'largestGap', 'energyRank', 'testAcc'] as const;
 export type SeedColumn = (typeof SEED_COLUMNS)[number];
 
 /** Column ids of the per-condition table, in display order. */
-export const CONDITION_COLUMNS = ['condition', 'fired', 'detectorMedian', 'detectorIqr', 'grokked', 'grok99Median', 'lateGapMedian', 'separation'] as const;
+export const CONDITION_COLUMNS = [
+  'condition',
+  'fired',
+  'detectorMedian',
+  'detectorIqr',
+  'grokked',
+  'grok99Median',
+  'lateGapMedian',
+  'separation',
+  'leadingRatioMedian',
+  'largestGapSeeds',
+  'energyRankMedian',
+] as const;
 export type ConditionColumn = (typeof CONDITION_COLUMNS)[number];
 
 /** Header text and tooltip of each column. */
@@ -50,6 +65,12 @@ export const COLUMN_TITLES: Record<SeedColumn | ConditionColumn, { title: string
   detector: { title: 'Detector', tooltip: 'Epoch at which the λ₂/λ₃ slope detector fired' },
   leadLag: { title: 'Fire − grok', tooltip: 'Detector epoch − grok ≥ 0.99 epoch (negative: the detector fired first)' },
   lateGap: { title: 'Late gap', tooltip: 'Median λ₂/λ₃ over the late-stage epochs' },
+  leadingRatio: { title: 'Late λ₁/λ₂', tooltip: 'Median λ₁/λ₂ over the late-stage epochs (λ: eigenvalues of the update Gram, i.e. squared singular values)' },
+  largestGap: {
+    title: 'Largest-gap position j*',
+    tooltip: 'Most frequent j (1–4) of the largest ratio λ_j/λ_{j+1} over the late-stage epochs, with the share of those epochs: the "rank" of arXiv 2605.08119',
+  },
+  energyRank: { title: 'Energy rank (99 % of Σλ)', tooltip: 'Median over the late-stage epochs of the number of λ_k carrying 99 % of Σλ (not the papers\' rank)' },
   testAcc: { title: 'Test acc.', tooltip: 'Test accuracy at the last epoch recorded' },
   fired: { title: 'Fired', tooltip: 'Seeds in which the detector fired, of all seeds' },
   detectorMedian: { title: 'Fire epoch (median)', tooltip: 'Median detector epoch over the seeds that fired' },
@@ -58,6 +79,9 @@ export const COLUMN_TITLES: Record<SeedColumn | ConditionColumn, { title: string
   grok99Median: { title: 'Grok ≥ 0.99 (median)', tooltip: 'Median grok ≥ 0.99 epoch over the seeds that grokked' },
   lateGapMedian: { title: 'Late gap (median)', tooltip: 'Median over seeds of the late-stage λ₂/λ₃' },
   separation: { title: 'Separation', tooltip: 'Late gap (median) of this condition ÷ that of the reference condition' },
+  leadingRatioMedian: { title: 'Late λ₁/λ₂ (median)', tooltip: 'Median over seeds of the late-stage λ₁/λ₂' },
+  largestGapSeeds: { title: 'Largest-gap position j*', tooltip: 'The most common per-seed largest-gap position j* (the "rank" of arXiv 2605.08119) and how many seeds have it, of all seeds' },
+  energyRankMedian: { title: 'Energy rank (median)', tooltip: 'Median over seeds of the late-stage energy rank (number of λ_k carrying 99 % of Σλ)' },
 };
 
 /** One row of the per-seed table. */
@@ -66,6 +90,8 @@ export interface SeedTableRow {
   seed: number;
   /** The numbers. */
   summary: SeedSummary;
+  /** Late-stage rank readings of the update spectrum, from the records. */
+  rankReadings: SeedRankReadings;
   /** Display strings per column. */
   cells: Record<SeedColumn, string>;
 }
@@ -77,6 +103,8 @@ export interface ConditionTableRow {
   summary: ConditionSummary;
   /** lateGapMedian ÷ that of the reference condition; null for the reference itself or when unknown. */
   separation: number | null;
+  /** Rank readings over the condition's seeds. */
+  rankReadings: ConditionRankReadings;
   /** Display strings per column. */
   cells: Record<ConditionColumn, string>;
 }
@@ -120,6 +148,30 @@ export function formatSignedEpochs(value: number | null): string {
   if (value > 0) return `+${formatEpoch(value)}`;
   if (value < 0) return `\u2212${formatEpoch(-value)}`;
   return '0';
+}
+
+/**
+ * A statistic of epochs or counts (e.g. a median energy rank): an integer as it is, else at most two
+ * decimals without trailing zeros (quartiles of integers end in .25, .5 or .75: "11.25", not a
+ * rounded "11.3").
+ */
+export function formatStatistic(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return MISSING;
+  if (Number.isInteger(value)) return String(value);
+  return value.toFixed(2).replace(/0+$/, '').replace(/\.$/, '');
+}
+
+/** A seed's largest-gap position with the share of its late-stage epochs at it: "2 (64 %)". */
+export function formatLargestGap(readings: Pick<SeedRankReadings, 'largestGapPosition' | 'largestGapShare'>): string {
+  const { largestGapPosition: position, largestGapShare: share } = readings;
+  if (position === null || share === null) return MISSING;
+  return `${position} (${Math.round(share * 100)} %)`;
+}
+
+/** A condition's most common largest-gap position and its seeds, of all: "2 in 14/15 seeds". */
+export function formatLargestGapSeeds(readings: Pick<ConditionRankReadings, 'largestGapPosition'>, seedCount: number): string {
+  const { position, seeds } = readings.largestGapPosition;
+  return position === null ? MISSING : `${position} in ${seeds}/${seedCount} seed${seedCount === 1 ? '' : 's'}`;
 }
 
 /** A ratio-like quantity (gap λ₂/λ₃, separation, accuracy): fixed decimals, exponent outside [1e-3, 1e5). */
@@ -173,11 +225,12 @@ function liveSeedSummaries(source: SummaryTableSource): SeedSummary[] {
   });
 }
 
-function seedRow(summary: SeedSummary): SeedTableRow {
+function seedRow(summary: SeedSummary, rankReadings: SeedRankReadings): SeedTableRow {
   return {
     condition: summary.condition,
     seed: summary.seed,
     summary,
+    rankReadings,
     cells: {
       condition: summary.condition,
       seed: String(summary.seed),
@@ -190,12 +243,15 @@ function seedRow(summary: SeedSummary): SeedTableRow {
       detector: formatEpoch(summary.detectorEpoch),
       leadLag: formatSignedEpochs(summary.detectorLead),
       lateGap: formatQuantity(summary.lateGap),
+      leadingRatio: formatQuantity(rankReadings.leadingRatio),
+      largestGap: formatLargestGap(rankReadings),
+      energyRank: formatStatistic(rankReadings.energyRank),
       testAcc: formatQuantity(summary.finalTestAcc, 3),
     },
   };
 }
 
-function conditionRow(summary: ConditionSummary, reference: ConditionSummary | null): ConditionTableRow {
+function conditionRow(summary: ConditionSummary, reference: ConditionSummary | null, rankReadings: ConditionRankReadings): ConditionTableRow {
   const separation =
     reference && reference !== summary && summary.lateGapMedian !== null && reference.lateGapMedian !== null && reference.lateGapMedian !== 0
       ? summary.lateGapMedian / reference.lateGapMedian
@@ -205,6 +261,7 @@ function conditionRow(summary: ConditionSummary, reference: ConditionSummary | n
     condition: summary.condition,
     summary,
     separation,
+    rankReadings,
     cells: {
       condition: summary.condition,
       fired: `${summary.firedCount}/${summary.seedCount}`,
@@ -214,8 +271,25 @@ function conditionRow(summary: ConditionSummary, reference: ConditionSummary | n
       grok99Median: formatEpoch(summary.grokEpoch99Median),
       lateGapMedian: formatQuantity(summary.lateGapMedian),
       separation: reference === null ? MISSING : reference === summary ? 'reference' : separation === null ? MISSING : `${formatQuantity(separation)}×`,
+      leadingRatioMedian: formatQuantity(rankReadings.leadingRatio.median),
+      largestGapSeeds: formatLargestGapSeeds(rankReadings, summary.seedCount),
+      energyRankMedian: formatStatistic(rankReadings.energyRank.median),
     },
   };
+}
+
+/** A seed's late-stage rank readings from the records the source holds (none: every reading null). */
+function rankReadingsOf(source: SummaryTableSource, condition: string, seed: number): SeedRankReadings {
+  const records = source.seeds.find((entry) => entry.condition === condition && entry.seed === seed)?.records ?? [];
+  const [from, to] = eigengapSettings(source.manifest, condition).lateStage;
+  return lateStageRankReadings(records, from, to);
+}
+
+/** What decimated records make approximate: the rank readings always, the late gap until summary.json. */
+function decimationNote(final: boolean): string {
+  return final
+    ? 'λ₁/λ₂, the largest-gap position and the energy rank are over the decimated rows of long seeds (approximate; the report reads every row).'
+    : 'Late gaps, λ₁/λ₂, largest-gap positions and energy ranks are over the decimated rows of long seeds (approximate; the late gap until summary.json is written).';
 }
 
 /**
@@ -233,13 +307,15 @@ export function summaryTables(source: SummaryTableSource): SummaryTables {
     .filter((pair) => position(pair.numerator) < position(pair.denominator))
     .filter((pair) => isComparablePair(manifestCondition(pair.numerator), manifestCondition(pair.denominator)))
     .map((pair) => ({ ...pair, text: `${pair.numerator} ÷ ${pair.denominator}: ${pair.ratio === null ? MISSING : `${formatQuantity(pair.ratio)}×`}` }));
-  const decimated = final === null && source.seeds.some((seed) => seed.decimation !== undefined);
+  const decimated = source.seeds.some((seed) => seed.decimation !== undefined);
+  const seeds = summary.seeds.map((seed) => seedRow(seed, rankReadingsOf(source, seed.condition, seed.seed)));
+  const conditionReadings = (condition: string) => conditionRankReadings(seeds.filter((row) => row.condition === condition).map((row) => row.rankReadings));
   return {
     runId: source.runId,
     source: final ? 'final' : 'live',
-    note: decimated ? 'Late gaps are medians over the decimated rows of long seeds (approximate until summary.json is written).' : null,
-    seeds: summary.seeds.map(seedRow),
-    conditions: summary.conditions.map((condition) => conditionRow(condition, reference)),
+    note: decimated ? decimationNote(final !== null) : null,
+    seeds,
+    conditions: summary.conditions.map((condition) => conditionRow(condition, reference, conditionReadings(condition.condition))),
     separationReference: reference?.condition ?? null,
     separations,
   };

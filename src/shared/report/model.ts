@@ -6,9 +6,10 @@
  * {@link REPORT_VERSION}).
  *
  * The seed and condition numbers the dashboard's summary table shows (milestones, detector epoch,
- * lead/lag, late-stage gap, separation) come from the same function, `summaryTables` of
- * src/shared/dashboard/summaryTable.ts: summary.json once the run has ended, else the rows and
- * events written so far. The report and the dashboard cannot disagree.
+ * lead/lag, late-stage gap, separation, the seeds' rank readings) come from the same function,
+ * `summaryTables` of src/shared/dashboard/summaryTable.ts: summary.json once the run has ended, else
+ * the rows and events written so far (the rank readings always from the rows). The report and the
+ * dashboard cannot disagree.
  *
  * Conventions: an epoch is a row number (docs/science.md §4); every median and IQR is over the seeds that
  * have a value (numpy's linear interpolation, src/shared/statistics.ts), with `count` saying how many
@@ -19,10 +20,17 @@ import { defaults } from '../config/defaults';
 import type { RunConfig } from '../config/types';
 import { summaryTables } from '../dashboard/summaryTable';
 import type { EpochRecord, MilestoneName, RepulsionEvent, RunEvent, RunManifest, RunStatus, RunSummary, SeedStatus, SeedSummary } from '../runFormat';
-import { interquartileRange, median } from '../statistics';
+import { type ConditionRankReadings, type SeedRankReadings, conditionRankReadings, lateStageRankReadings } from '../spectrumRank';
+import { type SeedStatistic, seedStatistic } from '../statistics';
 
-/** Version of the report's JSON shape; a new field may be added without a change, a renamed or removed one changes it. */
-export const REPORT_VERSION = 1;
+export { type SeedStatistic, seedStatistic } from '../statistics';
+
+/**
+ * Version of the report's JSON shape; a new field may be added without a change, a renamed or
+ * removed one changes it. 2: `effectiveRank` became `energyRank` (it is not the papers' rank), next
+ * to the largest-gap position and λ₁/λ₂.
+ */
+export const REPORT_VERSION = 2;
 
 /** The grok threshold that lead/lag is measured against: test accuracy ≥ 0.99, as in the dashboard's "Fire − grok" column. */
 export const LEAD_LAG_GROK_THRESHOLD = 0.99;
@@ -64,16 +72,6 @@ export interface ReportInput {
 }
 
 // ─── Output ────────────────────────────────────────────────────────────────────────────────────
-
-/** Median, interquartile range and count of one quantity over seeds. */
-export interface SeedStatistic {
-  /** Median over the seeds that have a value; null when none has. */
-  median: number | null;
-  /** [25th, 75th] percentile over the same seeds; null when none has. */
-  iqr: [number, number] | null;
-  /** Number of seeds with a value (of the condition's `seedCount`). */
-  count: number;
-}
 
 /** The report of a run. */
 export interface RunReport {
@@ -129,15 +127,21 @@ export interface ConditionSettings {
   optimizer: string | null;
   epochs: number | null;
   detector: { threshold: number; lag: number; warmup: number };
-  /** [from, to] epochs of the late-stage window (late gap, effective rank). */
+  /** [from, to] epochs of the late-stage window (late gap, λ₁/λ₂, largest-gap position, energy rank). */
   lateStage: [number, number];
 }
 
 /** Milestones of docs/science.md §4, in display order. */
 export const REPORT_MILESTONES: readonly MilestoneName[] = ['memorized', 'grok50', 'grok95', 'grok99'];
 
-/** The report of one condition. */
-export interface ConditionReport {
+/**
+ * The report of one condition. Its rank readings of the update spectrum ({@link ConditionRankReadings},
+ * src/shared/spectrumRank.ts; `count` of a statistic is of `seedCount`): `energyRank` (per seed the
+ * median over `settings.lateStage` of the number of λ_k carrying 99 % of Σλ, then over seeds),
+ * `leadingRatio` (the same for λ₁/λ₂) and `largestGapPosition` (the most common per-seed
+ * largest-gap position j* = argmax λ_j/λ_{j+1}, arXiv 2605.08119's "rank", and in how many seeds).
+ */
+export interface ConditionReport extends ConditionRankReadings {
   condition: string;
   settings: ConditionSettings;
   /** Seeds of the condition, whatever their status. Every "x of n" below has this n. */
@@ -154,8 +158,6 @@ export interface ConditionReport {
   leadLag: SeedStatistic;
   /** Late-stage gap: per seed the median of λ₂/λ₃ over `settings.lateStage`, then over seeds. */
   lateGap: SeedStatistic;
-  /** Effective rank of the rolling spectrum: per seed the median over `settings.lateStage` of the number of λ_k carrying 99 % of Σλ, then over seeds. */
-  effectiveRank: SeedStatistic;
   /** Spectral-edge decline before grokking (docs/science.md §7). */
   spectralEdgeDecline: {
     /** Seeds whose ratio exceeds {@link DECLINE_RATIO_THRESHOLD}. */
@@ -207,8 +209,11 @@ export interface SeedDecline {
   declined: boolean | null;
 }
 
-/** One seed's row. */
-export interface SeedReport {
+/**
+ * One seed's row, with its rank readings over the late-stage epochs ({@link SeedRankReadings}):
+ * `energyRank`, `leadingRatio` (λ₁/λ₂), `largestGapPosition` and `largestGapShare`.
+ */
+export interface SeedReport extends SeedRankReadings {
   seed: number;
   status: SeedStatus;
   message: string | null;
@@ -221,20 +226,13 @@ export interface SeedReport {
   detectorEpoch: number | null;
   /** detectorEpoch − grokEpoch99. */
   leadLag: number | null;
+  /** Median λ₂/λ₃ over the late-stage window. */
   lateGap: number | null;
-  /** Median effective rank over the late-stage window. */
-  effectiveRank: number | null;
   finalTestAcc: number | null;
   spectralEdge: SeedDecline;
 }
 
 // ─── Computation ───────────────────────────────────────────────────────────────────────────────
-
-/** Median, IQR and count of the non-null values. */
-export function seedStatistic(values: readonly (number | null)[]): SeedStatistic {
-  const present = values.filter((value): value is number => value !== null && Number.isFinite(value));
-  return { median: median(present), iqr: interquartileRange(present), count: present.length };
-}
 
 function configOf(manifest: RunManifest | null, condition: string): RunConfig | undefined {
   return manifest?.conditions.find((entry) => entry.name === condition)?.config;
@@ -254,14 +252,6 @@ export function conditionSettings(manifest: RunManifest | null, condition: strin
     detector: { threshold: detector.threshold, lag: detector.lag, warmup: detector.warmup },
     lateStage: [lateStage[0], lateStage[1]],
   };
-}
-
-/** Median of the effective rank over the rows with from ≤ epoch ≤ to, or null when none has one. */
-export function lateEffectiveRank(records: readonly EpochRecord[], from: number, to: number): number | null {
-  const ranks = records.flatMap((record) =>
-    record.epoch >= from && record.epoch <= to && typeof record.effectiveRank === 'number' && Number.isFinite(record.effectiveRank) ? [record.effectiveRank] : [],
-  );
-  return median(ranks);
 }
 
 /**
@@ -369,7 +359,7 @@ export function buildRunReport(input: ReportInput): RunReport {
     events: input.events,
     summary: input.summary,
   });
-  const seedSummaries = new Map<string, SeedSummary>(tables.seeds.map((row) => [`${row.condition}\u0000${row.seed}`, row.summary]));
+  const seedRows = new Map<string, { summary: SeedSummary; rankReadings: SeedRankReadings }>(tables.seeds.map((row) => [`${row.condition}\u0000${row.seed}`, row]));
   const notes: string[] = [];
   if (input.status === 'running') notes.push('This run is still running: every number is computed from the rows written so far and will change.');
   else if (tables.source === 'live') notes.push('The run has no summary.json (it ended without writing one): the numbers are computed from the rows and events it wrote.');
@@ -381,7 +371,8 @@ export function buildRunReport(input: ReportInput): RunReport {
     const seeds = input.seeds
       .filter((seed) => seed.condition === condition)
       .map((seed): SeedReport => {
-        const summary = seedSummaries.get(`${condition}\u0000${seed.seed}`);
+        const row = seedRows.get(`${condition}\u0000${seed.seed}`);
+        const summary = row?.summary;
         const last = seed.records.at(-1);
         return {
           seed: seed.seed,
@@ -395,7 +386,8 @@ export function buildRunReport(input: ReportInput): RunReport {
           detectorEpoch: summary?.detectorEpoch ?? null,
           leadLag: summary?.detectorLead ?? null,
           lateGap: summary?.lateGap ?? null,
-          effectiveRank: lateEffectiveRank(seed.records, from, to),
+          // The dashboard table's readings; from the rows here for a seed summary.json does not list.
+          ...(row?.rankReadings ?? lateStageRankReadings(seed.records, from, to)),
           finalTestAcc: summary?.finalTestAcc ?? (last ? last.testAcc : null),
           spectralEdge: spectralEdgeDecline(seed.records),
         };
@@ -422,7 +414,7 @@ export function buildRunReport(input: ReportInput): RunReport {
       },
       leadLag: seedStatistic(seeds.map((seed) => seed.leadLag)),
       lateGap: seedStatistic(seeds.map((seed) => seed.lateGap)),
-      effectiveRank: seedStatistic(seeds.map((seed) => seed.effectiveRank)),
+      ...conditionRankReadings(seeds),
       spectralEdgeDecline: {
         declinedCount: declines.filter((decline) => decline.declined === true).length,
         evaluatedCount: declines.filter((decline) => decline.ratio !== null).length,

@@ -3,8 +3,9 @@
  * the three show the same rows, headers and notes. Numbers are formatted with the dashboard table's
  * functions (src/shared/dashboard/summaryTable.ts), so a value reads the same everywhere. Pure.
  */
-import { MISSING, formatEpoch, formatQuantity, formatSignedEpochs } from '../dashboard/summaryTable';
+import { MISSING, formatEpoch, formatLargestGap, formatLargestGapSeeds, formatQuantity, formatSignedEpochs, formatStatistic } from '../dashboard/summaryTable';
 import type { MilestoneName } from '../runFormat';
+import { RANK_READING_NOTES } from '../spectrumRank';
 import type { ConditionReport, RepulsionCheckpoint, RunReport, SeedStatistic } from './model';
 import { DECLINE_GROK_THRESHOLD, DECLINE_RATIO_THRESHOLD, REPORT_MILESTONES } from './model';
 
@@ -17,7 +18,7 @@ export interface ReportColumn {
 /** One table of the report. */
 export interface ReportTable {
   /** Stable id (HTML anchors, tests). */
-  id: 'conditions' | 'detector' | 'milestones' | 'spectrum' | 'separation' | 'repulsion' | 'seeds';
+  id: 'conditions' | 'detector' | 'milestones' | 'spectrum' | 'spectralEdge' | 'separation' | 'repulsion' | 'seeds';
   title: string;
   columns: ReportColumn[];
   /** Display strings, one per column. */
@@ -43,15 +44,7 @@ const MILESTONE_LABELS: Record<MilestoneName, string> = {
   grok99: 'grok (test acc. ≥ 0.99)',
 };
 
-/**
- * A statistic of epochs or counts: an integer as it is, else at most two decimals without trailing
- * zeros (quartiles of integers end in .25, .5 or .75: "11.25", not a rounded "11.3").
- */
-export function formatStatistic(value: number | null): string {
-  if (value === null || !Number.isFinite(value)) return MISSING;
-  if (Number.isInteger(value)) return String(value);
-  return value.toFixed(2).replace(/0+$/, '').replace(/\.$/, '');
-}
+export { formatStatistic };
 
 /** "11.5–13" for an IQR of epochs. */
 export function formatEpochRange(range: [number, number] | null): string {
@@ -202,28 +195,47 @@ function spectrumTable(report: RunReport): ReportTable {
   const lateStages = [...new Set(report.conditions.map((condition) => `${condition.settings.lateStage[0]}–${condition.settings.lateStage[1]}`))];
   return {
     id: 'spectrum',
-    title: 'Rolling spectrum',
+    title: 'Late-stage update spectrum: largest-gap position and energy rank',
     columns: [
       { title: 'Condition', align: 'left' },
-      { title: 'Effective rank (median)', align: 'right' },
-      { title: 'Effective rank (IQR)', align: 'right' },
+      { title: 'Largest-gap position j*', align: 'right' },
+      { title: 'λ₁/λ₂ (median)', align: 'right' },
+      { title: 'λ₁/λ₂ (IQR)', align: 'right' },
+      { title: 'λ₂/λ₃ (median)', align: 'right' },
+      { title: 'Energy rank, 99 % of Σλ (median)', align: 'right' },
+      { title: 'Energy rank (IQR)', align: 'right' },
+    ],
+    rows: report.conditions.map((condition) => [
+      condition.condition,
+      formatLargestGapSeeds(condition, condition.seedCount),
+      formatQuantity(condition.leadingRatio.median),
+      formatQuantityRange(condition.leadingRatio.iqr, 2),
+      formatQuantity(condition.lateGap.median),
+      formatStatistic(condition.energyRank.median),
+      formatEpochRange(condition.energyRank.iqr),
+    ]),
+    notes: [
+      `λ: eigenvalues of the Gram of the last w first-layer updates (squared singular values). λ₁/λ₂, λ₂/λ₃ (the late gap) and the energy rank: per seed the median over the late-stage epochs (${lateStages.join(', ')}), then the median over seeds.`,
+      ...RANK_READING_NOTES,
+    ],
+  };
+}
+
+function spectralEdgeTable(report: RunReport): ReportTable {
+  return {
+    id: 'spectralEdge',
+    title: 'Spectral-edge decline before grokking',
+    columns: [
+      { title: 'Condition', align: 'left' },
       { title: 'Spectral edge declined', align: 'right' },
       { title: 'Decline ratio (median)', align: 'right' },
       { title: 'Decline ratio (IQR)', align: 'right' },
     ],
     rows: report.conditions.map((condition) => {
       const decline = condition.spectralEdgeDecline;
-      return [
-        condition.condition,
-        formatStatistic(condition.effectiveRank.median),
-        formatEpochRange(condition.effectiveRank.iqr),
-        `${decline.declinedCount}/${decline.evaluatedCount}`,
-        formatQuantity(decline.ratio.median),
-        formatQuantityRange(decline.ratio.iqr, 2),
-      ];
+      return [condition.condition, `${decline.declinedCount}/${decline.evaluatedCount}`, formatQuantity(decline.ratio.median), formatQuantityRange(decline.ratio.iqr, 2)];
     }),
     notes: [
-      `Effective rank: the number of eigenvalues λ_k of the rolling update Gram that carry 99 % of Σλ; per seed its median over the late-stage epochs (${lateStages.join(', ')}), then the median over seeds.`,
       `Spectral-edge decline (docs/science.md §7, arXiv 2603.28964): per seed, the largest g₂₃ = σ₂² − σ₃² before the first epoch with test accuracy ≥ ${DECLINE_GROK_THRESHOLD}, divided by g₂₃ at that epoch; "declined" when above ${DECLINE_RATIO_THRESHOLD}. Counted as declined / seeds with a ratio (seeds that never reach ${DECLINE_GROK_THRESHOLD} have none).`,
     ],
   };
@@ -306,7 +318,9 @@ function seedsTable(report: RunReport): ReportTable {
       { title: 'Detector', align: 'right' },
       { title: `Fire − grok ≥ ${threshold}`, align: 'right' },
       { title: 'Late gap', align: 'right' },
-      { title: 'Eff. rank', align: 'right' },
+      { title: 'Late λ₁/λ₂', align: 'right' },
+      { title: 'Largest-gap position j*', align: 'right' },
+      { title: 'Energy rank', align: 'right' },
       { title: 'Decline ratio', align: 'right' },
       { title: 'Test acc.', align: 'right' },
     ],
@@ -323,12 +337,14 @@ function seedsTable(report: RunReport): ReportTable {
         formatEpoch(seed.detectorEpoch),
         formatSignedEpochs(seed.leadLag),
         formatQuantity(seed.lateGap),
-        formatStatistic(seed.effectiveRank),
+        formatQuantity(seed.leadingRatio),
+        formatLargestGap(seed),
+        formatStatistic(seed.energyRank),
         seed.spectralEdge.ratio === null ? MISSING : `${formatQuantity(seed.spectralEdge.ratio)}${seed.spectralEdge.declined ? ' (declined)' : ''}`,
         formatQuantity(seed.finalTestAcc, 3),
       ]),
     ),
-    notes: [],
+    notes: ['Late gap (λ₂/λ₃), late λ₁/λ₂ and energy rank (99 % of Σλ): medians over the late-stage epochs; largest-gap position j*: the most frequent over them, with the share of those epochs.'],
   };
 }
 
@@ -357,6 +373,15 @@ export function reportDocument(report: RunReport): ReportDocument {
     title: `Grokking Lab report: ${report.run.experiment ?? report.run.runId}`,
     facts: runFacts(report),
     notes: [...report.notes],
-    tables: [conditionsTable(report), detectorTable(report), milestonesTable(report), spectrumTable(report), separationTable(report), repulsionTable(report), seedsTable(report)],
+    tables: [
+      conditionsTable(report),
+      detectorTable(report),
+      milestonesTable(report),
+      spectrumTable(report),
+      spectralEdgeTable(report),
+      separationTable(report),
+      repulsionTable(report),
+      seedsTable(report),
+    ],
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The rolling eigengap of parameter updates and the lock-in detector (docs/science.md §5, arXiv
- * 2605.08119), plus the per-row spectral fields that come from the same windows: effective rank,
+ * 2605.08119), plus the per-row spectral fields that come from the same windows: energy rank,
  * update cosines, the second-layer spectrum, and the spectral-edge quantities of §7.
  *
  * Conventions (docs/science.md §5): λ₁ ≥ λ₂ ≥ … are the **eigenvalues of the window Gram** G = ΔᵀΔ
@@ -9,13 +9,14 @@
  */
 import type { DetectorConfig, EigengapConfig, SpectralEdgeConfig } from '../../shared/config/types';
 import type { EpochRecord } from '../../shared/runFormat';
+import { eigenvalueRatio } from '../../shared/spectrumRank';
 import { RollingGram } from './rollingGram';
 import { spectralEdge, type SpectralEdgeFields } from './spectralEdge';
 import { symmetricEigenvalues } from './symmetricEigen';
 
 /** How many leading eigenvalues a row reports. */
 export const REPORTED_EIGENVALUES = 5;
-/** Share of Σλ that the effective rank must carry. */
+/** Share of Σλ that the energy rank (the records' `effectiveRank`) must carry. */
 export const EFFECTIVE_RANK_SHARE = 0.99;
 /** Floor of g inside the logarithm of the slope (arXiv 2605.08119 code): ln max(g, 1e-6). */
 export const GAP_FLOOR = 1e-6;
@@ -24,8 +25,7 @@ export const MINIMUM_UPDATES_FOR_GAP = 3;
 
 /** g = λ₂/λ₃ of descending eigenvalues; undefined with fewer than 3 values or λ₃ ≤ 0. */
 export function gapRatio(eigenvalues: ArrayLike<number>): number | undefined {
-  if (eigenvalues.length < 3 || !(eigenvalues[2] > 0)) return undefined;
-  return eigenvalues[1] / eigenvalues[2];
+  return eigenvalueRatio(eigenvalues, 2);
 }
 
 /** s = [ln max(g, 1e-6) − ln max(g_lagged, 1e-6)] / lag, per epoch; undefined when either gap is. */
@@ -35,8 +35,10 @@ export function gapSlope(gap: number | undefined, laggedGap: number | undefined,
 }
 
 /**
- * Smallest k such that λ₁ + … + λ_k ≥ 99 % of Σλ (descending eigenvalues, negatives counted as 0,
- * being rounding noise of a PSD Gram); undefined when Σλ ≤ 0.
+ * The energy rank (recorded as `effectiveRank`): the smallest k such that λ₁ + … + λ_k ≥ 99 % of Σλ
+ * (descending eigenvalues, negatives counted as 0, being rounding noise of a PSD Gram); undefined
+ * when Σλ ≤ 0. Not the "rank" of arXiv 2605.08119, which is where the largest gap λ_j/λ_{j+1} sits
+ * (src/shared/spectrumRank.ts).
  */
 export function effectiveRank(eigenvalues: ArrayLike<number>, share = EFFECTIVE_RANK_SHARE): number | undefined {
   let total = 0;

@@ -8,6 +8,7 @@
  * the opposite of docs/science.md §5, where Xu's σ_k name the Gram's eigenvalues themselves.
  */
 import type { EpochRecord } from '../../shared/runFormat';
+import { eigenvalueRatio, largestGapPosition } from '../../shared/spectrumRank';
 import { symmetricEigenvalues } from './symmetricEigen';
 
 /** Test accuracy that defines the grokking epoch for the decline (the thesis's criterion). */
@@ -43,27 +44,20 @@ export function spectralEdgePosition(singularValues: ArrayLike<number>): Spectra
   for (let index = 0; index < count; index++) total += singularValues[index];
   let kStar = 0;
   let bestWeighted = -Infinity;
-  let kStarPlain = 0;
-  let bestPlain = -Infinity;
   for (let j = 1; j < count; j++) {
-    const current = singularValues[j - 1];
-    const next = singularValues[j];
-    if (!(next > 0)) continue;
-    const ratio = current / next;
-    const weighted = (current / total) * ratio;
+    const ratio = eigenvalueRatio(singularValues, j);
+    if (ratio === undefined) continue;
+    const weighted = (singularValues[j - 1] / total) * ratio;
     if (weighted > bestWeighted) {
       bestWeighted = weighted;
       kStar = j;
-    }
-    if (ratio > bestPlain) {
-      bestPlain = ratio;
-      kStarPlain = j;
     }
   }
   if (kStar === 0) return undefined;
   return {
     kStar,
-    kStarPlain,
+    // The plain argmax is the largest-gap position (the same for σ as for λ = σ²).
+    kStarPlain: largestGapPosition(singularValues) as number,
     edgeRatio: singularValues[kStar - 1] / singularValues[kStar],
     edgeGap: singularValues[kStar - 1] - singularValues[kStar],
   };
