@@ -1,4 +1,6 @@
 // Lint rules, including the zone rules of docs/architecture.md §2: a wrong import fails the lint.
+// Zones, imports only downward: shared ← runs ← training; shared ← runs ← producer ← cli, extension;
+// shared ← webview.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -19,7 +21,7 @@ export default tseslint.config(
   },
   {
     // The engine and the CLI run in Node: the DOM typings exist only for WebAssembly's types.
-    files: ['src/shared/**/*.ts', 'src/training/**/*.ts', 'src/cli/**/*.ts'],
+    files: ['src/shared/**/*.ts', 'src/runs/**/*.ts', 'src/training/**/*.ts', 'src/producer/**/*.ts', 'src/cli/**/*.ts'],
     rules: { 'no-restricted-globals': ['error', 'window', 'document', 'navigator', 'localStorage'] },
   },
   {
@@ -29,8 +31,17 @@ export default tseslint.config(
         paths: ['vscode'],
         patterns: [
           pattern(['vscode', ...nodeBuiltins], 'src/shared is pure TypeScript: no Node modules, no vscode (it also runs in the webview).'),
-          pattern(['**/training/**', '**/cli/**', '**/extension/**', '**/webview/**', '**/kernels/**'], 'src/shared imports nothing else of ours.'),
+          pattern(['**/runs/**', '**/training/**', '**/producer/**', '**/cli/**', '**/extension/**', '**/webview/**', '**/kernels/**'], 'src/shared imports nothing else of ours.'),
         ],
+      }],
+    },
+  },
+  {
+    files: ['src/runs/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['vscode'],
+        patterns: [pattern(['**/training/**', '**/producer/**', '**/cli/**', '**/extension/**', '**/webview/**', '**/kernels/**'], 'src/runs owns the run-folder format: it imports only shared/.')],
       }],
     },
   },
@@ -39,7 +50,16 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['vscode'],
-        patterns: [pattern(['**/cli/**', '**/extension/**', '**/webview/**'], 'src/training is the engine: it imports only shared/ and itself.')],
+        patterns: [pattern(['**/producer/**', '**/cli/**', '**/extension/**', '**/webview/**'], 'src/training is the engine: it imports only shared/, runs/ and itself.')],
+      }],
+    },
+  },
+  {
+    files: ['src/producer/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['vscode'],
+        patterns: [pattern(['**/training/**', '**/cli/**', '**/extension/**', '**/webview/**', '**/kernels/**'], 'src/producer launches workers (dist/worker.js) and writes runs: it imports only shared/ and runs/.')],
       }],
     },
   },
@@ -48,7 +68,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['vscode'],
-        patterns: [pattern(['**/extension/**', '**/webview/**'], 'src/cli uses training/ and shared/ only.')],
+        patterns: [pattern(['**/extension/**', '**/webview/**', '**/training/**', '**/kernels/**'], 'src/cli is a producer: it uses producer/, runs/ and shared/ only.')],
       }],
     },
   },
@@ -65,7 +85,7 @@ export default tseslint.config(
     files: ['src/extension/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [pattern(['**/webview/**', '**/cli/**', '**/kernels/**', '**/engines/**', '**/diagnostics/**'], 'src/extension runs workers and shows records: no numeric code, no webview code.')],
+        patterns: [pattern(['**/webview/**', '**/cli/**', '**/kernels/**', '**/training/**'], 'src/extension runs workers (producer/) and shows records (runs/): no training code, no webview code.')],
       }],
     },
   },

@@ -7,7 +7,7 @@
 import { renderReportMarkdown } from '../shared/report/markdown';
 import type { ReportDocument } from '../shared/report/tables';
 import { reportDocument } from '../shared/report/tables';
-import { RunReportError, readRunReport, resolveRunFolder, writeHtmlReport } from '../training/runReport';
+import { RunReportError, readRunReport, resolveRunFolder, writeHtmlReport } from '../runs/runReport';
 import { EXIT_CODES, UserError, type ReportArguments } from './arguments';
 import { renderTable } from './table';
 

@@ -11,8 +11,8 @@ import type { ResolvedCondition, ResolvedExperiment, RunConfig } from '../shared
 import { formatProblem, parseExperimentFile } from '../shared/config/parse';
 import type { RunManifest, SeedStatus } from '../shared/runFormat';
 import type { WorkerAssignment, WorkerMessage } from '../shared/protocol/worker';
-import { readSeedStatus, writeJsonAtomic, writeManifest, writeSeedStatus } from '../training/runFolder';
-import { newRunManifest, terminalRunStatus, withConfig, workerExitMessage, writeRunSummary } from '../training/runLaunch';
+import { readSeedStatus, writeJsonAtomic, writeManifest, writeSeedStatus } from '../runs/runFolder';
+import { newRunManifest, terminalRunStatus, withConfig, workerExitMessage, writeRunSummary } from '../producer/runLaunch';
 import { EXIT_CODES, UserError, type RunArguments } from './arguments';
 import { ProgressDisplay, type SeedProgress } from './progress';
 import { renderRunSummary } from './summaryTable';

@@ -1,12 +1,12 @@
 /**
  * What every command handler shares: registration by name from the one command list
- * (src/shared/commands.ts) with errors shown and logged, the workspace-trust gate for launching,
+ * (src/extension/commands.ts) with errors shown and logged, the workspace-trust gate for launching,
  * and what follows every launch (progress notification, Runs view, live dashboard).
  */
 import * as vscode from 'vscode';
-import { COMMANDS, type CommandName } from '../shared/commands';
+import { COMMANDS, type CommandName } from './commands';
 import type { RunStatus } from '../shared/runFormat';
-import { isSeedFinished } from '../shared/runsView';
+import { isSeedFinished } from '../runs/status';
 import type { ActiveRunView, RunLog, RunManager } from './runs/runManager';
 import type { Services } from './services';
 import { openDashboardOnRun } from './settings';

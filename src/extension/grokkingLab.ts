@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { CONTEXT_KEYS, VIEW_IDS } from '../shared/commands';
+import { CONTEXT_KEYS, VIEW_IDS } from './commands';
 import { Disposable } from '../shared/lifecycle';
 import { registerDashboard } from './dashboard/dashboard';
 import { DashboardOpeners } from './dashboardOpener';

@@ -1,11 +1,11 @@
 /**
  * The extension's settings (`contributes.configuration` in package.json; ids in
- * src/shared/commands.ts SETTINGS), read where they are used so that a change applies at once.
+ * src/extension/commands.ts SETTINGS), read where they are used so that a change applies at once.
  */
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { SETTINGS } from '../shared/commands';
+import { SETTINGS } from './commands';
 import type { EngineName } from '../shared/config/types';
 
 /** The default of `grokkingLab.runsFolder`, relative to each workspace folder. */

@@ -6,9 +6,9 @@
  * the alert.
  */
 import * as vscode from 'vscode';
-import { COMMANDS } from '../shared/commands';
+import { COMMANDS } from './commands';
 import { Disposable } from '../shared/lifecycle';
-import { activeRunsStatusText, tallySeeds } from '../shared/runsView';
+import { activeRunsStatusText, tallySeeds } from './runs/runsViewText';
 import type { DashboardOpeners } from './dashboardOpener';
 import type { DetectorAlert, RunManager } from './runs/runManager';
 import { detectorNotificationsEnabled, muteDetectorNotifications } from './settings';

@@ -9,7 +9,7 @@
  *   <condition>/seed-<n>.status.json  SeedStatusFile, written atomically on start and at the end
  *   <condition>/seed-<n>.log      the worker's own log (stderr)
  *
- * Read and written only through src/training/runFolder.ts. Field names are part of the format
+ * Read and written only through src/runs/runFolder.ts. Field names are part of the format
  * (docs/run-format.md); new fields may be added, none renamed.
  */
 

@@ -17,7 +17,7 @@ import {
   seedLogPath,
   seedRecordsPath,
   writeSeedStatus,
-} from './runFolder';
+} from '../runs/runFolder';
 import { trainSeed } from './trainer';
 import path from 'node:path';
 

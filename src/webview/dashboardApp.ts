@@ -1,5 +1,5 @@
 /**
- * The dashboard webview: holds the store (src/shared/dashboard/store.ts) fed by the host's
+ * The dashboard webview: holds the store (src/webview/store.ts) fed by the host's
  * messages, the persisted view state and the theme, and redraws what is stale.
  *
  * Rendering: every change marks parts dirty (the store says which charts a message touched; a
@@ -12,8 +12,8 @@
  */
 import type { HostToWebviewMessage, LogLevel, SeedFocus } from '../shared/protocol/webview';
 import { WEBVIEW_PROTOCOL_VERSION, isHostMessage } from '../shared/protocol/webview';
-import type { DashboardChange } from '../shared/dashboard/store';
-import { DashboardStore } from '../shared/dashboard/store';
+import type { DashboardChange } from './store';
+import { DashboardStore } from './store';
 import { summaryTables } from '../shared/dashboard/summaryTable';
 import type { ChartId } from './chartDefinitions';
 import { CHART_DEFINITIONS, CHART_IDS } from './chartDefinitions';

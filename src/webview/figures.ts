@@ -11,12 +11,12 @@
  * - a missing value is a gap (`connectgaps: false`), never a zero.
  */
 import type { Annotation, Dash, Data, Layout, LayoutAxis, ScatterData, Shape } from 'plotly.js-dist-min';
-import { aggregateSeries } from '../shared/dashboard/aggregate';
+import { aggregateSeries } from './aggregate';
 import { decimateSeries, decimationIndices } from '../shared/dashboard/decimate';
 import type { Metric, RepulsionStatistic, Series } from '../shared/dashboard/series';
 import { couplingDistribution, describeMetric, detectorMarkers, forLogAxis, metricSeries, repulsionSeries, sparseMetricSeries } from '../shared/dashboard/series';
-import { smoothSeries } from '../shared/dashboard/smoothing';
-import type { RunState } from '../shared/dashboard/store';
+import { smoothSeries } from './smoothing';
+import type { RunState } from './store';
 import { defaults } from '../shared/config/defaults';
 import type { ChartId } from './chartDefinitions';
 import { CHART_DEFINITIONS, EPOCH_AXIS_TITLE, isLogY } from './chartDefinitions';

@@ -10,7 +10,7 @@
 import type { Config } from 'plotly.js-dist-min';
 import type { ReportChartData } from '../shared/report/chartData';
 import { REPORT_CHART_DATA_VERSION, REPORT_DATA_ELEMENT_ID } from '../shared/report/chartData';
-import type { RunState } from '../shared/dashboard/store';
+import type { RunState } from './store';
 import { CHART_DEFINITIONS, CHART_IDS } from './chartDefinitions';
 import { element } from './dom';
 import { buildFigure } from './figures';

@@ -3,7 +3,7 @@
  * checkbox per seed with its status and progress. Toggling a seed hides it from every chart and
  * from the median and IQR band (docs/product.md §2.4: "toggle individual seeds").
  */
-import type { SeedState } from '../shared/dashboard/store';
+import type { SeedState } from './store';
 import { element, replaceChildren } from './dom';
 import './elements';
 import { PROBLEM_STATUSES, groupStatusText, seedStatusText } from './seedStatus';

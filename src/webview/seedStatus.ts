@@ -3,7 +3,7 @@
  * is NaN") and a group's ("3 running (epoch 120–131 of 300), 1 diverged"). Pure.
  */
 import type { SeedStatus } from '../shared/runFormat';
-import type { SeedState } from '../shared/dashboard/store';
+import type { SeedState } from './store';
 
 /** The order statuses are listed in a group's summary. */
 const STATUS_ORDER: readonly SeedStatus[] = ['running', 'queued', 'completed', 'diverged', 'failed', 'cancelled', 'interrupted'];

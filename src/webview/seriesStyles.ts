@@ -10,7 +10,7 @@
  * Pure; colours come from the theme's palette, in order.
  */
 import type { SeedFocus } from '../shared/protocol/webview';
-import type { RunState, SeedState } from '../shared/dashboard/store';
+import type { RunState, SeedState } from './store';
 import { seriesColor, type ChartTheme } from './theme';
 import type { DashboardViewState } from './viewState';
 import { isSeedShown, seedToggleKey } from './viewState';

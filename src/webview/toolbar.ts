@@ -2,7 +2,7 @@
  * The dashboard's header: the runs shown (with their status and actions) and the global toggles
  * (seed view, smoothing, log x), built with @vscode-elements/elements.
  */
-import type { RunState } from '../shared/dashboard/store';
+import type { RunState } from './store';
 import { element, replaceChildren } from './dom';
 import './elements';
 import type { DashboardViewState, SeedView } from './viewState';

@@ -4,7 +4,7 @@
  * persisted value from an older bundle is read leniently (unknown or malformed fields fall back to
  * their defaults rather than break the panel).
  */
-import { MAXIMUM_SMOOTHING_WEIGHT } from '../shared/dashboard/smoothing';
+import { MAXIMUM_SMOOTHING_WEIGHT } from './smoothing';
 import type { ChartId } from './chartDefinitions';
 import { CHART_IDS } from './chartDefinitions';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EpochRecord, RunEvent, RunManifest, RunSummary, SeedStatusFile } from '../../src/shared/runFormat';
-import { parseJsonLines } from '../../src/training/runFolder';
+import { parseJsonLines } from '../../src/runs/runFolder';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');

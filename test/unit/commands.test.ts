@@ -1,4 +1,4 @@
-// The one command list (src/shared/commands.ts) against package.json, both ways: every command in
+// The one command list (src/extension/commands.ts) against package.json, both ways: every command in
 // code is contributed with its title, category and icon, every contributed command is in code and
 // registered by a handler, palette visibility matches, and every id that package.json's menus,
 // `when` clauses and welcome views name exists in code.
@@ -14,7 +14,7 @@ import {
   SETTINGS,
   TREE_ITEM_CONTEXTS,
   VIEW_IDS,
-} from '../../src/shared/commands';
+} from '../../src/extension/commands';
 
 const root = path.resolve(__dirname, '..', '..');
 const packageJson = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -66,7 +66,7 @@ describe('command ids: code and package.json', () => {
 
   it('every contributed command is in code, once', () => {
     const ids = new Set(COMMAND_LIST.map((command) => command.id));
-    for (const command of contributed) assert.ok(ids.has(command.command), `${command.command} is contributed but not in src/shared/commands.ts`);
+    for (const command of contributed) assert.ok(ids.has(command.command), `${command.command} is contributed but not in src/extension/commands.ts`);
     assert.equal(new Set(contributed.map((command) => command.command)).size, contributed.length, 'a command is contributed twice');
     assert.equal(ids.size, COMMAND_LIST.length, 'two commands share an id');
   });

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EpochRecord } from '../../src/shared/runFormat';
-import { aggregateByCondition, aggregateSeries } from '../../src/shared/dashboard/aggregate';
+import { aggregateByCondition, aggregateSeries } from '../../src/webview/aggregate';
 
 function row(epoch: number, testAcc: number): EpochRecord {
   return { epoch, trainLoss: 1, trainAcc: 0, testLoss: 1, testAcc, weightNorm: 1 };

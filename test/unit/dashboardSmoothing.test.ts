@@ -2,7 +2,7 @@
 // across gaps and decimated points, gaps kept, raw values untouched.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { smoothSeries } from '../../src/shared/dashboard/smoothing';
+import { smoothSeries } from '../../src/webview/smoothing';
 
 function assertClose(actual: readonly (number | null)[], expected: readonly (number | null)[]): void {
   assert.equal(actual.length, expected.length);

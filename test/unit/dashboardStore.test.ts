@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import type { AppendMessage, RunSnapshot, SeedAppend, SnapshotMessage } from '../../src/shared/protocol/webview';
 import { WEBVIEW_PROTOCOL_VERSION } from '../../src/shared/protocol/webview';
 import type { EpochRecord, RunEvent, RunManifest } from '../../src/shared/runFormat';
-import type { DashboardChange } from '../../src/shared/dashboard/store';
-import { DashboardStore } from '../../src/shared/dashboard/store';
+import type { DashboardChange } from '../../src/webview/store';
+import { DashboardStore } from '../../src/webview/store';
 import { DASHBOARD_CHARTS, RECORD_CHARTS } from '../../src/shared/dashboard/series';
 import { summaryTables } from '../../src/shared/dashboard/summaryTable';
 

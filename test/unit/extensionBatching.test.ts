@@ -1,8 +1,8 @@
-// Batching of live worker output (src/shared/batching.ts): grouping per run and seed, the
+// Batching of live worker output (src/extension/batching.ts): grouping per run and seed, the
 // at-most-once-per-interval flush rule on a caller-driven clock, status and restart handling.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RecordBatcher, Throttle } from '../../src/shared/batching';
+import { RecordBatcher, Throttle } from '../../src/extension/batching';
 import type { EpochRecord, RunEvent } from '../../src/shared/runFormat';
 
 function row(epoch: number): EpochRecord {

@@ -1,10 +1,10 @@
-// What the Experiments view says about experiments and conditions (src/shared/experimentsView.ts),
+// What the Experiments view says about experiments and conditions (src/extension/experiments/experimentsView.ts),
 // on experiments parsed from real YAML: plain conditions, a bare grid, and conditions × a grid.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseExperimentFile } from '../../src/shared/config/parse';
 import type { ResolvedExperiment } from '../../src/shared/config/types';
-import { conditionTooltip, describeConditionItem, describeExperimentSize, describeGrid } from '../../src/shared/experimentsView';
+import { conditionTooltip, describeConditionItem, describeExperimentSize, describeGrid } from '../../src/extension/experiments/experimentsView';
 
 function experimentOf(...lines: string[]): ResolvedExperiment {
   const result = parseExperimentFile('view.grok.yaml', `${lines.join('\n')}\n`);

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Emitter } from '../../src/shared/event';
-import { JsonLinesDecoder } from '../../src/shared/jsonLinesDecoder';
+import { JsonLinesDecoder } from '../../src/runs/jsonLines';
 import { Disposable, DisposableStore, toDisposable } from '../../src/shared/lifecycle';
 
 describe('disposables', () => {

@@ -1,8 +1,8 @@
-// Export Run (CSV/JSON) (src/shared/runExport.ts): columns, list fields spread over numbered
+// Export Run (CSV/JSON) (src/extension/runs/runExport.ts): columns, list fields spread over numbered
 // columns, quoting, missing values; the JSON keeps the whole run.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { recordsToCsv, runToJson } from '../../src/shared/runExport';
+import { recordsToCsv, runToJson } from '../../src/extension/runs/runExport';
 import type { EpochRecord } from '../../src/shared/runFormat';
 
 const records: EpochRecord[] = [

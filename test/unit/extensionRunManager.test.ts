@@ -8,14 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunRecordBatch } from '../../src/shared/batching';
+import type { RunRecordBatch } from '../../src/extension/batching';
 import { parseExperimentFile } from '../../src/shared/config/parse';
 import type { ResolvedExperiment } from '../../src/shared/config/types';
 import type { RunEvent, RunManifest } from '../../src/shared/runFormat';
 import { LiveRecords } from '../../src/extension/runs/liveRecords';
-import { findRunDirectories, isProcessAlive, JsonLinesTail, RunFolderReader } from '../../src/extension/runs/runFolders';
+import { findRunDirectories, isProcessAlive, JsonLinesTail, RunFolderReader } from '../../src/runs/runFolderReader';
 import { RunManager, type ActiveRunView } from '../../src/extension/runs/runManager';
-import { readManifest, readRun, readSeedRecords, readSeedStatus, readSummary, writeManifest, writeSeedStatus } from '../../src/training/runFolder';
+import { readManifest, readRun, readSeedRecords, readSeedStatus, readSummary, writeManifest, writeSeedStatus } from '../../src/runs/runFolder';
 
 const root = path.resolve(__dirname, '..', '..');
 const workerScript = path.join(root, 'dist', 'worker.js');

@@ -1,22 +1,9 @@
-// What the Runs view and the status bar say (src/shared/runsView.ts): icons, descriptions, ETA,
+// What the Runs view and the status bar say (src/extension/runs/runsViewText.ts; status rules: src/runs/status.ts): icons, descriptions, ETA,
 // run order, the real status of abandoned runs, and which seeds are re-run.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  activeRunsStatusText,
-  compareRunsNewestFirst,
-  describeCondition,
-  describeRun,
-  describeSeed,
-  effectiveRunStatus,
-  effectiveSeedStatus,
-  estimateRemainingMs,
-  formatDuration,
-  missingSeeds,
-  seedIcon,
-  tallySeeds,
-  type SeedState,
-} from '../../src/shared/runsView';
+import { activeRunsStatusText, describeCondition, describeRun, describeSeed, estimateRemainingMs, formatDuration, seedIcon, tallySeeds } from '../../src/extension/runs/runsViewText';
+import { compareRunsNewestFirst, effectiveRunStatus, effectiveSeedStatus, missingSeeds, type SeedState } from '../../src/runs/status';
 import type { SeedStatus } from '../../src/shared/runFormat';
 
 const start = '2026-11-22T10:00:00.000Z';

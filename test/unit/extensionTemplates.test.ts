@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseExperimentFile } from '../../src/shared/config/parse';
-import { EXPERIMENT_TEMPLATE, EXPERIMENT_TEMPLATE_FILE_NAME, uniqueExperimentFileName } from '../../src/shared/experimentTemplate';
+import { EXPERIMENT_TEMPLATE, EXPERIMENT_TEMPLATE_FILE_NAME, uniqueExperimentFileName } from '../../src/extension/experiments/experimentTemplate';
 
 describe('experiment file template', () => {
   it('parses without a problem, and matches examples/quickstart.grok.yaml', () => {

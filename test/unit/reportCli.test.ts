@@ -10,7 +10,7 @@ import path from 'node:path';
 import { renderReportMarkdown } from '../../src/shared/report/markdown';
 import type { RunReport } from '../../src/shared/report/model';
 import { reportDocument } from '../../src/shared/report/tables';
-import { readRunReport } from '../../src/training/runReport';
+import { readRunReport } from '../../src/runs/runReport';
 import { FIXTURE_EXPERIMENT, FIXTURE_RUN, copyFixture } from './reportFixture';
 
 const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli.js');

@@ -12,8 +12,8 @@ import { reportChartData } from '../../src/shared/report/chartData';
 import type { ConditionReport, RunReport, SeedStatistic } from '../../src/shared/report/model';
 import { buildRunReport, spectralEdgeDecline } from '../../src/shared/report/model';
 import { summarizeRun, summarizeSeed } from '../../src/shared/summary';
-import { readReportInput, readRunReport, resolveRunFolder, RunReportError } from '../../src/training/runReport';
-import { readRun } from '../../src/training/runFolder';
+import { readReportInput, readRunReport, resolveRunFolder, RunReportError } from '../../src/runs/runReport';
+import { readRun } from '../../src/runs/runFolder';
 import { summaryTables } from '../../src/shared/dashboard/summaryTable';
 import { FIXTURE_RUN, copyFixture } from './reportFixture';
 

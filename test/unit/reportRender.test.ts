@@ -14,7 +14,7 @@ import type { RunReport } from '../../src/shared/report/model';
 import { buildRunReport } from '../../src/shared/report/model';
 import type { ReportTable } from '../../src/shared/report/tables';
 import { formatSeedList, formatStatistic, formatWeightDecay, reportDocument } from '../../src/shared/report/tables';
-import { readReportInput, readRunReport } from '../../src/training/runReport';
+import { readReportInput, readRunReport } from '../../src/runs/runReport';
 import { FIXTURE_RUN } from './reportFixture';
 
 const report = readRunReport(FIXTURE_RUN);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LineAppender, newRunId, readRun, seedRecordsPath, writeJsonAtomic, writeManifest } from '../../src/training/runFolder';
+import { LineAppender, newRunId, readRun, seedRecordsPath, writeJsonAtomic, writeManifest } from '../../src/runs/runFolder';
 import type { RunManifest } from '../../src/shared/runFormat';
 
 describe('run folders', () => {

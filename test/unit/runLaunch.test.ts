@@ -1,10 +1,10 @@
-// What every producer of a run folder shares (src/training/runLaunch.ts): the manifest of a new run,
+// What every producer of a run folder shares (src/producer/runLaunch.ts): the manifest of a new run,
 // the message for a worker that died silently, and the run's final status.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sha256Hex } from '../../src/shared/hash';
 import { parseExperimentFile } from '../../src/shared/config/parse';
-import { newRunManifest, terminalRunStatus, workerExitMessage } from '../../src/training/runLaunch';
+import { newRunManifest, terminalRunStatus, workerExitMessage } from '../../src/producer/runLaunch';
 
 const file = `
 experiments:

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Data, Layout, ScatterData, BoxData } from 'plotly.js-dist-min';
-import { DashboardStore } from '../../src/shared/dashboard/store';
+import { DashboardStore } from '../../src/webview/store';
 import type { RunSnapshot, SeedSnapshot } from '../../src/shared/protocol/webview';
 import { WEBVIEW_PROTOCOL_VERSION } from '../../src/shared/protocol/webview';
 import type { EpochRecord, RunEvent, RunManifest } from '../../src/shared/runFormat';

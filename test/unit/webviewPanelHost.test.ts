@@ -1,5 +1,5 @@
 // The dashboard panel host's pure parts: the page and its Content Security Policy, and the
-// snapshot read from a real run folder (written through src/training/runFolder.ts).
+// snapshot read from a real run folder (written through src/runs/runFolder.ts).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -10,7 +10,7 @@ import { DASHBOARD_RESOURCES, EMPTY_STYLE_HASH, PLOTLY_MAPLIBRE_STYLE_ID, conten
 import { MINIMUM_RECORDS_PER_SEED, readRunSnapshots, recordsPerSeed, snapshotOfRun } from '../../src/extension/dashboard/runSnapshot';
 import { WEBVIEW_PROTOCOL_VERSION, isHostMessage } from '../../src/shared/protocol/webview';
 import type { EpochRecord, RunManifest } from '../../src/shared/runFormat';
-import { LineAppender, RUN_EVENTS, readRun, seedRecordsPath, writeManifest, writeSeedStatus } from '../../src/training/runFolder';
+import { LineAppender, RUN_EVENTS, readRun, seedRecordsPath, writeManifest, writeSeedStatus } from '../../src/runs/runFolder';
 
 const temporary = fs.mkdtempSync(path.join(os.tmpdir(), 'grokking-dashboard-'));
 after(() => fs.rmSync(temporary, { recursive: true, force: true }));

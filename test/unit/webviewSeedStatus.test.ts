@@ -1,7 +1,7 @@
 // The seed list's words for statuses.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SeedState } from '../../src/shared/dashboard/store';
+import type { SeedState } from '../../src/webview/store';
 import { groupStatusText, seedStatusText } from '../../src/webview/seedStatus';
 
 function seed(status: SeedState['status'], lastEpoch: number | null, message?: string): SeedState {

@@ -26,6 +26,16 @@ describe('zone import rules', () => {
     ['src/webview/example.ts', "import fs from 'node:fs';\nexport const x = fs;\n", false],
     ['src/webview/example.ts', "import { x } from '../extension/anything';\nexport const y = x;\n", false],
     ['src/extension/example.ts', "import { EigengapTracker } from '../training/diagnostics/eigengap';\nexport const x = EigengapTracker;\n", false],
+    ['src/extension/example.ts', "import { trainSeed } from '../training/trainer';\nexport const x = trainSeed;\n", false],
+    ['src/extension/example.ts', "import { readRun } from '../runs/runFolder';\nexport const x = readRun;\n", true],
+    ['src/shared/example.ts', "import { readRun } from '../runs/runFolder';\nexport const x = readRun;\n", false],
+    ['src/runs/example.ts', "import { trainSeed } from '../training/trainer';\nexport const x = trainSeed;\n", false],
+    ['src/runs/example.ts', "import fs from 'node:fs';\nimport { median } from '../shared/statistics';\nexport const x = [fs, median];\n", true],
+    ['src/producer/example.ts', "import { trainSeed } from '../training/trainer';\nexport const x = trainSeed;\n", false],
+    ['src/producer/example.ts', "import { readRun } from '../runs/runFolder';\nexport const x = readRun;\n", true],
+    ['src/training/example.ts', "import { WorkerProcess } from '../producer/workerProcess';\nexport const x = WorkerProcess;\n", false],
+    ['src/cli/example.ts', "import { trainSeed } from '../training/trainer';\nexport const x = trainSeed;\n", false],
+    ['src/cli/example.ts', "import { WorkerProcess } from '../producer/workerProcess';\nexport const x = WorkerProcess;\n", true],
   ];
   for (const [file, code, allowed] of cases) {
     it(`${allowed ? 'allows' : 'forbids'} in ${file}: ${code.split('\n')[0]}`, async () => {

@@ -16,7 +16,7 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import * as vscode from 'vscode';
-import { RecordBatcher, type RunRecordBatch } from '../../shared/batching';
+import { RecordBatcher, type RunRecordBatch } from '../batching';
 import { Emitter, type Event } from '../../shared/event';
 import { Disposable, DisposableStore, toDisposable } from '../../shared/lifecycle';
 import type { HostToWebviewMessage, SaveFileMessage, SaveFileMimeType, WebviewToHostMessage } from '../../shared/protocol/webview';

@@ -1,6 +1,6 @@
 /**
  * Run folders → the dashboard's `snapshot` payload (src/shared/protocol/webview.ts), read through
- * src/training/runFolder.ts (the one module that reads run folders). No `vscode` import.
+ * src/runs/runFolder.ts (the one module that reads run folders). No `vscode` import.
  *
  * A snapshot must stay a reasonable message whatever the run's length: the rows of all runs shown
  * are capped by a budget, and a run whose seeds exceed their share is decimated with the
@@ -12,7 +12,7 @@ import path from 'node:path';
 import { decimateAlignedRecords } from '../../shared/dashboard/decimate';
 import type { RunSnapshot, SeedSnapshot } from '../../shared/protocol/webview';
 import type { RunStatus, SeedStatus } from '../../shared/runFormat';
-import { readRun, type RunContents } from '../../training/runFolder';
+import { readRun, type RunContents } from '../../runs/runFolder';
 
 /** Most epoch rows one snapshot carries over every seed of every run shown (rows are ~0.9 kB of JSON). */
 export const SNAPSHOT_RECORD_BUDGET = 40_000;

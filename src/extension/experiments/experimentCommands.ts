@@ -5,10 +5,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { COMMANDS } from '../../shared/commands';
+import { COMMANDS } from '../commands';
 import type { ResolvedExperiment } from '../../shared/config/types';
-import { EXPERIMENT_TEMPLATE, uniqueExperimentFileName } from '../../shared/experimentTemplate';
-import { describeExperimentSize, describeGrid } from '../../shared/experimentsView';
+import { EXPERIMENT_TEMPLATE, uniqueExperimentFileName } from './experimentTemplate';
+import { describeExperimentSize, describeGrid } from './experimentsView';
 import { DisposableStore, type DisposableLike } from '../../shared/lifecycle';
 import { followLaunchedRun, registerCommand, requireTrust } from '../commandSupport';
 import type { Services } from '../services';

@@ -4,10 +4,10 @@
  * Inline actions (package.json menus) run an experiment or a condition and open the YAML.
  */
 import * as vscode from 'vscode';
-import { TREE_ITEM_CONTEXTS } from '../../shared/commands';
+import { TREE_ITEM_CONTEXTS } from '../commands';
 import { formatProblem } from '../../shared/config/parse';
 import type { ConfigProblem, ResolvedCondition, ResolvedExperiment } from '../../shared/config/types';
-import { conditionTooltip, describeConditionItem, describeExperimentSize, describeGrid } from '../../shared/experimentsView';
+import { conditionTooltip, describeConditionItem, describeExperimentSize, describeGrid } from './experimentsView';
 import { Disposable } from '../../shared/lifecycle';
 import { problemRange, type ExperimentCatalog, type ExperimentFile } from './experimentCatalog';
 

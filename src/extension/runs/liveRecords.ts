@@ -8,12 +8,12 @@
  * No `vscode` import.
  */
 import path from 'node:path';
-import { RecordBatcher, type RunRecordBatch } from '../../shared/batching';
+import { RecordBatcher, type RunRecordBatch } from '../batching';
 import { Emitter, type Event } from '../../shared/event';
 import { Disposable, toDisposable, type DisposableLike } from '../../shared/lifecycle';
 import type { EpochRecord, RunEvent, SeedStatus } from '../../shared/runFormat';
-import { RUN_EVENTS, readManifest, readSeedStatus, seedRecordsPath } from '../../training/runFolder';
-import { JsonLinesTail } from './runFolders';
+import { RUN_EVENTS, readManifest, readSeedStatus, seedRecordsPath } from '../../runs/runFolder';
+import { JsonLinesTail } from '../../runs/runFolderReader';
 import type { RunManager } from './runManager';
 
 /** Where the dashboard gets live output from. */

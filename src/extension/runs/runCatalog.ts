@@ -7,12 +7,12 @@
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { CONTEXT_KEYS, SETTINGS } from '../../shared/commands';
+import { CONTEXT_KEYS, SETTINGS } from '../commands';
 import { Emitter, type Event } from '../../shared/event';
 import { Disposable, DisposableStore, toDisposable } from '../../shared/lifecycle';
-import { compareRunsNewestFirst, type SeedState } from '../../shared/runsView';
+import { compareRunsNewestFirst, type SeedState } from '../../runs/status';
 import { allRunsFolders, affects } from '../settings';
-import { findRunDirectories, RunFolderReader, type RunOnDisk } from './runFolders';
+import { findRunDirectories, RunFolderReader, type RunOnDisk } from '../../runs/runFolderReader';
 import type { RunManager } from './runManager';
 
 /** A run as the view shows it: what is on disk, with the live state of an active run laid over it. */

@@ -17,14 +17,14 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { RecordBatcher, Throttle, type RunRecordBatch } from '../../shared/batching';
+import { RecordBatcher, Throttle, type RunRecordBatch } from '../batching';
 import { configHash } from '../../shared/config/parse';
 import type { EngineName, ResolvedExperiment, RunConfig } from '../../shared/config/types';
 import { Emitter, type Event } from '../../shared/event';
 import { Disposable } from '../../shared/lifecycle';
 import type { WorkerAssignment, WorkerMessage } from '../../shared/protocol/worker';
 import type { RunEvent, RunManifest, RunStatus, SeedStatus } from '../../shared/runFormat';
-import { isSeedFinished, isSeedMissing, type SeedState } from '../../shared/runsView';
+import { isSeedFinished, isSeedMissing, type SeedState } from '../../runs/status';
 import {
   RUN_EVENTS,
   RUN_SUMMARY,
@@ -36,9 +36,9 @@ import {
   writeJsonAtomic,
   writeManifest,
   writeSeedStatus,
-} from '../../training/runFolder';
-import { newRunManifest, terminalRunStatus, workerExitMessage, writeRunSummary } from '../../training/runLaunch';
-import { WorkerProcess, workerEnvironment, type WorkerExit } from './workerProcess';
+} from '../../runs/runFolder';
+import { newRunManifest, terminalRunStatus, workerExitMessage, writeRunSummary } from '../../producer/runLaunch';
+import { WorkerProcess, workerEnvironment, type WorkerExit } from '../../producer/workerProcess';
 
 const execFileAsync = promisify(execFile);
 
@@ -237,7 +237,7 @@ export class RunManager extends Disposable {
 
   /**
    * Starts again, in the same run folder, every seed of a finished run that has no result
-   * (src/shared/runsView.ts isSeedMissing), with the run's own saved configuration. Their old rows,
+   * (src/runs/status.ts isSeedMissing), with the run's own saved configuration. Their old rows,
    * status and events are removed first; other seeds are kept, and summary.json is rewritten over
    * all seeds at the end. Throws when the run is active or has no manifest, or nothing is missing.
    */

@@ -1,22 +1,13 @@
 /**
  * The Runs view (the run explorer): run → condition → seed, newest run first, with status icons
- * and descriptions from src/shared/runsView.ts. Inline Stop and Open Dashboard on runs; export,
+ * and descriptions from ./runsViewText.ts. Inline Stop and Open Dashboard on runs; export,
  * reveal, logs, re-run and delete in the context menu (package.json menus, by contextValue).
  */
 import * as vscode from 'vscode';
-import { TREE_ITEM_CONTEXTS } from '../../shared/commands';
+import { TREE_ITEM_CONTEXTS } from '../commands';
 import { Disposable } from '../../shared/lifecycle';
-import {
-  describeCondition,
-  describeRun,
-  describeSeed,
-  formatStartTime,
-  missingSeeds,
-  runIcon,
-  seedIcon,
-  type SeedState,
-  type StatusIcon,
-} from '../../shared/runsView';
+import { describeCondition, describeRun, describeSeed, formatStartTime, runIcon, seedIcon, type StatusIcon } from './runsViewText';
+import { missingSeeds, type SeedState } from '../../runs/status';
 import type { RunCatalog, RunEntry } from './runCatalog';
 
 /** A node of the Runs view; commands invoked from the view receive these. */

@@ -5,7 +5,7 @@
  * without `retainContextWhenHidden` is rebuilt when shown); the host sends nothing before it, then one
  * `snapshot` with the full state of the runs shown, then `append` batches (at most about 10 a second,
  * whatever the number of seeds: the host buffers per run and seed and flushes on a timer), plus
- * `runStatus` and `runRemoved` when those happen (src/shared/batching.ts collects the batches).
+ * `runStatus` and `runRemoved` when those happen (src/extension/batching.ts collects the batches).
  * Both sides end their `switch` on `type` with {@link unreachable}, so a new message type is a
  * compile error wherever it is not handled.
  *

@@ -7,8 +7,8 @@
  * Pure and timer-free: the caller owns the clock. It calls {@link RecordBatcher.delayUntilFlush}
  * to know when to come back and {@link RecordBatcher.take} then; tests drive it with plain numbers.
  */
-import type { EpochRecord, RunEvent, SeedStatus } from './runFormat';
-import type { RunAppend, SeedAppend } from './protocol/webview';
+import type { EpochRecord, RunEvent, SeedStatus } from '../shared/runFormat';
+import type { RunAppend, SeedAppend } from '../shared/protocol/webview';
 
 /** New output of one run since the last batch: the dashboard protocol's {@link RunAppend}, plus where the run lives. */
 export interface RunRecordBatch extends RunAppend {

@@ -4,8 +4,8 @@
  * point's values ("weightDecay = 1e-5 · window = 5"). Pure, so the tree
  * (src/extension/experiments/experimentsTree.ts) only maps these to VS Code objects.
  */
-import { describeGridPoint, gridPointCount } from './config/grid';
-import type { ResolvedCondition, ResolvedExperiment } from './config/types';
+import { describeGridPoint, gridPointCount } from '../../shared/config/grid';
+import type { ResolvedCondition, ResolvedExperiment } from '../../shared/config/types';
 
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;

@@ -13,7 +13,7 @@
  * the old average decays by one factor w per epoch, so the overlay does not depend on how many
  * points were kept. A null (gap) stays null and leaves the average untouched.
  */
-import type { Series } from './series';
+import type { Series } from '../shared/dashboard/series';
 
 /** Largest weight accepted: at w = 1 the average never moves. */
 export const MAXIMUM_SMOOTHING_WEIGHT = 0.999;

@@ -7,9 +7,9 @@
  * No `vscode` import: the run manager that owns these is tested under plain Node with real workers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Emitter, type Event } from '../../shared/event';
-import { Disposable } from '../../shared/lifecycle';
-import type { WorkerMessage } from '../../shared/protocol/worker';
+import { Emitter, type Event } from '../shared/event';
+import { Disposable } from '../shared/lifecycle';
+import type { WorkerMessage } from '../shared/protocol/worker';
 
 /** How to start a worker. */
 export interface WorkerLaunch {

@@ -9,9 +9,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { JsonLinesDecoder } from '../../shared/jsonLinesDecoder';
-import type { RunEvent, RunManifest, RunStatus, RunSummary, SeedStatusFile } from '../../shared/runFormat';
-import { effectiveRunStatus, effectiveSeedStatus, type SeedState } from '../../shared/runsView';
+import { JsonLinesDecoder } from './jsonLines';
+import type { RunEvent, RunManifest, RunStatus, RunSummary, SeedStatusFile } from '../shared/runFormat';
+import { effectiveRunStatus, effectiveSeedStatus, type SeedState } from './status';
 import {
   RUN_EVENTS,
   RUN_MANIFEST,
@@ -21,7 +21,7 @@ import {
   readSummary,
   seedRecordsPath,
   seedStatusPath,
-} from '../../training/runFolder';
+} from './runFolder';
 
 /** Follows a file another process appends JSON lines to: each read returns the rows added since the last. */
 export class JsonLinesTail<T> {

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { compareRunsNewestFirst, effectiveRunStatus, effectiveSeedStatus } from '../shared/runsView';
+import { compareRunsNewestFirst, effectiveRunStatus, effectiveSeedStatus } from './status';
 import type { RunEvent, SeedStatus } from '../shared/runFormat';
 import { reportChartData } from '../shared/report/chartData';
 import { renderHtmlReport } from '../shared/report/html';
@@ -137,7 +137,7 @@ function finishedEvents(events: readonly RunEvent[]): Map<string, { status: Seed
 
 /**
  * Everything the report is computed from, with the real statuses: the rules of the Runs view
- * (src/shared/runsView.ts): a `running` seed whose worker is gone, or a `running` run nobody has
+ * (src/runs/status.ts): a `running` seed whose worker is gone, or a `running` run nobody has
  * written to for ABANDONED_AFTER_MS (30 s), is interrupted.
  *
  * @param now Current time in milliseconds.

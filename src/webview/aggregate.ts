@@ -8,9 +8,9 @@
  * Statistics are exact at epochs the seeds share; decimated snapshots keep seeds on shared epochs
  * (decimate.ts, `decimateAlignedRecords`) so that this holds for long runs too.
  */
-import { quantile } from '../statistics';
-import type { Metric, SeedRecords, Series } from './series';
-import { metricSeries } from './series';
+import { quantile } from '../shared/statistics';
+import type { Metric, SeedRecords, Series } from '../shared/dashboard/series';
+import { metricSeries } from '../shared/dashboard/series';
 
 /** Median and IQR band of one metric over seeds, per epoch. */
 export interface SeedAggregate {

@@ -2,7 +2,7 @@
  * Incremental decoding of a JSON-lines file that another process is appending to: feed it the
  * bytes appended since the last read (as text) and get the complete lines parsed. A line without
  * its newline yet is kept until the rest arrives; a malformed complete line (a writer killed
- * mid-line, then restarted) is skipped, like src/training/runFolder.ts's parseJsonLines. Pure.
+ * mid-line, then restarted) is skipped, like src/runs/runFolder.ts's parseJsonLines. Pure.
  */
 export class JsonLinesDecoder<T> {
   private partial = '';

@@ -4,7 +4,7 @@
  * spread over numbered columns (`eigenvalues.1` … `eigenvalues.5`), for pandas, R or a
  * spreadsheet; JSON keeps everything of the run folder: manifest, summary, events and rows. Pure.
  */
-import type { EpochRecord, RunEvent, RunManifest, RunSummary, SeedStatus } from './runFormat';
+import type { EpochRecord, RunEvent, RunManifest, RunSummary, SeedStatus } from '../../shared/runFormat';
 
 /** One seed's rows, as read from `<condition>/seed-<n>.jsonl`. */
 export interface ExportedSeed {

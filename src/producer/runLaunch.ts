@@ -13,7 +13,7 @@ import type { ResolvedCondition, ResolvedExperiment } from '../shared/config/typ
 import type { RunManifest, RunStatus, RunSummary, SeedStatus, SeedSummary } from '../shared/runFormat';
 import { RUN_FORMAT_VERSION, manifestCondition } from '../shared/runFormat';
 import { summarizeRun, summarizeSeed } from '../shared/summary';
-import { hostName, newRunId, readSeedRecords, readSeedStatus, writeSummary } from './runFolder';
+import { hostName, newRunId, readSeedRecords, readSeedStatus, writeSummary } from '../runs/runFolder';
 
 /** What a producer knows when it starts a run. */
 export interface NewRunInput {

@@ -21,12 +21,12 @@ import type {
   SeedAppend,
   SeedSnapshot,
   SnapshotMessage,
-} from '../protocol/webview';
-import { unreachable } from '../protocol/webview';
-import type { EpochRecord, RunEvent, RunManifest, RunStatus, RunSummary } from '../runFormat';
-import { decimateAlignedRecords } from './decimate';
-import type { DashboardChart } from './series';
-import { DASHBOARD_CHARTS, RECORD_CHARTS } from './series';
+} from '../shared/protocol/webview';
+import { unreachable } from '../shared/protocol/webview';
+import type { EpochRecord, RunEvent, RunManifest, RunStatus, RunSummary } from '../shared/runFormat';
+import { decimateAlignedRecords } from '../shared/dashboard/decimate';
+import type { DashboardChart } from '../shared/dashboard/series';
+import { DASHBOARD_CHARTS, RECORD_CHARTS } from '../shared/dashboard/series';
 
 /**
  * One seed as the store holds it: exactly the snapshot's shape (records in increasing epoch order,
