@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import { parseExperimentFile, formatProblem } from '../shared/config/parse';
+import { plural } from '../shared/text';
 import { EXIT_CODES, HELP_TEXT, UserError, parseArguments } from './arguments';
 import { reportCommand } from './reportCommand';
 import { runCommand } from './runCommand';
@@ -27,7 +28,7 @@ function validateCommand(files: string[]): number {
       for (const problem of parsed.problems) process.stderr.write(`${formatProblem(problem)}\n`);
     } else {
       const summary = parsed.experiments
-        .map((experiment) => `${experiment.name} (${experiment.conditions.length} condition${experiment.conditions.length === 1 ? '' : 's'} × ${experiment.seeds.length} seed${experiment.seeds.length === 1 ? '' : 's'})`)
+        .map((experiment) => `${experiment.name} (${plural(experiment.conditions.length, 'condition')} × ${plural(experiment.seeds.length, 'seed')})`)
         .join(', ');
       process.stdout.write(`${file}: valid: ${summary}\n`);
     }
