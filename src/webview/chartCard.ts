@@ -1,6 +1,6 @@
 /**
  * One chart's card: title, description, its toggles (log y; normalised coupling), PNG/SVG export
- * buttons, the Plotly plot and the notes under it. DOM only; what is drawn comes from figures.ts.
+ * buttons, the Plotly plot and the notes under it. DOM only; what is drawn comes from figures/ (src/webview/figures/index.ts).
  */
 import type { Config } from 'plotly.js-dist-min';
 import type { ChartDefinition, ChartId } from './chartDefinitions';

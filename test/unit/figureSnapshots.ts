@@ -20,6 +20,7 @@ import { CHART_IDS } from '../../src/webview/chartDefinitions';
 import { buildFigure, exportFigure, type FigureContext } from '../../src/webview/figures';
 import { seriesStyles } from '../../src/webview/seriesStyles';
 import { DashboardStore, type RunState } from '../../src/webview/store';
+import { reportFigureContext } from '../../src/webview/reportFigures';
 import { chartTheme, type ChartTheme, type ThemeKind } from '../../src/webview/theme';
 import { defaultViewState, seedToggleKey, type DashboardViewState } from '../../src/webview/viewState';
 
@@ -311,51 +312,46 @@ function reportRuns(run: RunSnapshot): RunState[] {
   return (JSON.parse(JSON.stringify(data)) as { runs: RunState[] }).runs;
 }
 
-interface Scenario {
-  name: string;
-  runs: RunState[];
-  view: Partial<DashboardViewState>;
-  theme: ChartTheme;
-  focus?: SeedFocus;
-  maxPointsPerTrace?: number;
-}
-
-function contextOf(scenario: Scenario): FigureContext {
-  const view: DashboardViewState = { ...defaultViewState(), runIds: scenario.runs.map((run) => run.runId), ...scenario.view };
+/** The dashboard's figure context (src/webview/dashboardApp.ts) for runs under a view. */
+function dashboardContext(runs: RunState[], view: Partial<DashboardViewState>, theme: ChartTheme, options: { focus?: SeedFocus; maxPointsPerTrace?: number } = {}): FigureContext {
+  const state: DashboardViewState = { ...defaultViewState(), runIds: runs.map((run) => run.runId), ...view };
   return {
-    runs: scenario.runs,
-    view,
-    theme: scenario.theme,
-    styles: seriesStyles(scenario.runs, view, scenario.theme, scenario.focus),
-    ...(scenario.maxPointsPerTrace !== undefined ? { maxPointsPerTrace: scenario.maxPointsPerTrace } : {}),
+    runs,
+    view: state,
+    theme,
+    styles: seriesStyles(runs, state, theme, options.focus),
+    ...(options.maxPointsPerTrace !== undefined ? { maxPointsPerTrace: options.maxPointsPerTrace } : {}),
   };
 }
 
-/** The dashboard's views (default; seeds one by one with every toggle set; median with smoothing and thinning; nothing yet), the comparison of three runs, and the report. */
-function scenarios(): Scenario[] {
+/**
+ * The dashboard's views (default; seeds one by one with every toggle set; median with smoothing and
+ * thinning; nothing yet), the comparison of three runs, and the report, by name.
+ */
+function scenarios(): [string, FigureContext][] {
   const lockin = () => storedRuns([LOCKIN_RUN]);
   return [
-    { name: 'dashboard', runs: lockin(), view: {}, theme: dashboardTheme('dark') },
-    {
-      name: 'dashboard-seeds',
-      runs: lockin(),
-      view: {
-        seedView: 'seeds',
-        smoothing: 0.8,
-        logX: true,
-        logY: { loss: false, accuracy: true, spectralEdge: true, gradientSed: false },
-        hiddenSeeds: [seedToggleKey(LOCKIN_RUN.runId, 'control', 2)],
-        couplingNormalized: true,
-      },
-      theme: dashboardTheme('highContrast'),
-      focus: { runId: LOCKIN_RUN.runId, condition: 'grok', seed: 1 },
-      maxPointsPerTrace: 24,
-    },
-    { name: 'dashboard-median', runs: lockin(), view: { seedView: 'median', smoothing: 0.6, logY: { eigenvalues: false } }, theme: dashboardTheme('dark'), maxPointsPerTrace: 30 },
-    { name: 'dashboard-queued', runs: storedRuns([QUEUED_RUN]), view: {}, theme: dashboardTheme('dark') },
-    { name: 'compare', runs: storedRuns([LOCKIN_RUN, LOCKIN_RERUN, RELU_RUN]), view: {}, theme: dashboardTheme('dark') },
-    // The report's page: median and IQR per condition, a light theme with VS Code's fallback colours (src/webview/reportPage.ts).
-    { name: 'report', runs: reportRuns(LOCKIN_RUN), view: { seedView: 'median' }, theme: chartTheme(() => '', 'light') },
+    ['dashboard', dashboardContext(lockin(), {}, dashboardTheme('dark'))],
+    [
+      'dashboard-seeds',
+      dashboardContext(
+        lockin(),
+        {
+          seedView: 'seeds',
+          smoothing: 0.8,
+          logX: true,
+          logY: { loss: false, accuracy: true, spectralEdge: true, gradientSed: false },
+          hiddenSeeds: [seedToggleKey(LOCKIN_RUN.runId, 'control', 2)],
+          couplingNormalized: true,
+        },
+        dashboardTheme('highContrast'),
+        { focus: { runId: LOCKIN_RUN.runId, condition: 'grok', seed: 1 }, maxPointsPerTrace: 24 },
+      ),
+    ],
+    ['dashboard-median', dashboardContext(lockin(), { seedView: 'median', smoothing: 0.6, logY: { eigenvalues: false } }, dashboardTheme('dark'), { maxPointsPerTrace: 30 })],
+    ['dashboard-queued', dashboardContext(storedRuns([QUEUED_RUN]), {}, dashboardTheme('dark'))],
+    ['compare', dashboardContext(storedRuns([LOCKIN_RUN, LOCKIN_RERUN, RELU_RUN]), {}, dashboardTheme('dark'))],
+    ['report', reportFigureContext(reportRuns(LOCKIN_RUN))],
   ];
 }
 
@@ -377,12 +373,11 @@ function serialisable(value: unknown): unknown {
  */
 export function figureSnapshots(): Record<string, unknown> {
   const snapshots: Record<string, unknown> = {};
-  for (const scenario of scenarios()) {
-    const context = contextOf(scenario);
+  for (const [name, context] of scenarios()) {
     for (const chart of CHART_IDS) {
       const figure = buildFigure(chart, context);
-      snapshots[`${scenario.name}/${chart}`] = serialisable(figure);
-      if (scenario.name === 'dashboard') snapshots[`export/${chart}`] = serialisable(exportFigure(chart, figure, 'lockin').layout);
+      snapshots[`${name}/${chart}`] = serialisable(figure);
+      if (name === 'dashboard') snapshots[`export/${chart}`] = serialisable(exportFigure(chart, figure, 'lockin').layout);
     }
   }
   return snapshots;
