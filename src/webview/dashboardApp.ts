@@ -40,7 +40,7 @@ import type { DashboardHostApi } from './vscodeApi';
 type Part = ChartId | 'toolbar' | 'seeds' | 'summary';
 
 /** Name of the performance measure of one render pass. */
-export const RENDER_MEASURE = 'grokking-lab:render';
+const RENDER_MEASURE = 'grokking-lab:render';
 
 export class DashboardApp {
   private readonly store = new DashboardStore();
