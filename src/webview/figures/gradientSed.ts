@@ -5,8 +5,8 @@ import { isLogY } from '../chartDefinitions';
 import type { SeedStyle } from '../seriesStyles';
 import { mixColors } from '../theme';
 import type { ChartFigure, FigureContext } from './layout';
-import { epochAxis, finish, noOmissions, notesOf, valueAxis } from './layout';
-import { lineTraces, metricSpec } from './lines';
+import { epochAxis, valueAxis } from './layout';
+import { lineFigure, metricSpec } from './lines';
 
 /**
  * R₁…R₃ of the gradient window and, in the same colour faded toward the background, of the update
@@ -15,7 +15,6 @@ import { lineTraces, metricSpec } from './lines';
  */
 export function gradientSedFigure(context: FigureContext): ChartFigure {
   const logY = isLogY('gradientSed', context.view.logY);
-  const omissions = noOmissions();
   const indices = [1, 2, 3] as const;
   const color = (index: number) => context.theme.palette[(index - 1) % context.theme.palette.length];
   const specs = (['gradientSedRatios', 'updateSedRatios'] as const).flatMap((field) =>
@@ -29,16 +28,14 @@ export function gradientSedFigure(context: FigureContext): ChartFigure {
       });
     }),
   );
-  const { data, hasData } = lineTraces(specs, context, { quantityInLegend: true, colorByQuantity: true, xWord: 'epoch' }, omissions);
-  return finish('gradientSed', context, {
-    data,
-    hasData,
+  return lineFigure('gradientSed', context, {
+    specs,
+    options: { quantityInLegend: true, colorByQuantity: true, xWord: 'epoch' },
     layout: {
       xaxis: epochAxis(context),
       yaxis: valueAxis(context, 'R_k = A(v_k) / median A(r)<br>(sensitivity of μ_x along v_k)', logY),
       shapes: [{ type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: 1, y1: 1, line: { color: context.theme.axisColor, width: 1, dash: 'dot' } }],
     },
-    notes: notesOf(omissions, context),
     emptyText: 'No gradient-direction SED values: it is opt-in (diagnostics.gradientSed.enabled) and computed every `every` epochs once its windows are full.',
   });
 }

@@ -6,7 +6,7 @@
  *
  * One file per family of charts: curves.ts (accuracy, loss, weight norms), spectrum.ts (eigenvalues,
  * eigengap, detector slope), spectralEdge.ts, gradientSed.ts, repulsion.ts (repulsion, coupling);
- * their lines come from lines.ts (seeds, medians, bands, smoothing, log axes, thinning), whose
+ * a chart of lines is a lineFigure of lines.ts (seeds, medians, bands, smoothing, log axes, thinning), whose
  * traces come from one factory (traces.ts); layout.ts holds what every chart's layout shares.
  */
 import type { ChartId } from '../chartDefinitions';
@@ -20,33 +20,23 @@ import { detectorSlopeFigure, eigenvaluesFigure, gapFigure } from './spectrum';
 
 export type { ChartFigure, FigureContext } from './layout';
 
+/** Each chart's figure builder (a Record, so a chart added to CHART_IDS does not compile until it has one). */
+const FIGURE_BUILDERS: Record<ChartId, (context: FigureContext) => ChartFigure> = {
+  accuracy: (context) => trainTestFigure('accuracy', context),
+  loss: (context) => trainTestFigure('loss', context),
+  eigenvalues: eigenvaluesFigure,
+  gap: gapFigure,
+  detectorSlope: detectorSlopeFigure,
+  spectralEdge: spectralEdgeFigure,
+  gradientSed: gradientSedFigure,
+  repulsion: repulsionFigure,
+  coupling: couplingFigure,
+  dynamics: dynamicsFigure,
+};
+
 /** The figure of one chart. */
 export function buildFigure(chart: ChartId, context: FigureContext): ChartFigure {
-  switch (chart) {
-    case 'accuracy':
-    case 'loss':
-      return trainTestFigure(chart, context);
-    case 'eigenvalues':
-      return eigenvaluesFigure(context);
-    case 'gap':
-      return gapFigure(context);
-    case 'detectorSlope':
-      return detectorSlopeFigure(context);
-    case 'spectralEdge':
-      return spectralEdgeFigure(context);
-    case 'gradientSed':
-      return gradientSedFigure(context);
-    case 'repulsion':
-      return repulsionFigure(context);
-    case 'coupling':
-      return couplingFigure(context);
-    case 'dynamics':
-      return dynamicsFigure(context);
-    default: {
-      const unknown: never = chart;
-      throw new Error(`Unknown chart ${String(unknown)}`);
-    }
-  }
+  return FIGURE_BUILDERS[chart](context);
 }
 
 /**

@@ -8,7 +8,7 @@
  *   which keep every spike;
  * - a missing value is a gap (`connectgaps: false`), never a zero.
  */
-import type { Dash, Data } from 'plotly.js-dist-min';
+import type { Dash, Data, Layout } from 'plotly.js-dist-min';
 import { aggregateSeries } from '../aggregate';
 import { decimateSeries, decimationIndices } from '../../shared/dashboard/decimate';
 import type { Metric, Series } from '../../shared/dashboard/series';
@@ -16,8 +16,9 @@ import { forLogAxis, hasValues, metricSeries } from '../../shared/dashboard/seri
 import { smoothSeries } from '../smoothing';
 import type { RunState } from '../store';
 import type { GroupStyle, SeedStyle } from '../seriesStyles';
-import type { FigureContext, Omissions, YAxisId } from './layout';
-import { DEFAULT_MAX_POINTS_PER_TRACE, noOmissions, runOf, shownSeeds } from './layout';
+import type { ChartId } from '../chartDefinitions';
+import type { ChartFigure, FigureContext, Omissions, YAxisId } from './layout';
+import { DEFAULT_MAX_POINTS_PER_TRACE, finish, noOmissions, notesOf, runOf, shownSeeds } from './layout';
 import { bandPolygon, bandTrace, lineTrace, TraceMerger } from './traces';
 
 /**
@@ -227,7 +228,7 @@ function addGroup(drawing: LineDrawing, spec: LineSpec, group: GroupStyle, rawSe
 }
 
 /** Traces of line specs for every seed shown, in the seed view of the styles (see the module comment). */
-export function lineTraces(specs: readonly LineSpec[], context: FigureContext, options: LineOptions, omissions: Omissions): { data: Data[]; hasData: boolean } {
+function lineTraces(specs: readonly LineSpec[], context: FigureContext, options: LineOptions, omissions: Omissions): { data: Data[]; hasData: boolean } {
   const shown = shownSeeds(context);
   const drawing = new LineDrawing(context, options, omissions, shown.length);
   for (const spec of specs) {
@@ -238,4 +239,31 @@ export function lineTraces(specs: readonly LineSpec[], context: FigureContext, o
     for (const group of context.styles.groups) addGroup(drawing, spec, group, rawSeries);
   }
   return { data: drawing.merger.data(), hasData: drawing.hasData };
+}
+
+/** A chart of lines: its quantities, how they are told apart, and what the chart adds to them. */
+export interface LineChart {
+  specs: readonly LineSpec[];
+  options: LineOptions;
+  /** The chart's own axes, shapes and annotations. */
+  layout: Partial<Layout>;
+  /** What the chart says while none of its lines has a value. */
+  emptyText: string;
+  /** Traces drawn over the lines (the detector's fires). */
+  overlay?: Data[];
+  /** Notes after those about the lines. */
+  notes?: string[];
+}
+
+/** The figure of a chart of lines. */
+export function lineFigure(chart: ChartId, context: FigureContext, lines: LineChart): ChartFigure {
+  const omissions = noOmissions();
+  const { data, hasData } = lineTraces(lines.specs, context, lines.options, omissions);
+  return finish(chart, context, {
+    data: [...data, ...(lines.overlay ?? [])],
+    hasData,
+    layout: lines.layout,
+    notes: [...notesOf(omissions, context), ...(lines.notes ?? [])],
+    emptyText: lines.emptyText,
+  });
 }

@@ -7,9 +7,9 @@ import type { RepulsionStatistic } from '../../shared/dashboard/series';
 import { couplingDistribution, repulsionSeries } from '../../shared/dashboard/series';
 import { withAlpha } from '../theme';
 import type { ChartFigure, FigureContext } from './layout';
-import { axis, finish, noOmissions, notesOf, runOf, shownSeeds } from './layout';
+import { axis, finish, runOf, shownSeeds } from './layout';
 import type { LineSpec } from './lines';
-import { lineTraces } from './lines';
+import { lineFigure } from './lines';
 import { traceUid } from './traces';
 
 const REPULSION_LINES: { statistic: RepulsionStatistic; label: string; dash: Dash }[] = [
@@ -37,7 +37,6 @@ function inapplicableNote(context: FigureContext): string[] {
 }
 
 export function repulsionFigure(context: FigureContext): ChartFigure {
-  const omissions = noOmissions();
   const specs: LineSpec[] = REPULSION_LINES.map(({ statistic, label, dash }) => ({
     key: statistic,
     label,
@@ -46,13 +45,12 @@ export function repulsionFigure(context: FigureContext): ChartFigure {
     markers: true,
     seriesOf: (seed, run) => repulsionSeries(run.events, seed.condition, seed.seed, statistic),
   }));
-  const { data, hasData } = lineTraces(specs, context, { quantityInLegend: true, xWord: 'checkpoint' }, omissions);
   const xTitle = context.view.logX ? 'checkpoint epoch, log scale' : 'checkpoint epoch';
-  return finish('repulsion', context, {
-    data,
-    hasData,
+  return lineFigure('repulsion', context, {
+    specs,
+    options: { quantityInLegend: true, xWord: 'checkpoint' },
     layout: { xaxis: axis(context.theme, xTitle, context.view.logX ? 'log' : 'linear'), yaxis: axis(context.theme, 'share of examined pairs', 'linear', { range: [-0.02, 1.05] }) },
-    notes: [...notesOf(omissions, context), ...inapplicableNote(context)],
+    notes: inapplicableNote(context),
     emptyText: 'No repulsion checkpoint yet (diagnostics.repulsion.checkpoints), or weight decay is 0 (Theorem 6 needs η > 0).',
   });
 }

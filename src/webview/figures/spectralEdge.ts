@@ -4,8 +4,8 @@ import type { Metric } from '../../shared/dashboard/series';
 import { describeMetric } from '../../shared/dashboard/series';
 import { isLogY } from '../chartDefinitions';
 import type { ChartFigure, FigureContext, YAxisId } from './layout';
-import { epochAxis, finish, noOmissions, notesOf, valueAxis } from './layout';
-import { lineTraces, metricSpec } from './lines';
+import { epochAxis, valueAxis } from './layout';
+import { lineFigure, metricSpec } from './lines';
 
 /** The four rows, top to bottom; k* is a small integer, so its row stays linear. */
 const SPECTRAL_EDGE_ROWS: { metric: Metric; axisTitle: string; logAllowed: boolean; yaxis: YAxisId }[] = [
@@ -17,9 +17,6 @@ const SPECTRAL_EDGE_ROWS: { metric: Metric; axisTitle: string; logAllowed: boole
 
 export function spectralEdgeFigure(context: FigureContext): ChartFigure {
   const logY = isLogY('spectralEdge', context.view.logY);
-  const omissions = noOmissions();
-  const specs = SPECTRAL_EDGE_ROWS.map((row) => metricSpec(row.metric, describeMetric(row.metric).label, 'solid', logY && row.logAllowed, { yaxis: row.yaxis }));
-  const { data, hasData } = lineTraces(specs, context, { quantityInLegend: false, xWord: 'epoch' }, omissions);
   const rowHeight = 0.22;
   const gapHeight = (1 - rowHeight * 4) / 3;
   const layout: Partial<Layout> = { xaxis: epochAxis(context, { anchor: 'y4' }) };
@@ -29,11 +26,10 @@ export function spectralEdgeFigure(context: FigureContext): ChartFigure {
     if (index === 0) layout.yaxis = yAxis;
     else layout[`yaxis${index + 1}` as 'yaxis2' | 'yaxis3' | 'yaxis4'] = yAxis;
   });
-  return finish('spectralEdge', context, {
-    data,
-    hasData,
+  return lineFigure('spectralEdge', context, {
+    specs: SPECTRAL_EDGE_ROWS.map((row) => metricSpec(row.metric, describeMetric(row.metric).label, 'solid', logY && row.logAllowed, { yaxis: row.yaxis })),
+    options: { quantityInLegend: false, xWord: 'epoch' },
     layout,
-    notes: notesOf(omissions, context),
     emptyText: 'No spectral-edge values: diagnostics.spectralEdge is off or its window is not full yet.',
   });
 }

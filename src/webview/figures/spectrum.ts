@@ -9,8 +9,8 @@ import { defaults } from '../../shared/config/defaults';
 import { isLogY } from '../chartDefinitions';
 import { withAlpha } from '../theme';
 import type { ChartFigure, FigureContext } from './layout';
-import { axis, epochAxis, finish, noOmissions, notesOf, runOf, shapeX, shownSeeds, valueAxis } from './layout';
-import { lineTraces, metricSpec } from './lines';
+import { axis, epochAxis, runOf, shapeX, shownSeeds, valueAxis } from './layout';
+import { lineFigure, metricSpec } from './lines';
 import { traceUid } from './traces';
 
 /** Vertical dotted lines at each shown seed's detector fire. */
@@ -63,35 +63,28 @@ function detectorPoints(context: FigureContext, value: 'gap23' | 'gapSlope', log
 
 export function eigenvaluesFigure(context: FigureContext): ChartFigure {
   const logY = isLogY('eigenvalues', context.view.logY);
-  const omissions = noOmissions();
   const indices = [1, 2, 3, 4, 5] as const;
-  const specs = indices.map((index) =>
-    metricSpec(`eigenvalues[${index}]`, describeMetric(`eigenvalues[${index}]`).label, 'solid', logY, { color: context.theme.palette[(index - 1) % context.theme.palette.length] }),
-  );
-  const { data, hasData } = lineTraces(specs, context, { quantityInLegend: true, colorByQuantity: true, xWord: 'epoch' }, omissions);
-  return finish('eigenvalues', context, {
-    data,
-    hasData,
+  return lineFigure('eigenvalues', context, {
+    specs: indices.map((index) =>
+      metricSpec(`eigenvalues[${index}]`, describeMetric(`eigenvalues[${index}]`).label, 'solid', logY, { color: context.theme.palette[(index - 1) % context.theme.palette.length] }),
+    ),
+    options: { quantityInLegend: true, colorByQuantity: true, xWord: 'epoch' },
     layout: {
       xaxis: epochAxis(context),
       yaxis: valueAxis(context, 'λ_k of the update Gram<br>(eigenvalues = squared singular values)', logY),
       shapes: detectorLines(context),
     },
-    notes: notesOf(omissions, context),
     emptyText: 'No eigenvalues yet: the rolling window needs 3 updates.',
   });
 }
 
 export function gapFigure(context: FigureContext): ChartFigure {
   const logY = isLogY('gap', context.view.logY);
-  const omissions = noOmissions();
-  const specs = [metricSpec('gap23', 'λ₂/λ₃', 'solid', logY)];
-  const { data, hasData } = lineTraces(specs, context, { quantityInLegend: false, xWord: 'epoch' }, omissions);
-  return finish('gap', context, {
-    data: [...data, ...detectorPoints(context, 'gap23', logY)],
-    hasData,
+  return lineFigure('gap', context, {
+    specs: [metricSpec('gap23', 'λ₂/λ₃', 'solid', logY)],
+    options: { quantityInLegend: false, xWord: 'epoch' },
     layout: { xaxis: epochAxis(context), yaxis: valueAxis(context, 'g(t) = λ₂/λ₃<br>(eigengap of the update Gram)', logY) },
-    notes: notesOf(omissions, context),
+    overlay: detectorPoints(context, 'gap23', logY),
     emptyText: 'No eigengap yet: the rolling window needs 3 updates.',
   });
 }
@@ -156,21 +149,18 @@ function detectorSettingMarks(context: FigureContext, setting: DetectorSetting, 
 }
 
 export function detectorSlopeFigure(context: FigureContext): ChartFigure {
-  const omissions = noOmissions();
-  const specs = [metricSpec('gapSlope', 's(t)', 'solid', false)];
-  const { data, hasData } = lineTraces(specs, context, { quantityInLegend: false, xWord: 'epoch' }, omissions);
   const settings = detectorSettings(context);
   const marks = settings.map((setting) => detectorSettingMarks(context, setting, settings.length > 1 ? ` (${setting.groups.join(', ')})` : ''));
-  return finish('detectorSlope', context, {
-    data: [...data, ...detectorPoints(context, 'gapSlope', false)],
-    hasData,
+  return lineFigure('detectorSlope', context, {
+    specs: [metricSpec('gapSlope', 's(t)', 'solid', false)],
+    options: { quantityInLegend: false, xWord: 'epoch' },
     layout: {
       xaxis: epochAxis(context),
       yaxis: axis(context.theme, 's(t): change of ln(λ₂/λ₃)<br>per epoch over the lag', 'linear', { zeroline: true }),
       shapes: marks.flatMap((mark) => mark.shapes),
       annotations: marks.flatMap((mark) => mark.annotations),
     },
-    notes: notesOf(omissions, context),
+    overlay: detectorPoints(context, 'gapSlope', false),
     emptyText: 'No detector slope yet: it needs the lag’s worth of eigengaps.',
   });
 }
