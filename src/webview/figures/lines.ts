@@ -113,10 +113,12 @@ class LineDrawing {
     return prepareForAxes(series, this.context.view.logX, spec.logY, maxPoints, omissions);
   }
 
+  /** A line's colour: the quantity's on colour-by-quantity charts, else the seed's or group's (`fallback`). */
   color(spec: LineSpec, fallback: string): string {
     return this.options.colorByQuantity ? (spec.color ?? fallback) : fallback;
   }
 
+  /** A line's dash: the group's on colour-by-quantity charts (the colour is taken), else the quantity's. */
   dash(spec: LineSpec, group: GroupStyle): Dash {
     return this.options.colorByQuantity ? group.dash : spec.dash;
   }
