@@ -11,7 +11,7 @@
 // gflops uses the nominal 2·(3·n_train + n_test)·K·M FLOP per epoch (docs/science.md §11).
 import fs from 'node:fs';
 import type { Activation, RunConfig } from '../src/shared/config/types';
-import { defaults } from '../src/shared/config/defaults';
+import { defaultRunConfig } from '../src/shared/config/defaults';
 import { makeDataset } from '../src/training/data';
 import type { TrainingEngine } from '../src/training/engine';
 import { createEngine, type EngineChoice } from '../src/training/engines';
@@ -38,6 +38,7 @@ function loadAverage(): number | undefined {
 }
 
 async function main(): Promise<void> {
+  const defaults = defaultRunConfig();
   const engineName = argument('engine', 'wasm') as EngineChoice;
   const threads = Number(argument('threads', '1'));
   const hidden = Number(argument('hidden', String(defaults.model.hidden)));
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
       repulsion: { checkpoints: [], pairs: 200 },
       spectralEdge: { enabled: false, window: 10 },
       li2: { enabled: false, checkpoints: [] },
+      gradientSed: { ...defaults.diagnostics.gradientSed, enabled: false },
     },
     engine: { name: engineName === 'tfjs' ? 'tfjs' : 'wasm', threads },
   };

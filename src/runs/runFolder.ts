@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { EpochRecord, RunEvent, RunManifest, RunSummary, SeedStatusFile } from '../shared/runFormat';
+import { upgradeRunManifest, type StoredRunManifest } from '../shared/runFormatUpgrade';
 import { decodeJsonLines, isJsonObject, type RowCheck } from './jsonLines';
 
 export const RUN_MANIFEST = 'run.json';
@@ -175,8 +176,13 @@ export function writeSeedStatus(runDirectory: string, status: SeedStatusFile): v
   writeJsonAtomic(seedStatusPath(runDirectory, status.condition, status.seed), status);
 }
 
+/**
+ * The run's manifest as the current format, older ones upgraded (src/shared/runFormatUpgrade.ts), so
+ * no viewer needs defaults of its own; undefined when run.json is missing or not JSON.
+ */
 export function readManifest(runDirectory: string): RunManifest | undefined {
-  return readJson<RunManifest>(path.join(runDirectory, RUN_MANIFEST));
+  const stored = readJson<StoredRunManifest>(path.join(runDirectory, RUN_MANIFEST));
+  return typeof stored === 'object' && stored !== null ? upgradeRunManifest(stored) : undefined;
 }
 export function readSummary(runDirectory: string): RunSummary | undefined {
   return readJson<RunSummary>(path.join(runDirectory, RUN_SUMMARY));

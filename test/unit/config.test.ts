@@ -3,8 +3,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { defaultRunConfig, withDefaults } from '../../src/shared/config/defaults';
+import { schemaPaths } from '../../src/shared/config/grid';
 import { grokJsonSchemaText } from '../../src/shared/config/jsonSchema';
 import { canonicalJson, formatProblem, parseExperimentFile, type ParseResult } from '../../src/shared/config/parse';
+import { conditionSchema } from '../../src/shared/config/schema';
 import { listProblems, yaml } from './configFixtures';
 import type { ConfigProblem, RunConfig } from '../../src/shared/config/types';
 
@@ -649,6 +652,39 @@ describe('parseExperimentFile: problems with their positions', () => {
       [10, columnOf(text, 10, '-3')],
     ];
     assert.deepEqual(found, expected, listProblems(result.problems));
+  });
+});
+
+describe('defaults from the schema', () => {
+  it('gives every key of a condition a default, in the schema\'s order, each one the validator accepts', () => {
+    const config = defaultRunConfig();
+    // trainFraction is another way of giving trainSize: a RunConfig holds the size only.
+    const leaves = [...schemaPaths(conditionSchema)].filter(([leafPath, node]) => node.kind !== 'object' && leafPath !== 'task.trainFraction');
+    for (const [leafPath] of leaves) {
+      const value = leafPath.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config);
+      assert.notEqual(value, undefined, `no default for ${leafPath}`);
+    }
+    assert.deepEqual(Object.keys(config), Object.keys(conditionSchema.properties));
+    // Written out in a file, the defaults are valid and resolve to themselves (same hash as an empty experiment).
+    const written = parse(JSON.stringify({ experiments: { x: config } }));
+    assert.deepEqual(written.problems, [], listProblems(written.problems));
+    assert.deepEqual(written.experiments[0].conditions[0].config, config);
+    assert.equal(written.experiments[0].conditions[0].configHash, parse('experiments: { x: {} }\n').experiments[0].conditions[0].configHash);
+  });
+
+  it('computes the defaults that depend on other values, and keeps what is given', () => {
+    const short = withDefaults({ epochs: 120 });
+    assert.deepEqual(short.diagnostics.repulsion.checkpoints, [50, 100]);
+    assert.deepEqual(short.diagnostics.li2.checkpoints, [50, 100, 120]);
+    assert.equal(withDefaults({ model: { activation: 'silu' } }).epochs, 800);
+    const given = withDefaults({ epochs: 30, diagnostics: { repulsion: { checkpoints: [10] }, li2: { checkpoints: [] } } });
+    assert.deepEqual([given.diagnostics.repulsion.checkpoints, given.diagnostics.li2.checkpoints], [[10], []]);
+    // New objects and arrays: a caller may change the result.
+    const first = defaultRunConfig();
+    first.optimizer.betas[0] = 0;
+    first.diagnostics.repulsion.checkpoints.push(999);
+    assert.deepEqual(defaultRunConfig().optimizer.betas, [0.9, 0.999]);
+    assert.deepEqual(defaultRunConfig().diagnostics.repulsion.checkpoints, [50, 100, 175, 250, 300]);
   });
 });
 
