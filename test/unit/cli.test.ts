@@ -76,6 +76,20 @@ describe('grokking-lab validate', () => {
     assert.equal(result.stderr.trim(), 'nowhere.grok.yaml: no such file.');
   });
 
+  it('refuses a condition named like a file of the run folder, with file:line:column', () => {
+    const directory = temporaryDirectory();
+    const file = writeExperiment(directory, tinyExperiment.replace('grok: {}', 'run.json: {}').replace('control:', 'summary.json:'));
+    for (const args of [['validate', file], ['run', file, '--out', 'runs']]) {
+      const result = runCli(args, directory);
+      assert.equal(result.status, 2, args[0]);
+      assert.deepEqual(result.stderr.trim().replace(/^grokking-lab: /, '').split('\n'), [
+        `${file}:9:7: Condition name "run.json" must not end with ".json": condition names become folder names in the run folder, beside its files (run.json, events.jsonl, summary.json), whose endings (.json, .jsonl, .log, .tmp) are reserved.`,
+        `${file}:10:7: Condition name "summary.json" must not end with ".json": condition names become folder names in the run folder, beside its files (run.json, events.jsonl, summary.json), whose endings (.json, .jsonl, .log, .tmp) are reserved.`,
+      ]);
+    }
+    assert.equal(fs.existsSync(path.join(directory, 'runs')), false);
+  });
+
   it('rejects unknown options and commands with one line', () => {
     const directory = temporaryDirectory();
     for (const args of [['frobnicate'], ['run', 'x.grok.yaml', '--jbos', '2'], ['run', 'x.grok.yaml', '--seeds', '4-1']]) {

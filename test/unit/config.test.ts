@@ -688,6 +688,27 @@ describe('defaults from the schema', () => {
   });
 });
 
+describe('names and sizes that would wreck a run', () => {
+  it('refuses condition names that would take the place of a file of the run folder, at the name', () => {
+    for (const name of ['run.json', 'events.jsonl', 'summary.json', 'RUN.JSON', 'notes.log', 'grok.tmp', 'run.json.123.456.tmp']) {
+      expectOnlyProblem(
+        yaml('experiments:', '  x:', '    conditions:', `      ${name}: {}`),
+        4,
+        name,
+        `Condition name "${name}" must not end with "${name.slice(name.lastIndexOf('.')).toLowerCase()}": condition names become folder names in the run folder, beside its files (run.json, events.jsonl, summary.json), whose endings (.json, .jsonl, .log, .tmp) are reserved.`,
+      );
+    }
+    // An experiment's folder holds only run folders: its name cannot collide with a file.
+    assert.deepEqual(parse(yaml('experiments:', '  run.json: {}')).problems, []);
+    // The editor's schema says the same.
+    const names = (JSON.parse(grokJsonSchemaText()) as { definitions: { experiment: { properties: { conditions: { propertyNames: { not: { pattern: string } } } } } } })
+      .definitions.experiment.properties.conditions.propertyNames;
+    assert.ok(['run.json', 'Summary.JSON', 'x.log', 'y.tmp', 'events.jsonl'].every((name) => new RegExp(names.not.pattern).test(name)));
+    assert.ok(!['grok', 'json', 'v1.2', 'x.jsonx'].some((name) => new RegExp(names.not.pattern).test(name)));
+  });
+
+});
+
 describe('formatProblem', () => {
   it('writes file:line:column: message', () => {
     const [problem] = parse(yaml('experiments:', '  x:', '    model: { hidden: 0 }')).problems;

@@ -686,6 +686,10 @@ function nameProblem(name: string, schema: MapSchema): string | undefined {
   if (name.endsWith('.')) return 'must not end with ".": Windows drops a trailing dot from folder names.';
   const stem = name.split('.')[0].toUpperCase();
   if (rule.reservedDeviceNames.includes(stem)) return `is reserved by Windows for a device (${stem}) and cannot be a folder name.`;
+  const ending = rule.reservedEndings.find((reserved) => name.toLowerCase().endsWith(reserved));
+  if (ending !== undefined) {
+    return `must not end with "${ending}": ${schema.entryNoun} names become folder names in the run folder, beside its files (run.json, events.jsonl, summary.json), whose endings (${rule.reservedEndings.join(', ')}) are reserved.`;
+  }
   return undefined;
 }
 

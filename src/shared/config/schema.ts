@@ -108,6 +108,8 @@ export interface NameRule {
   maxLength: number;
   /** Names that Windows reserves for devices, with or without an extension, in any letter case. */
   reservedDeviceNames: readonly string[];
+  /** Endings a name may not have, in any letter case, because files beside its folder end so. */
+  reservedEndings: readonly string[];
 }
 
 /** A mapping from user-chosen names to values of one schema (experiments, conditions). */
@@ -215,7 +217,11 @@ export const limits = {
   gridValues: 1000,
 } as const;
 
-/** Experiment and condition names become folder names under the runs folder. */
+/**
+ * Experiment and condition names become folder names under the runs folder. An experiment's folder
+ * holds only run folders, and the runs folder only experiment folders (docs/run-format.md §1), so an
+ * experiment name cannot collide with a file.
+ */
 export const nameRule: NameRule = {
   pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
   maxLength: 100,
@@ -224,6 +230,20 @@ export const nameRule: NameRule = {
     'COM1', 'COM2', 'COM3', 'COM4', 'COM5', 'COM6', 'COM7', 'COM8', 'COM9',
     'LPT1', 'LPT2', 'LPT3', 'LPT4', 'LPT5', 'LPT6', 'LPT7', 'LPT8', 'LPT9',
   ],
+  reservedEndings: [],
+};
+
+/**
+ * A condition's folder sits in the run folder beside the run's own files (docs/run-format.md §1):
+ * run.json, events.jsonl, summary.json and the temporary `<name>.<pid>.<time>.tmp` of an atomic write.
+ * A condition named `run.json` or `summary.json` would take a file's place and wreck the run, so a
+ * condition name may not end as the format's files do (`.log` included: it is the fourth ending the
+ * format gives files, so a run-level log can be added without breaking names), in any letter case
+ * (`RUN.JSON` is `run.json` on case-insensitive file systems).
+ */
+export const conditionNameRule: NameRule = {
+  ...nameRule,
+  reservedEndings: ['.json', '.jsonl', '.log', '.tmp'],
 };
 
 const taskSchema: ObjectSchema = {
@@ -606,7 +626,7 @@ export const experimentSchema: ObjectSchema = {
     conditions: {
       kind: 'map',
       entryNoun: 'condition',
-      names: nameRule,
+      names: conditionNameRule,
       values: conditionSchema,
       maxEntries: limits.entries,
       nullMeansEmpty: true,
