@@ -5,7 +5,6 @@
  * live progress, and prints the summary at the end. Ctrl-C, SIGTERM and SIGHUP stop every worker
  * after its current epoch and keep what was written.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ResolvedExperiment } from '../shared/config/types';
@@ -15,6 +14,7 @@ import { RunFolderError, readManifest, readSummary } from '../runs/runFolder';
 import { overrideConditions, selectConditions, summarizeRunFolder, workerScriptPath } from '../producer/runLaunch';
 import { RunProducer, type ActiveRunView, type RunLog } from '../producer/runProducer';
 import { EXIT_CODES, UserError, type RunArguments } from './arguments';
+import { readExperimentFile } from './experimentFile';
 import { ProgressDisplay, type SeedProgress } from './progress';
 import { renderRunSummary } from './summaryTable';
 import packageJson from '../../package.json';
@@ -24,14 +24,7 @@ const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** Reads and validates the experiment file, or throws a UserError listing every problem. */
 export function loadExperiments(file: string): ResolvedExperiment[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `${file}: no such file.` : `${file}: cannot read it (${code ?? (error as Error).message}).`);
-  }
-  const parsed = parseExperimentFile(file, text);
+  const parsed = parseExperimentFile(file, readExperimentFile(file));
   if (parsed.problems.length > 0) {
     throw new UserError(parsed.problems.map(formatProblem).join('\n'));
   }

@@ -76,6 +76,30 @@ describe('grokking-lab validate', () => {
     assert.equal(result.stderr.trim(), 'nowhere.grok.yaml: no such file.');
   });
 
+  it('refuses a file larger than 1 MiB before reading it, with one line naming the file and the limit (run and validate)', () => {
+    const directory = temporaryDirectory();
+    // A valid experiment followed by 50 MiB of comment: before the limit, validate read and parsed it all.
+    const file = path.join(directory, 'big.grok.yaml');
+    fs.writeFileSync(file, tinyExperiment);
+    fs.appendFileSync(file, `# ${'x'.repeat(50 * 2 ** 20)}\n`);
+    const bytes = fs.statSync(file).size;
+    const message = `${file} is 50 MiB (${bytes} bytes); an experiment file may be at most 1 MiB (1048576 bytes), a limit that keeps a mistake such as a generated list from exhausting memory before anything is checked.`;
+    for (const args of [['validate', file], ['run', file, '--out', 'runs']]) {
+      const started = Date.now();
+      const result = runCli(args, directory);
+      assert.ok(Date.now() - started < 10_000, `${args[0]} took ${Date.now() - started} ms`);
+      assert.equal(result.status, 2, args[0]);
+      // `run` says who speaks first, as for every error of its own.
+      assert.equal(result.stderr.trim().replace(/^grokking-lab: /, ''), message);
+    }
+    assert.equal(fs.existsSync(path.join(directory, 'runs')), false);
+    // From a pipe the size is unknown: at most one byte past the limit is read.
+    // (A shell's pipe: Node gives a child's stdin as a socket, which /dev/stdin cannot open.)
+    const piped = spawnSync('sh', ['-c', 'cat "$1" | "$2" "$3" validate /dev/stdin', 'sh', file, process.execPath, cli], { cwd: directory, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(piped.status, 2);
+    assert.equal(piped.stderr.trim(), '/dev/stdin is more than 1 MiB; an experiment file may be at most 1 MiB (1048576 bytes), a limit that keeps a mistake such as a generated list from exhausting memory before anything is checked.');
+  });
+
   it('refuses a condition named like a file of the run folder, with file:line:column', () => {
     const directory = temporaryDirectory();
     const file = writeExperiment(directory, tinyExperiment.replace('grok: {}', 'run.json: {}').replace('control:', 'summary.json:'));

@@ -6,8 +6,8 @@ import { describe, it } from 'node:test';
 import { defaultRunConfig, withDefaults } from '../../src/shared/config/defaults';
 import { schemaPaths } from '../../src/shared/config/grid';
 import { grokJsonSchemaText } from '../../src/shared/config/jsonSchema';
-import { canonicalJson, formatProblem, parseExperimentFile, type ParseResult } from '../../src/shared/config/parse';
-import { conditionSchema } from '../../src/shared/config/schema';
+import { canonicalJson, fileSizeProblem, formatProblem, parseExperimentFile, type ParseResult } from '../../src/shared/config/parse';
+import { conditionSchema, limits } from '../../src/shared/config/schema';
 import { listProblems, yaml } from './configFixtures';
 import type { ConfigProblem, RunConfig } from '../../src/shared/config/types';
 
@@ -707,6 +707,41 @@ describe('names and sizes that would wreck a run', () => {
     assert.ok(!['grok', 'json', 'v1.2', 'x.jsonx'].some((name) => new RegExp(names.not.pattern).test(name)));
   });
 
+  it('refuses a description longer than limits.stringLength, at the value, without quoting it', () => {
+    const description = 'x'.repeat(limits.stringLength + 1);
+    const problem = expectOnlyProblem(
+      yaml('experiments:', '  x:', `    description: ${description}`),
+      3,
+      description,
+      `"description" has ${limits.stringLength + 1} characters; it may have at most ${limits.stringLength} (a limit that keeps a typo from exhausting memory).`,
+    );
+    assert.ok(problem.message.length < 200);
+    assert.equal(parse(yaml('experiments:', '  x:', `    description: ${'x'.repeat(limits.stringLength)}`)).problems.length, 0);
+  });
+
+  it('refuses a text larger than limits.fileBytes before parsing it, with one problem naming the limit', () => {
+    // Valid YAML but for its size: a comment fills it past the limit.
+    const padding = (bytes: number) => `# ${'x'.repeat(bytes)}\n`;
+    const text = `experiments: { x: {} }\n${padding(limits.fileBytes)}`;
+    const started = performance.now();
+    const result = parse(text);
+    assert.ok(performance.now() - started < 1000);
+    assert.deepEqual(result, {
+      experiments: [],
+      problems: [
+        {
+          file,
+          position: { line: 1, column: 1 },
+          message: `The file is 1 MiB (${Buffer.byteLength(text)} bytes); an experiment file may be at most 1 MiB (1048576 bytes), a limit that keeps a mistake such as a generated list from exhausting memory before anything is checked.`,
+        },
+      ],
+    });
+    // The limit is in bytes of UTF-8, as on disk: 350 000 "€" are 1 050 000 bytes.
+    assert.equal(parse(`experiments: { x: {} }\n# ${'€'.repeat(350_000)}\n`).problems.length, 1);
+    assert.deepEqual(parse(`experiments: { x: {} }\n# ${'€'.repeat(340_000)}\n`).problems, []);
+    assert.equal(fileSizeProblem('big.grok.yaml', 50 * 2 ** 20)?.startsWith('big.grok.yaml is 50 MiB (52428800 bytes); an experiment file may be at most 1 MiB'), true);
+    assert.equal(fileSizeProblem('big.grok.yaml', limits.fileBytes), undefined);
+  });
 });
 
 describe('formatProblem', () => {

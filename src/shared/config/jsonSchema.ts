@@ -45,7 +45,7 @@ class Emitter {
       case 'boolean':
         return { type: 'boolean', description: schema.description, default: schema.default };
       case 'string':
-        return { type: 'string', description: schema.description };
+        return { type: 'string', description: schema.description, maxLength: schema.maxLength };
       case 'tuple':
         return {
           type: 'array',

@@ -46,6 +46,7 @@ import {
   conditionSchema,
   experimentSchema,
   fileSchema,
+  limits,
   nameRule,
   seedsSchema,
   type ExperimentInput,
@@ -395,8 +396,13 @@ class SchemaReader {
       }
       case 'boolean':
         return isScalar(node) && typeof node.value === 'boolean' ? node.value : mismatch();
-      case 'string':
-        return isScalar(node) && typeof node.value === 'string' ? node.value : mismatch();
+      case 'string': {
+        if (!isScalar(node) || typeof node.value !== 'string') return mismatch();
+        const { length } = node.value;
+        // Not quoted back: the point is that it is too long to read.
+        if (length > schema.maxLength) return this.fail(path, span, `${subject} has ${length} characters; it may have at most ${schema.maxLength} ${limitNote}.`);
+        return node.value;
+      }
       case 'tuple': {
         if (!isSeq(node) || node.items.length !== schema.items.length) {
           return this.fail(
@@ -900,6 +906,37 @@ function syntaxIssues(errors: readonly YAMLError[], text: string, lineCounter: L
   });
 }
 
+/** `1 MiB`, `50 MiB`, `1.5 MiB`: a size of at least a mebibyte, in mebibytes with at most one decimal. */
+function mebibytes(bytes: number): string {
+  return `${Number((bytes / 2 ** 20).toFixed(1))} MiB`;
+}
+
+/**
+ * The sentence refusing an experiment file of `bytes` bytes, naming it and the limit, or undefined
+ * when it is within limits.fileBytes (why that limit: src/shared/config/schema.ts). `subject` names the
+ * file (`study.grok.yaml`, or `The file` in a problem already labelled with it); `exact` is false when
+ * only a part was read (a pipe), of which `bytes` is the size. Readers call it before they read a
+ * file (src/cli/experimentFile.ts, src/extension/experiments/experimentCatalog.ts), and
+ * parseExperimentFile on the text it is given.
+ */
+export function fileSizeProblem(subject: string, bytes: number, exact = true): string | undefined {
+  if (bytes <= limits.fileBytes) return undefined;
+  const size = exact ? `${mebibytes(bytes)} (${bytes} bytes)` : `more than ${mebibytes(limits.fileBytes)}`;
+  return `${subject} is ${size}; an experiment file may be at most ${mebibytes(limits.fileBytes)} (${limits.fileBytes} bytes), a limit that keeps a mistake such as a generated list from exhausting memory before anything is checked.`;
+}
+
+/** The length of `text` in UTF-8 bytes, as the file holding it has (a lone surrogate counts 3, as it is written). */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    const pair = code >= 0xd800 && code < 0xdc00 && index + 1 < text.length && (text.charCodeAt(index + 1) & 0xfc00) === 0xdc00;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : pair ? 4 : 3;
+    if (pair) index++;
+  }
+  return bytes;
+}
+
 /**
  * Parses and validates one experiment file. `file` is only used to label the problems (any path
  * the caller likes); `text` is the file's content. Pure: reads nothing, mutates nothing.
@@ -907,9 +944,13 @@ function syntaxIssues(errors: readonly YAMLError[], text: string, lineCounter: L
  * Returns the experiments that have no problem, resolved (seeds expanded; one RunConfig per
  * condition, or one condition `default`), and every problem of the file with its 1-based line and
  * column (columns count UTF-16 code units, as editors do). After a YAML syntax error only the
- * syntax problems are reported.
+ * syntax problems are reported. A text larger than limits.fileBytes is refused unread, with one
+ * problem at 1:1.
  */
 export function parseExperimentFile(file: string, text: string): ParseResult {
+  // A UTF-16 code unit is at most three bytes of UTF-8: a shorter text cannot be too large.
+  const tooLarge = text.length * 3 > limits.fileBytes ? fileSizeProblem('The file', utf8Length(text)) : undefined;
+  if (tooLarge) return { experiments: [], problems: [{ file, position: { line: 1, column: 1 }, message: tooLarge }] };
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const problems = new ProblemList();

@@ -56,6 +56,8 @@ export interface BooleanSchema extends SchemaBase {
 
 export interface StringSchema extends SchemaBase {
   kind: 'string';
+  /** Safety bound on the length in characters (UTF-16 code units, as JavaScript counts them). */
+  maxLength: number;
 }
 
 /** A fixed-length list, e.g. Adam's betas or a [from, to] range. */
@@ -198,6 +200,20 @@ function propertiesOf<T>() {
 
 /** Safety bounds: a typo must not allocate gigabytes before the first epoch. */
 export const limits = {
+  /**
+   * Largest experiment file, in bytes, refused before it is parsed (src/cli/experimentFile.ts, the
+   * extension's experiment catalog, and parseExperimentFile for text from elsewhere). Parsing YAML
+   * costs about 80 bytes of memory per byte of file (a 50 MB list of seeds took 3.9 GB and more than
+   * two minutes before any limit was checked), while a real file is a few KB: the committed examples
+   * are under 2.5 KB, and the largest list the limits allow (10 000 seeds) is about 70 KB. 1 MiB leaves
+   * room for generated studies and bounds a parse to well under a second and about 100 MB.
+   */
+  fileBytes: 1024 * 1024,
+  /**
+   * Longest string value (`description`), in characters: a paragraph. It is shown in the Experiments
+   * view and copied into every run.json, which must stay small enough to read at once.
+   */
+  stringLength: 1000,
   hidden: 65536,
   modulus: 1000,
   epochs: 1_000_000,
@@ -620,7 +636,11 @@ export const experimentSchema: ObjectSchema = {
   nullMeansEmpty: true,
   description: 'An experiment: a base configuration (every key has a default), seeds and optional conditions run side by side.',
   properties: propertiesOf<ExperimentInput>()({
-    description: { kind: 'string', description: 'A sentence shown in the Experiments view and saved with each run.' },
+    description: {
+      kind: 'string',
+      maxLength: limits.stringLength,
+      description: 'A sentence shown in the Experiments view and saved with each run.',
+    },
     ...overridable,
     seeds: seedsSchema,
     conditions: {
