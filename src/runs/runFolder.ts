@@ -7,6 +7,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { withDefaults } from '../shared/config/defaults';
+import type { WorkerAssignment } from '../shared/protocol/worker';
 import type { EpochRecord, RunEvent, RunManifest, RunSummary, SeedStatusFile } from '../shared/runFormat';
 import { upgradeRunManifest, type StoredRunManifest } from '../shared/runFormatUpgrade';
 import { decodeJsonLines, isJsonObject, type RowCheck } from './jsonLines';
@@ -186,6 +188,13 @@ export function readManifest(runDirectory: string): RunManifest | undefined {
 }
 export function readSummary(runDirectory: string): RunSummary | undefined {
   return readJson<RunSummary>(path.join(runDirectory, RUN_SUMMARY));
+}
+/** What a seed's worker was asked to run, when its assignment file is there and holds a config. */
+export function readSeedAssignment(runDirectory: string, condition: string, seed: number): WorkerAssignment | undefined {
+  const assignment = readJson<WorkerAssignment>(seedAssignmentPath(runDirectory, condition, seed));
+  if (!assignment || typeof assignment.config !== 'object' || assignment.config === null) return undefined;
+  // Like run.json (src/shared/runFormatUpgrade.ts): what an older run's config lacks, with its default.
+  return { ...assignment, config: withDefaults(assignment.config) };
 }
 export function readSeedStatus(runDirectory: string, condition: string, seed: number): SeedStatusFile | undefined {
   return readJson<SeedStatusFile>(seedStatusPath(runDirectory, condition, seed));

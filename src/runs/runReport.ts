@@ -13,7 +13,8 @@ import { renderHtmlReport } from '../shared/report/html';
 import type { ReportInput, ReportSeedInput, RunReport } from '../shared/report/model';
 import { buildRunReport } from '../shared/report/model';
 import { reportDocument } from '../shared/report/tables';
-import { RUN_EVENTS, RUN_MANIFEST, readManifest, readRun, seedRecordsPath, seedStatusPath } from './runFolder';
+import { RUN_EVENTS, RUN_MANIFEST, readManifest, readRun, readSeedAssignment, seedRecordsPath, seedStatusPath } from './runFolder';
+import type { RunConfig } from '../shared/config/types';
 import packageJson from '../../package.json';
 import { realRunState, type SeedOnDisk } from './runFolderReader';
 
@@ -117,6 +118,17 @@ function modifiedAt(file: string): number {
   }
 }
 
+/** Without run.json: each condition's config, from the first of its seeds with an assignment file. */
+function assignedConfigs(runDirectory: string, seeds: readonly { condition: string; seed: number }[]): Record<string, RunConfig> {
+  const configs: Record<string, RunConfig> = {};
+  for (const { condition, seed } of seeds) {
+    if (configs[condition]) continue;
+    const assignment = readSeedAssignment(runDirectory, condition, seed);
+    if (assignment) configs[condition] = assignment.config;
+  }
+  return configs;
+}
+
 /** The last seedFinished event of each seed. */
 function finishedEvents(events: readonly RunEvent[]): Map<string, { status: SeedStatus; message?: string }> {
   const finished = new Map<string, { status: SeedStatus; message?: string }>();
@@ -146,13 +158,15 @@ export function readReportInput(runDirectory: string, now = Date.now()): ReportI
   const real = realRunState({ manifest: contents.manifest, seeds: onDisk, active: false, quietForMs: now - lastWrite });
   const seeds = contents.seeds.map((seed, index): ReportSeedInput => {
     const { status, message } = real.seeds[index];
-    return { condition: seed.condition, seed: seed.seed, status, ...(message !== undefined ? { message } : {}), records: seed.records };
+    return { condition: seed.condition, seed: seed.seed, status, ...(message !== undefined ? { message } : {}), records: seed.records, skippedRows: seed.skippedRows };
   });
   return {
     runId: contents.manifest?.runId ?? path.basename(runDirectory),
     manifest: contents.manifest ?? null,
+    ...(contents.manifest ? {} : { assignedConfigs: assignedConfigs(runDirectory, contents.seeds) }),
     status: real.status,
     seeds,
+    skippedEvents: contents.skippedEvents,
     events: contents.events,
     summary: contents.summary ?? null,
   };

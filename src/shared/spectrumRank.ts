@@ -74,6 +74,11 @@ export interface SeedRankReadings {
   largestGapShare: number | null;
 }
 
+/** The readings of a seed whose late stage is unknown (a run folder that does not say how it was configured). */
+export function unknownRankReadings(): SeedRankReadings {
+  return { energyRank: null, leadingRatio: null, largestGapPosition: null, largestGapShare: null };
+}
+
 /** The readings of one seed from its rows with from ≤ epoch ≤ to. */
 export function lateStageRankReadings(records: readonly EpochRecord[], from: number, to: number): SeedRankReadings {
   const positions = lateStageValues(records, from, to, recordLargestGapPosition);

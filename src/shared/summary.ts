@@ -64,14 +64,18 @@ export interface SeedInput {
   seed: number;
   status: SeedStatus;
   records: readonly EpochRecord[];
-  /** Detector settings and late-stage range of this condition. */
-  detector: { threshold: number; warmup: number };
-  lateStage: [number, number];
+  /**
+   * Detector settings and late-stage range of this condition; undefined when unknown (a run folder
+   * without run.json or assignment files): then the detector epoch and late gap are null here
+   * (a viewer may still take the detector epoch from the worker's events).
+   */
+  detector: { threshold: number; warmup: number } | undefined;
+  lateStage: readonly [number, number] | undefined;
 }
 
 export function summarizeSeed(input: SeedInput): SeedSummary {
   const milestones = milestoneEpochs(input.records);
-  const fired = detectorEpoch(input.records, input.detector.threshold, input.detector.warmup);
+  const fired = input.detector ? detectorEpoch(input.records, input.detector.threshold, input.detector.warmup) : null;
   const last = input.records.at(-1);
   return {
     condition: input.condition,
@@ -84,7 +88,7 @@ export function summarizeSeed(input: SeedInput): SeedSummary {
     grokEpoch99: milestones.grok99,
     detectorEpoch: fired,
     detectorLead: fired !== null && milestones.grok99 !== null ? fired - milestones.grok99 : null,
-    lateGap: lateStageGap(input.records, input.lateStage[0], input.lateStage[1]),
+    lateGap: input.lateStage ? lateStageGap(input.records, input.lateStage[0], input.lateStage[1]) : null,
     finalTrainAcc: last ? last.trainAcc : null,
     finalTestAcc: last ? last.testAcc : null,
   };

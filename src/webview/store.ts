@@ -279,7 +279,7 @@ export class DashboardStore {
   private _seedOf(run: StoredRun, seedAppend: SeedAppend, change: ChangeCollector): DashboardSeed {
     const existing = run.seeds.find((seed) => seed.condition === seedAppend.condition && seed.seed === seedAppend.seed);
     if (existing) return existing;
-    const epochs = run.manifest?.conditions.find((condition) => condition.name === seedAppend.condition)?.config?.epochs ?? 0;
+    const epochs = run.manifest?.conditions.find((condition) => condition.name === seedAppend.condition)?.config.epochs ?? 0;
     const seed: DashboardSeed = { condition: seedAppend.condition, seed: seedAppend.seed, status: 'running', epochs, records: [] };
     run.seeds.push(seed);
     run.sourceCounts.set(seedKey(seed.condition, seed.seed), 0);

@@ -171,7 +171,7 @@ describe('summary tables', () => {
     assert.deepEqual(tables.separations, []);
   });
 
-  it('shows summary.json once the run has ended, and uses the default detector without a manifest', () => {
+  it('shows summary.json once the run has ended; without a manifest it uses the assigned configs, and no default in their place', () => {
     const summary: RunSummary = {
       formatVersion: 1,
       runId: 'run-1',
@@ -190,12 +190,19 @@ describe('summary tables', () => {
     // While the run is still running a summary is not trusted (a re-run may be extending it).
     assert.equal(summaryTables({ ...liveRun(), summary }).source, 'live');
 
-    const orphan = summaryTables({ ...liveRun(), manifest: null });
+    // No run.json: the seeds' assignment files give the configs, and the detector epoch is recomputed with them.
+    const { manifest: known } = liveRun();
+    const assignedConfigs = Object.fromEntries((known?.conditions ?? []).map((condition) => [condition.name, condition.config]));
+    const orphan = summaryTables({ ...liveRun(), manifest: null, assignedConfigs });
     assert.equal(orphan.seeds[0].cells.detector, '120');
     assert.deepEqual(
       orphan.conditions.map((row) => row.condition),
       ['grok', 'control'],
     );
+    // Nothing says how the run was configured: no detector epoch computed with defaults passed off as the run's, no late gap.
+    const unknown = summaryTables({ ...liveRun(), manifest: null });
+    assert.equal(unknown.seeds[0].cells.detector, MISSING);
+    assert.equal(unknown.seeds[0].cells.lateGap, MISSING);
   });
 
   it('names the two rank readings for what they are', () => {

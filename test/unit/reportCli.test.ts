@@ -113,3 +113,77 @@ describe('grokking-lab report', () => {
     assert.match(result.stdout, /--json/);
   });
 });
+
+describe('grokking-lab report on a damaged run folder', () => {
+  /** A real run made with settings that are not the defaults: detector threshold 0.01, late stage 10–20. */
+  function makeRun(): string {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'grokking-lab-report-damaged-'));
+    fs.writeFileSync(
+      path.join(directory, 'own.grok.yaml'),
+      [
+        'experiments:',
+        '  own:',
+        '    task: { modulus: 7, trainSize: 30 }',
+        '    model: { hidden: 12 }',
+        '    epochs: 30',
+        '    seeds: [0]',
+        '    diagnostics:',
+        '      eigengap: { window: 5, detector: { lag: 3, threshold: 0.01, warmup: 5 }, lateStage: [10, 20] }',
+        '',
+      ].join('\n'),
+    );
+    const run = spawnSync(process.execPath, [cli, 'run', 'own.grok.yaml', '--out', 'runs', '--quiet'], { cwd: directory, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 0, run.stderr);
+    const experimentFolder = path.join(directory, 'runs', 'own');
+    return path.join(experimentFolder, fs.readdirSync(experimentFolder)[0]);
+  }
+
+  it('without run.json, uses the seeds’ assignment files for the settings; without those too, says they are unknown', () => {
+    const runDirectory = makeRun();
+    const intact = JSON.parse(report([runDirectory, '--json']).stdout) as RunReport;
+    assert.deepEqual(intact.conditions[0].settings.detector, { threshold: 0.01, lag: 3, warmup: 5 });
+    assert.deepEqual(intact.conditions[0].settings.lateStage, [10, 20]);
+
+    fs.rmSync(path.join(runDirectory, 'run.json'));
+    const fromAssignments = report([runDirectory, '--json']);
+    assert.equal(fromAssignments.status, 0, fromAssignments.stderr);
+    const assigned = JSON.parse(fromAssignments.stdout) as RunReport;
+    assert.deepEqual(assigned.conditions[0].settings, intact.conditions[0].settings);
+    assert.deepEqual(assigned.conditions[0].lateGap, intact.conditions[0].lateGap, 'the late gap over the run’s own late stage');
+    assert.deepEqual(assigned.conditions[0].energyRank, intact.conditions[0].energyRank);
+    assert.ok(assigned.notes.some((note) => /no readable run\.json: the settings of default come from the seeds' assignment files/.test(note)), assigned.notes.join('\n'));
+
+    // Without summary.json too, nothing says which late stage the run used.
+    fs.rmSync(path.join(runDirectory, 'default', 'seed-0.assignment.json'));
+    fs.rmSync(path.join(runDirectory, 'summary.json'));
+    const unknown = JSON.parse(report([runDirectory, '--json']).stdout) as RunReport;
+    assert.equal(unknown.conditions[0].settings.detector, null);
+    assert.equal(unknown.conditions[0].settings.lateStage, null);
+    assert.equal(unknown.conditions[0].lateGap.median, null, 'no late gap over a late stage nobody knows');
+    assert.equal(unknown.conditions[0].energyRank.median, null);
+    assert.ok(unknown.notes.some((note) => /default has no assignment file: its detector settings and late stage are unknown/.test(note)), unknown.notes.join('\n'));
+    const text = report([runDirectory]);
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /^default\s+—\s+—\s+—\s+—\s+1\/1\s+unknown\s+unknown$/m);
+  });
+
+  it('counts and names the lines it could not read, and a non-finite number does not count as a value', () => {
+    const runDirectory = makeRun();
+    const rowsFile = path.join(runDirectory, 'default', 'seed-0.jsonl');
+    const rows = fs.readFileSync(rowsFile, 'utf8').trimEnd().split('\n');
+    const clean = JSON.parse(report([runDirectory, '--json']).stdout) as RunReport;
+    // Row 25 claims a test accuracy of 1e999 (Infinity once parsed), a garbage line, a cut last line.
+    const broken = JSON.parse(rows[25]) as Record<string, unknown>;
+    rows[25] = JSON.stringify({ ...broken, testAcc: 1 }).replace('"testAcc":1', '"testAcc":1e999');
+    fs.writeFileSync(rowsFile, `${rows.slice(0, 20).join('\n')}\nnot json at all\n${rows.slice(20).join('\n')}\n{"epoch":31,"trainLo`);
+    fs.appendFileSync(path.join(runDirectory, 'events.jsonl'), '{"type":"detectorFired"\n');
+    fs.rmSync(path.join(runDirectory, 'summary.json'));
+    const damaged = JSON.parse(report([runDirectory, '--json']).stdout) as RunReport;
+    assert.ok(damaged.notes.includes('Unreadable lines skipped: default/seed-0.jsonl 3 lines (a line cut short when a worker was killed, or a damaged file); the numbers use the other rows.'), damaged.notes.join('\n'));
+    assert.ok(damaged.notes.includes('Unreadable lines skipped in events.jsonl: 1 line.'), damaged.notes.join('\n'));
+    const seed = damaged.conditions[0].seeds[0];
+    assert.equal(seed.lastEpoch, 30);
+    assert.ok(seed.finalTestAcc !== null && Number.isFinite(seed.finalTestAcc));
+    assert.deepEqual(damaged.conditions[0].milestones, clean.conditions[0].milestones, 'the Infinity row is not a grok');
+  });
+});

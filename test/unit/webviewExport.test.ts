@@ -2,6 +2,7 @@
 // saveFile messages, and the summary tables as CSV.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { defaultRunConfig } from '../../src/shared/config/defaults';
 import { summaryTables } from '../../src/shared/dashboard/summaryTable';
 import { isWebviewMessage } from '../../src/shared/protocol/webview';
 import type { EpochRecord, RunEvent } from '../../src/shared/runFormat';
@@ -72,7 +73,7 @@ describe('webview exports', () => {
       eigenvalues: [30, 10, 1, 0.5, 0.25],
       effectiveRank: 2,
     }));
-    const tables = summaryTables({ runId: 'run-2', manifest: null, status: 'running', seeds: [{ condition: 'x2', seed: 0, status: 'running', records }], events: [], summary: null });
+    const tables = summaryTables({ runId: 'run-2', manifest: null, assignedConfigs: { x2: defaultRunConfig() }, status: 'running', seeds: [{ condition: 'x2', seed: 0, status: 'running', records }], events: [], summary: null });
     const [seedHeader, seedRow] = seedTableCsv([tables]).trim().split('\n');
     const seedField = (title: string) => seedRow.split(',')[seedHeader.split(',').indexOf(title)];
     assert.deepEqual(

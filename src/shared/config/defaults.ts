@@ -101,11 +101,3 @@ export function withDefaults(given: DeepPartial<RunConfig>): RunConfig {
 export function defaultRunConfig(): RunConfig {
   return withDefaults({});
 }
-
-/**
- * Every default, as one RunConfig.
- * @deprecated Kept for src/webview/figures/spectrum.ts (detectorSettings), which falls back on it
- * for manifests without a detector (none, since readers upgrade older run.json files:
- * src/shared/runFormatUpgrade.ts); use eigengapSettings (src/shared/dashboard/summaryTable.ts).
- */
-export const defaults: Readonly<RunConfig> = defaultRunConfig();

@@ -9,16 +9,20 @@
  * worker's events when present, which stay exact when long runs' records were decimated. An ended
  * run with a summary.json shows that file, the numbers the CLI printed.
  */
-import { defaultRunConfig } from '../config/defaults';
-import type { DetectorConfig } from '../config/types';
+import type { DetectorConfig, RunConfig } from '../config/types';
 import type { ConditionSummary, EpochRecord, MilestoneName, RunEvent, RunManifest, RunStatus, RunSummary, SeedStatus, SeedSummary } from '../runFormat';
-import { type ConditionRankReadings, type SeedRankReadings, conditionRankReadings, lateStageRankReadings } from '../spectrumRank';
+import { type ConditionRankReadings, type SeedRankReadings, conditionRankReadings, lateStageRankReadings, unknownRankReadings } from '../spectrumRank';
 import { isComparablePair, summarizeRun, summarizeSeed } from '../summary';
 
 /** What the tables are computed from: a run as the dashboard holds it (a `RunSnapshot` or the store's run state). */
 export interface SummaryTableSource {
   runId: string;
   manifest: RunManifest | null;
+  /**
+   * Without run.json: each condition's config as its seeds' assignment files give it
+   * (docs/run-format.md §7), so that the numbers use the run's own settings, not defaults.
+   */
+  assignedConfigs?: Readonly<Record<string, RunConfig>>;
   status: RunStatus;
   seeds: readonly {
     condition: string;
@@ -183,13 +187,18 @@ export function formatQuantity(value: number | null, digits = 2): string {
 }
 
 /**
- * The detector settings and late-stage range a condition's numbers depend on: its config's, complete
- * because readers upgrade older manifests (src/shared/runFormatUpgrade.ts). A run without run.json
- * (docs/run-format.md §9) or a condition it does not list is read with the default configuration.
- * The report uses the same (src/shared/report/model.ts).
+ * The config a condition ran with: run.json's (complete, because readers upgrade older manifests,
+ * src/shared/runFormatUpgrade.ts), else its seeds' assignment files'; undefined when neither says
+ * (docs/run-format.md §9): never a default passed off as the run's.
  */
-export function eigengapSettings(manifest: RunManifest | null, condition: string): { detector: DetectorConfig; lateStage: [number, number] } {
-  const config = manifest?.conditions.find((entry) => entry.name === condition)?.config ?? defaultRunConfig();
+export function conditionConfig(source: Pick<SummaryTableSource, 'manifest' | 'assignedConfigs'>, condition: string): RunConfig | undefined {
+  return source.manifest?.conditions.find((entry) => entry.name === condition)?.config ?? source.assignedConfigs?.[condition];
+}
+
+/** The detector settings and late-stage range a condition's numbers depend on, or undefined when unknown. The report uses the same. */
+export function eigengapSettings(source: Pick<SummaryTableSource, 'manifest' | 'assignedConfigs'>, condition: string): { detector: DetectorConfig; lateStage: [number, number] } | undefined {
+  const config = conditionConfig(source, condition);
+  if (!config) return undefined;
   const { detector, lateStage } = config.diagnostics.eigengap;
   return { detector: { ...detector }, lateStage: [lateStage[0], lateStage[1]] };
 }
@@ -211,7 +220,8 @@ const MILESTONE_FIELDS: Record<MilestoneName, 'memorizedEpoch' | 'grokEpoch50' |
 /** Seed summaries from the records and events received so far. */
 function liveSeedSummaries(source: SummaryTableSource): SeedSummary[] {
   return source.seeds.map((seed) => {
-    const summary = summarizeSeed({ condition: seed.condition, seed: seed.seed, status: seed.status, records: seed.records, ...eigengapSettings(source.manifest, seed.condition) });
+    const settings = eigengapSettings(source, seed.condition);
+    const summary = summarizeSeed({ condition: seed.condition, seed: seed.seed, status: seed.status, records: seed.records, detector: settings?.detector, lateStage: settings?.lateStage });
     // The worker writes each milestone and the detector fire as an event from every row, so an
     // event is exact where decimated records may have skipped the first epoch that qualified.
     for (const event of source.events) {
@@ -285,8 +295,8 @@ function conditionRow(summary: ConditionSummary, reference: ConditionSummary | n
 /** A seed's late-stage rank readings from the records the source holds (none: every reading null). */
 function rankReadingsOf(source: SummaryTableSource, condition: string, seed: number): SeedRankReadings {
   const records = source.seeds.find((entry) => entry.condition === condition && entry.seed === seed)?.records ?? [];
-  const [from, to] = eigengapSettings(source.manifest, condition).lateStage;
-  return lateStageRankReadings(records, from, to);
+  const lateStage = eigengapSettings(source, condition)?.lateStage;
+  return lateStage ? lateStageRankReadings(records, lateStage[0], lateStage[1]) : unknownRankReadings();
 }
 
 /** What decimated records make approximate: the rank readings always, the late gap until summary.json. */

@@ -17,10 +17,11 @@
  * apply (η = 0) has no statistics at all, never a number.
  */
 import type { RunConfig } from '../config/types';
-import { eigengapSettings, summaryTables } from '../dashboard/summaryTable';
+import { conditionConfig, eigengapSettings, summaryTables } from '../dashboard/summaryTable';
 import type { EpochRecord, MilestoneName, RepulsionEvent, RunEvent, RunManifest, RunStatus, RunSummary, SeedStatus, SeedSummary } from '../runFormat';
-import { type ConditionRankReadings, type SeedRankReadings, conditionRankReadings, lateStageRankReadings } from '../spectrumRank';
+import { type ConditionRankReadings, type SeedRankReadings, conditionRankReadings, lateStageRankReadings, unknownRankReadings } from '../spectrumRank';
 import { type SeedStatistic, seedStatistic } from '../statistics';
+import { plural } from '../text';
 
 export { type SeedStatistic, seedStatistic } from '../statistics';
 
@@ -55,6 +56,8 @@ export interface ReportSeedInput {
   message?: string;
   /** Every epoch row, in increasing epoch order (not decimated). */
   records: readonly EpochRecord[];
+  /** Lines of its rows file that could not be read (cut short, garbage, non-finite numbers). */
+  skippedRows?: number;
 }
 
 /** Everything the report is computed from. */
@@ -62,11 +65,15 @@ export interface ReportInput {
   /** The run folder's name (the run id when run.json is missing). */
   runId: string;
   manifest: RunManifest | null;
+  /** Without run.json: each condition's config from its seeds' assignment files, where there are some. */
+  assignedConfigs?: Readonly<Record<string, RunConfig>>;
   /** The run's real status (run.json's, corrected for an abandoned run). */
   status: RunStatus;
   /** Every seed of every condition, in manifest order. */
   seeds: readonly ReportSeedInput[];
   events: readonly RunEvent[];
+  /** Lines of events.jsonl that could not be read. */
+  skippedEvents?: number;
   summary: RunSummary | null;
 }
 
@@ -125,9 +132,10 @@ export interface ConditionSettings {
   activation: string | null;
   optimizer: string | null;
   epochs: number | null;
-  detector: { threshold: number; lag: number; warmup: number };
-  /** [from, to] epochs of the late-stage window (late gap, λ₁/λ₂, largest-gap position, energy rank). */
-  lateStage: [number, number];
+  /** Null when the run folder does not say (no run.json, no assignment file): never a default passed off as the run's. */
+  detector: { threshold: number; lag: number; warmup: number } | null;
+  /** [from, to] epochs of the late-stage window (late gap, λ₁/λ₂, largest-gap position, energy rank); null when unknown. */
+  lateStage: [number, number] | null;
 }
 
 /** Milestones of docs/science.md §4, in display order. */
@@ -233,25 +241,21 @@ export interface SeedReport extends SeedRankReadings {
 
 // ─── Computation ───────────────────────────────────────────────────────────────────────────────
 
-function configOf(manifest: RunManifest | null, condition: string): RunConfig | undefined {
-  return manifest?.conditions.find((entry) => entry.name === condition)?.config;
-}
-
 /**
- * The settings a condition's numbers depend on: its config's (readers upgrade older manifests,
- * src/shared/runFormatUpgrade.ts). Without run.json the recorded ones are null, and the detector and
- * late stage are those the dashboard's table uses (eigengapSettings).
+ * The settings a condition's numbers depend on: its config's, from run.json (readers upgrade older
+ * manifests, src/shared/runFormatUpgrade.ts) or, without it, from its seeds' assignment files;
+ * null where the run folder does not say (conditionConfig in src/shared/dashboard/summaryTable.ts).
  */
-export function conditionSettings(manifest: RunManifest | null, condition: string): ConditionSettings {
-  const config = configOf(manifest, condition);
-  const { detector, lateStage } = eigengapSettings(manifest, condition);
+export function conditionSettings(input: Pick<ReportInput, 'manifest' | 'assignedConfigs'>, condition: string): ConditionSettings {
+  const config = conditionConfig(input, condition);
+  const eigengap = eigengapSettings(input, condition);
   return {
     weightDecay: config?.optimizer.weightDecay ?? null,
     activation: config?.model.activation ?? null,
     optimizer: config?.optimizer.name ?? null,
     epochs: config?.epochs ?? null,
-    detector: { threshold: detector.threshold, lag: detector.lag, warmup: detector.warmup },
-    lateStage,
+    detector: eigengap ? { threshold: eigengap.detector.threshold, lag: eigengap.detector.lag, warmup: eigengap.detector.warmup } : null,
+    lateStage: eigengap?.lateStage ?? null,
   };
 }
 
@@ -350,11 +354,39 @@ function describeIncomplete(seed: ConditionReport['incompleteSeeds'][number]): s
   return `seed ${seed.seed} ${verb}${seed.status === 'queued' ? '' : where}${seed.message ? ` (${seed.message})` : ''}`;
 }
 
+/**
+ * What the report could not read, in plain sentences: a run folder without run.json (its settings
+ * taken from the assignment files, or unknown), and lines of rows or events that were skipped.
+ */
+function readingNotes(input: ReportInput): string[] {
+  const notes: string[] = [];
+  if (!input.manifest) {
+    const conditions = [...new Set(input.seeds.map((seed) => seed.condition))];
+    const known = conditions.filter((condition) => input.assignedConfigs?.[condition] !== undefined);
+    const unknown = conditions.filter((condition) => !known.includes(condition));
+    if (known.length > 0) notes.push(`The run has no readable run.json: the settings of ${known.join(', ')} come from the seeds' assignment files.`);
+    if (unknown.length > 0) {
+      notes.push(
+        `The run has no readable run.json and ${unknown.join(', ')} ${unknown.length === 1 ? 'has' : 'have'} no assignment file: its detector settings and late stage are unknown, so its late gap and spectrum readings are left out and its detector epochs are those the workers recorded.`,
+      );
+    }
+  }
+  const skipped = input.seeds.filter((seed) => (seed.skippedRows ?? 0) > 0);
+  if (skipped.length > 0) {
+    notes.push(
+      `Unreadable lines skipped: ${skipped.map((seed) => `${seed.condition}/seed-${seed.seed}.jsonl ${plural(seed.skippedRows ?? 0, 'line')}`).join(', ')} (a line cut short when a worker was killed, or a damaged file); the numbers use the other rows.`,
+    );
+  }
+  if ((input.skippedEvents ?? 0) > 0) notes.push(`Unreadable lines skipped in events.jsonl: ${plural(input.skippedEvents ?? 0, 'line')}.`);
+  return notes;
+}
+
 /** The report of a run. */
 export function buildRunReport(input: ReportInput): RunReport {
   const tables = summaryTables({
     runId: input.runId,
     manifest: input.manifest,
+    ...(input.assignedConfigs ? { assignedConfigs: input.assignedConfigs } : {}),
     status: input.status,
     seeds: input.seeds,
     events: input.events,
@@ -364,11 +396,11 @@ export function buildRunReport(input: ReportInput): RunReport {
   const notes: string[] = [];
   if (input.status === 'running') notes.push('This run is still running: every number is computed from the rows written so far and will change.');
   else if (tables.source === 'live') notes.push('The run has no summary.json (it ended without writing one): the numbers are computed from the rows and events it wrote.');
+  notes.push(...readingNotes(input));
 
   const conditions = tables.conditions.map((conditionRow): ConditionReport => {
     const condition = conditionRow.condition;
-    const settings = conditionSettings(input.manifest, condition);
-    const [from, to] = settings.lateStage;
+    const settings = conditionSettings(input, condition);
     const seeds = input.seeds
       .filter((seed) => seed.condition === condition)
       .map((seed): SeedReport => {
@@ -388,7 +420,7 @@ export function buildRunReport(input: ReportInput): RunReport {
           leadLag: summary?.detectorLead ?? null,
           lateGap: summary?.lateGap ?? null,
           // The dashboard table's readings; from the rows here for a seed summary.json does not list.
-          ...(row?.rankReadings ?? lateStageRankReadings(seed.records, from, to)),
+          ...(row?.rankReadings ?? (settings.lateStage ? lateStageRankReadings(seed.records, settings.lateStage[0], settings.lateStage[1]) : unknownRankReadings())),
           finalTestAcc: summary?.finalTestAcc ?? (last ? last.testAcc : null),
           spectralEdge: spectralEdgeDecline(seed.records),
         };

@@ -126,8 +126,8 @@ function conditionsTable(report: RunReport): ReportTable {
         formatWeightDecay(settings.weightDecay),
         settings.epochs === null ? MISSING : String(settings.epochs),
         countOf(condition.completedCount, condition.seedCount),
-        `${settings.detector.threshold}, ${settings.detector.lag}, ${settings.detector.warmup}`,
-        `${settings.lateStage[0]}–${settings.lateStage[1]}`,
+        settings.detector ? `${settings.detector.threshold}, ${settings.detector.lag}, ${settings.detector.warmup}` : 'unknown',
+        settings.lateStage ? `${settings.lateStage[0]}–${settings.lateStage[1]}` : 'unknown',
       ];
     }),
     notes: [],
@@ -192,7 +192,7 @@ function milestonesTable(report: RunReport): ReportTable {
 }
 
 function spectrumTable(report: RunReport): ReportTable {
-  const lateStages = [...new Set(report.conditions.map((condition) => `${condition.settings.lateStage[0]}–${condition.settings.lateStage[1]}`))];
+  const lateStages = [...new Set(report.conditions.flatMap((condition) => (condition.settings.lateStage ? [`${condition.settings.lateStage[0]}–${condition.settings.lateStage[1]}`] : [])))];
   return {
     id: 'spectrum',
     title: 'Late-stage update spectrum: largest-gap position and energy rank',
@@ -215,7 +215,7 @@ function spectrumTable(report: RunReport): ReportTable {
       formatEpochRange(condition.energyRank.iqr),
     ]),
     notes: [
-      `λ: eigenvalues of the Gram of the last w first-layer updates (squared singular values). λ₁/λ₂, λ₂/λ₃ (the late gap) and the energy rank: per seed the median over the late-stage epochs (${lateStages.join(', ')}), then the median over seeds.`,
+      `λ: eigenvalues of the Gram of the last w first-layer updates (squared singular values). λ₁/λ₂, λ₂/λ₃ (the late gap) and the energy rank: per seed the median over the late-stage epochs (${lateStages.join(', ') || 'unknown'}), then the median over seeds.`,
       ...RANK_READING_NOTES,
     ],
   };

@@ -9,7 +9,7 @@ import { lineFigure, metricSpec } from './lines';
 export function trainTestFigure(chart: 'accuracy' | 'loss', context: FigureContext): ChartFigure {
   const logY = isLogY(chart, context.view.logY);
   const [train, test]: Metric[] = chart === 'accuracy' ? ['trainAcc', 'testAcc'] : ['trainLoss', 'testLoss'];
-  const lossName = context.runs[0]?.manifest?.conditions[0]?.config?.loss;
+  const lossName = context.runs[0]?.manifest?.conditions[0]?.config.loss;
   const yTitle = chart === 'accuracy' ? 'accuracy (share of pairs correct)' : `loss${lossName ? ` (${lossName === 'mse' ? 'class-centred MSE' : lossName})` : ''}`;
   const yExtra: Partial<LayoutAxis> = chart === 'accuracy' && !logY ? { range: [-0.02, 1.02] } : {};
   return lineFigure(chart, context, {

@@ -5,7 +5,7 @@
  */
 import type { Annotation, Data, Shape } from 'plotly.js-dist-min';
 import { describeMetric, detectorMarkers } from '../../shared/dashboard/series';
-import { defaults } from '../../shared/config/defaults';
+import { eigengapSettings } from '../../shared/dashboard/summaryTable';
 import { isLogY } from '../chartDefinitions';
 import { withAlpha } from '../theme';
 import type { ChartFigure, FigureContext } from './layout';
@@ -96,12 +96,13 @@ interface DetectorSetting {
   groups: string[];
 }
 
-/** Detector settings per condition of the runs shown (the manifest's, else docs/science.md's defaults). */
+/** Detector settings per condition of the runs shown, from their run.json (a condition it does not list draws no threshold). */
 function detectorSettings(context: FigureContext): DetectorSetting[] {
   const settings = new Map<string, DetectorSetting>();
   for (const group of context.styles.groups) {
     const run = runOf(context, group.runId);
-    const detector = run.manifest?.conditions.find((condition) => condition.name === group.condition)?.config?.diagnostics?.eigengap?.detector ?? defaults.diagnostics.eigengap.detector;
+    const detector = eigengapSettings({ manifest: run.manifest }, group.condition)?.detector;
+    if (!detector) continue;
     const key = `${detector.threshold}|${detector.warmup}`;
     const entry = settings.get(key) ?? { threshold: detector.threshold, warmup: detector.warmup, groups: [] };
     entry.groups.push(group.label);
