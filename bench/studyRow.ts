@@ -48,8 +48,9 @@ const rows = option('rows', 30);
 const warmup = option('warmup', 3);
 const rounds = option('rounds', 2);
 const hidden = option('hidden', defaults.model.hidden);
-const threads = option('threads', 1);
-if (threads !== 1 && threads !== 2) throw new Error('--threads must be 1 or 2');
+const threadCount = option('threads', 1);
+if (threadCount !== 1 && threadCount !== 2) throw new Error('--threads must be 1 or 2');
+const threads: 1 | 2 = threadCount;
 
 /** The default run config of docs/science.md with the per-row diagnostics only (see the file comment). */
 function rowConfig(li2: boolean): RunConfig {

@@ -162,7 +162,7 @@ describe('EigengapTracker', () => {
     const window = 4;
     const size = 64;
     const tracker = new EigengapTracker({
-      eigengap: eigengapConfig(window), firstLayerSize: size, secondLayerSize: 8,
+      eigengap: eigengapConfig(window), updateLength: size, secondaryUpdateLength: 8,
       spectralEdge: { enabled: false, window: 10 }, learningRate: 1e-3,
     });
     assert.equal(tracker.epoch, 0);
@@ -194,7 +194,7 @@ describe('EigengapTracker', () => {
     const secondSize = 5;
     const amplitude = (s: number): number => 1 + ((s * 7) % 5);
     const tracker = new EigengapTracker({
-      eigengap: eigengapConfig(window), firstLayerSize: firstSize, secondLayerSize: secondSize,
+      eigengap: eigengapConfig(window), updateLength: firstSize, secondaryUpdateLength: secondSize,
       spectralEdge: { enabled: false, window: 10 }, learningRate: 1e-3,
     });
     const first: Float32Array[] = [];
@@ -225,7 +225,7 @@ describe('EigengapTracker', () => {
     const detector = { lag: 2, threshold: 0, warmup: 6 };
     const size = 12;
     const tracker = new EigengapTracker({
-      eigengap: eigengapConfig(5, detector), firstLayerSize: size, secondLayerSize: 4,
+      eigengap: eigengapConfig(5, detector), updateLength: size, secondaryUpdateLength: 4,
       spectralEdge: { enabled: true, window: 3 }, learningRate: 1e-3,
     });
     const rows: EigengapRowFields[] = [tracker.row];
@@ -254,7 +254,7 @@ describe('EigengapTracker', () => {
       const size = 32;
       const learningRate = 2e-3;
       const tracker = new EigengapTracker({
-        eigengap: eigengapConfig(eigengapWindow), firstLayerSize: size, secondLayerSize: 4,
+        eigengap: eigengapConfig(eigengapWindow), updateLength: size, secondaryUpdateLength: 4,
         spectralEdge: { enabled: true, window: edgeWindow }, learningRate,
       });
       const updates: Float32Array[] = [];
@@ -287,12 +287,12 @@ describe('EigengapTracker', () => {
 
   it('rejects updates of the wrong length and bad windows', () => {
     const tracker = new EigengapTracker({
-      eigengap: eigengapConfig(3), firstLayerSize: 8, secondLayerSize: 4,
+      eigengap: eigengapConfig(3), updateLength: 8, secondaryUpdateLength: 4,
       spectralEdge: { enabled: true, window: 10 }, learningRate: 1e-3,
     });
     assert.throws(() => tracker.push(new Float32Array(7), new Float32Array(4)));
     assert.throws(() => new EigengapTracker({
-      eigengap: eigengapConfig(0), firstLayerSize: 8, secondLayerSize: 4,
+      eigengap: eigengapConfig(0), updateLength: 8, secondaryUpdateLength: 4,
       spectralEdge: { enabled: false, window: 10 }, learningRate: 1e-3,
     }));
   });
