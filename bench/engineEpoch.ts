@@ -15,7 +15,8 @@ import { defaults } from '../src/shared/config/defaults';
 import { makeDataset } from '../src/training/data';
 import type { TrainingEngine } from '../src/training/engine';
 import { createEngine, type EngineChoice } from '../src/training/engines';
-import { createWasmEngine, type WasmSimdChoice } from '../src/training/engines/wasm';
+import { createWasmEngine } from '../src/training/engines/wasm';
+import type { SimdChoice } from '../src/training/wasmKernels';
 import { initialParameters } from '../src/training/parameters';
 
 function argument(name: string, fallback: string): string {
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
   const hidden = Number(argument('hidden', String(defaults.model.hidden)));
   const epochs = Number(argument('epochs', '20'));
   const warmup = Number(argument('warmup', '3'));
-  const simd = argument('simd', 'auto') as WasmSimdChoice;
+  const simd = argument('simd', 'auto') as SimdChoice;
   const activation = argument('activation', defaults.model.activation) as Activation;
   const keepFirstLayerGradient = process.argv.includes('--keep-gradient');
   if (threads !== 1 && threads !== 2) throw new Error('--threads must be 1 or 2');

@@ -18,9 +18,10 @@
  */
 import fs from 'node:fs';
 import { makeDataset } from '../src/training/data';
-import { linalgKernels, type LinalgSimd } from '../src/training/diagnostics/linalgKernels';
+import { linalgKernels } from '../src/training/diagnostics/linalgKernels';
 import { repulsionCheckDetailed, type RepulsionDetails, type RepulsionForm } from '../src/training/diagnostics/repulsion';
 import { initialParameters } from '../src/training/parameters';
+import type { SimdChoice } from '../src/training/wasmKernels';
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -35,7 +36,7 @@ const pairs = 200;
 const repetitions = option('repetitions', 5);
 const samplesRepetitions = option('samples-repetitions', 2);
 const simdIndex = process.argv.indexOf('--simd');
-const simd = (simdIndex >= 0 ? process.argv[simdIndex + 1] : 'auto') as 'auto' | LinalgSimd;
+const simd = (simdIndex >= 0 ? process.argv[simdIndex + 1] : 'auto') as SimdChoice;
 
 function loadAverage(): number[] {
   return fs.readFileSync('/proc/loadavg', 'utf8').trim().split(/\s+/).slice(0, 3).map(Number);

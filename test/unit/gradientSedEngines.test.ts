@@ -11,7 +11,8 @@ import type { Split } from '../../src/training/data';
 import type { EngineOptions, TrainingEngine } from '../../src/training/engine';
 import { ReferenceEngine } from '../../src/training/engines/reference';
 import { createTfjsEngine } from '../../src/training/engines/tfjs';
-import { createWasmEngine, type WasmSimdChoice } from '../../src/training/engines/wasm';
+import { createWasmEngine } from '../../src/training/engines/wasm';
+import type { SimdChoice } from '../../src/training/wasmKernels';
 import { engineTestOptions } from './engineFixtures';
 
 interface Problem {
@@ -173,7 +174,7 @@ describe('first-layer loss gradient of the reference engine', () => {
 
 describe('first-layer loss gradient of the wasm engine against the reference', () => {
   for (const activation of ACTIVATIONS) {
-    for (const simd of ['relaxed', 'plain'] as WasmSimdChoice[]) {
+    for (const simd of ['relaxed', 'plain'] as SimdChoice[]) {
       it(`${activation}, ${simd} SIMD, M = 13, K = 36 (padded), 1 thread`, () =>
         compareWithReference(`${activation}/${simd}`, { modulus: 13, hidden: 36, trainSize: 67, activation }, (options) => createWasmEngine(options, { simd })));
     }

@@ -16,8 +16,9 @@ import type { Activation, LossName, OptimizerName, RunConfig } from '../../src/s
 import type { Dataset } from '../../src/training/data';
 import type { Evaluation } from '../../src/training/engine';
 import { ReferenceEngine } from '../../src/training/engines/reference';
-import { createWasmEngine, type WasmEngine, type WasmSimdChoice } from '../../src/training/engines/wasm';
+import { createWasmEngine, type WasmEngine } from '../../src/training/engines/wasm';
 import type { Parameters } from '../../src/training/parameters';
+import type { SimdChoice } from '../../src/training/wasmKernels';
 import { engineTestConfig, engineTestOptions, type EngineProblem } from './engineFixtures';
 
 interface Problem {
@@ -124,7 +125,7 @@ function assertEvaluationClose(label: string, actual: Evaluation, expected: Eval
  * step), and the final parameters.
  * Checks that training moved the train accuracy. Returns the (disposed) engine for its properties.
  */
-async function compareWithReference(problem: Problem, simd: WasmSimdChoice = 'auto'): Promise<WasmEngine> {
+async function compareWithReference(problem: Problem, simd: SimdChoice = 'auto'): Promise<WasmEngine> {
   const options = setUp(problem);
   const reference = new ReferenceEngine(options);
   const engine = await createWasmEngine(options, { simd });

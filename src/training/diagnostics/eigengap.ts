@@ -67,11 +67,6 @@ export class LockInDetector {
     this.config = config;
   }
 
-  /** Rows observed so far. */
-  get rows(): number {
-    return this.gaps.length;
-  }
-
   /** Epoch at which the detector fired, or null. */
   get firedEpoch(): number | null {
     return this.fired;

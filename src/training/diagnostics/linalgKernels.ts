@@ -59,10 +59,7 @@ export function packedFactorStepCount(pivots: number): number {
 }
 
 
-/** linalg.wasm builds: `relaxed` (fused multiply-add, linalg-relaxed.wasm) or `plain` (linalg.wasm). */
-export type LinalgSimd = SimdBuild;
-
-const sharedKernels = new Map<LinalgSimd, LinalgKernels | null>();
+const sharedKernels = new Map<SimdBuild, LinalgKernels | null>();
 
 /** The process-wide instance of a build (`auto`: relaxed if it loads, else plain), or undefined. */
 export function tryLinalgKernels(choice: SimdChoice): LinalgKernels | undefined {
@@ -88,8 +85,8 @@ export function linalgKernels(choice: SimdChoice = 'auto'): LinalgKernels {
 }
 
 /** The linalg.wasm builds this process can load (for tests that check each). */
-export function availableLinalgBuilds(): LinalgSimd[] {
-  return (['plain', 'relaxed'] as LinalgSimd[]).filter((choice) => tryLinalgKernels(choice) !== undefined);
+export function availableLinalgBuilds(): SimdBuild[] {
+  return (['plain', 'relaxed'] as SimdBuild[]).filter((choice) => tryLinalgKernels(choice) !== undefined);
 }
 
 /** Loss codes of lossResidualStrips. */
@@ -107,9 +104,9 @@ const WEIGHT_STRIP_CHUNK = 4;
  */
 export class LinalgKernels extends KernelInstance<LinalgExports> {
   /** Which build this instance runs. */
-  readonly simd: LinalgSimd;
+  readonly simd: SimdBuild;
 
-  constructor(module: WebAssembly.Module, simd: LinalgSimd) {
+  constructor(module: WebAssembly.Module, simd: SimdBuild) {
     super(module, `linalg.wasm (${simd})`);
     this.simd = simd;
   }

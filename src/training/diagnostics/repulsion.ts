@@ -30,9 +30,9 @@
  */
 import type { RepulsionEvent } from '../../shared/runFormat';
 import { fiveNumberSummary } from '../../shared/statistics';
-import type { SimdChoice } from '../wasmKernels';
+import { roundUp, type SimdBuild, type SimdChoice } from '../wasmKernels';
 import { centreColumns, cholesky as referenceCholesky, forwardSubstitution, gramOfColumns } from './linalgReference';
-import { linalgKernels, packedFactorStepCount, ROW_CHUNK, STEP_BYTES, tryLinalgKernels, type LinalgKernels, type LinalgSimd } from './linalgKernels';
+import { linalgKernels, packedFactorStepCount, ROW_CHUNK, STEP_BYTES, tryLinalgKernels, type LinalgKernels } from './linalgKernels';
 
 /**
  * The check's record without the event envelope (type, condition, seed, epoch, time) and without
@@ -94,7 +94,7 @@ export interface RepulsionDetails {
   form?: RepulsionForm;
   implementation: 'wasm' | 'reference';
   /** Which linalg.wasm build ran (`relaxed`: fused multiply-add), for `wasm`. */
-  simd?: LinalgSimd;
+  simd?: SimdBuild;
   /** The kept pairs in the order of `pairList` (|cos| descending). Empty when not applicable. */
   pairs: RepulsionPair[];
 }
@@ -316,10 +316,6 @@ function choleskyFailure(matrix: string, pivot: number, what: string): string {
 
 /** Column blocks (of 8) per panel of the float32 cosine ranking. */
 const COSINE_PANEL_BLOCKS = 8;
-
-function roundUp(value: number, multiple: number): number {
-  return Math.ceil(value / multiple) * multiple;
-}
 
 /** The top-pairs heap of scanLowerPairs / cosineBlocks (sorted as reported) and the absolute sums of the Gram's entries. */
 function readHeap(linalg: LinalgKernels, heap: number, capacity: number, state: number): { pairs: { score: number; j: number; l: number }[]; offDiagonal: number; diagonal: number } {

@@ -31,13 +31,11 @@ import { checkEngineOptions } from '../model';
 import { compileKernel, KernelInstance, planBuffers, roundUp, sharedMemory, WASM_PAGE, type SimdBuild, type SimdChoice } from '../wasmKernels';
 import { CONTROL_LENGTH, ControlIndex, ThreadOperation, type KernelThreadData } from './wasmThread';
 
-/** Which SIMD build to use: `auto` tries relaxed SIMD and falls back to plain SIMD (wasmKernels.ts). */
-export type WasmSimdChoice = SimdChoice;
-
 /** Options of the wasm engine beyond EngineOptions (tests and benchmarks). */
 export interface WasmEngineSettings {
   /** Default `auto`. `relaxed` throws when the runtime cannot compile the relaxed-SIMD build. */
-  simd?: WasmSimdChoice;
+  /** Which build: `auto` tries relaxed SIMD and falls back to plain SIMD (wasmKernels.ts). */
+  simd?: SimdChoice;
 }
 
 /** The wasm engine; `simd` tells which build runs. */
