@@ -3,9 +3,10 @@
  * the norm of the back-propagated gradient G_F and the per-unit energy E(w_j).
  * All sums are in float64; inputs are the engine's float32 views and are not mutated.
  *
- * ‖G_F‖ runs every row, so it runs in linalg.wasm (linalgKernels.ts: no per-row arrays, ≈ 20× faster
- * than the plain path at the defaults, docs/performance.md); `gradientFNormReference` is the plain
- * TypeScript it is checked against. Both take arrays (outputs, labels, the readout V), not a model.
+ * ‖G_F‖ runs every row, so it runs in linalg.wasm (linalgKernels.ts): no per-row arrays, and about
+ * 1.6 ms against 21–46 ms for the plain path at the defaults (docs/performance.md §3.4).
+ * `gradientFNormReference` is the plain TypeScript it is checked against. Both take arrays (outputs,
+ * labels, the readout V), not a model.
  */
 import type { LossName } from '../../shared/config/types';
 import type { SimdChoice } from '../wasmKernels';
