@@ -13,7 +13,6 @@
 //  - `rowWithoutLi2MedianMs`: the same with diagnostics.li2.enabled = false (no ‖G_F‖);
 //  - `gradientFNormMedianMs`: ‖G_F‖ alone, timed around the call on a trained model's outputs.
 // `gradientFNormShare` = gradientFNormMedianMs / rowMedianMs. Prints one JSON line.
-import fs from 'node:fs';
 import type { RunConfig } from '../src/shared/config/types';
 import { defaults } from '../src/shared/config/defaults';
 import type { EpochRecord } from '../src/shared/runFormat';
@@ -22,24 +21,11 @@ import { gradientFNorm } from '../src/training/diagnostics/li2';
 import { createEngine } from '../src/training/engines';
 import { initialParameters } from '../src/training/parameters';
 import { trainSeed } from '../src/training/trainer';
+import { loadAverage, median } from './support';
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
   return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-function loadAverage(): number | undefined {
-  try {
-    return Number(fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
-  } catch {
-    return undefined;
-  }
 }
 
 const round = (value: number): number => Math.round(value * 100) / 100;

@@ -22,6 +22,7 @@ import { linalgKernels } from '../src/training/diagnostics/linalgKernels';
 import { repulsionCheckDetailed, type RepulsionDetails, type RepulsionForm } from '../src/training/diagnostics/repulsion';
 import { initialParameters } from '../src/training/parameters';
 import type { SimdChoice } from '../src/training/wasmKernels';
+import { median } from './support';
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -40,12 +41,6 @@ const simd = (simdIndex >= 0 ? process.argv[simdIndex + 1] : 'auto') as SimdChoi
 
 function loadAverage(): number[] {
   return fs.readFileSync('/proc/loadavg', 'utf8').trim().split(/\s+/).slice(0, 3).map(Number);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 function round(value: number, digits = 1): number {

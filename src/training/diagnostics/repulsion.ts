@@ -317,6 +317,30 @@ function choleskyFailure(matrix: string, pivot: number, what: string): string {
 /** Column blocks (of 8) per panel of the float32 cosine ranking. */
 const COSINE_PANEL_BLOCKS = 8;
 
+/**
+ * A kept pair's quantities from its Gram entries and B's entries (`inverseEntry` on positions in
+ * the involved units S, `position` maps a unit to its position): the part both forms share.
+ */
+function keptPair(
+  j: number, l: number, position: Map<number, number>,
+  entries: { gram: number; gramJJ: number; gramLL: number; gramSquared: number },
+  inverseEntry: (a: number, b: number) => number,
+): PairQuantities['pairs'][number] {
+  const a = position.get(j) as number;
+  const b = position.get(l) as number;
+  const { gram, gramJJ, gramLL, gramSquared } = entries;
+  return {
+    j,
+    l,
+    cosine: gramJJ > 0 && gramLL > 0 ? gram / Math.sqrt(gramJJ * gramLL) : 0,
+    coupling: inverseEntry(a, b),
+    couplingJJ: inverseEntry(a, a),
+    couplingLL: inverseEntry(b, b),
+    gram,
+    gramSquared,
+  };
+}
+
 /** The top-pairs heap of scanLowerPairs / cosineBlocks (sorted as reported) and the absolute sums of the Gram's entries. */
 function readHeap(linalg: LinalgKernels, heap: number, capacity: number, state: number): { pairs: { score: number; j: number; l: number }[]; offDiagonal: number; diagonal: number } {
   const count = linalg.i32(state, 1)[0];
@@ -396,21 +420,7 @@ function featuresForm(linalg: LinalgKernels, input: RepulsionInput, capacity: nu
     const from = Math.max(a, b);
     return dotProduct(x, x, s - from, a * s + from, b * s + from);
   };
-  const pairs = ranked.pairs.map(({ j, l }, index) => {
-    const a = positionInS.get(j) as number;
-    const b = positionInS.get(l) as number;
-    const { gram, gramJJ, gramLL } = entries[index];
-    return {
-      j,
-      l,
-      cosine: gramJJ > 0 && gramLL > 0 ? gram / Math.sqrt(gramJJ * gramLL) : 0,
-      coupling: inverseEntry(a, b),
-      couplingJJ: inverseEntry(a, a),
-      couplingLL: inverseEntry(b, b),
-      gram,
-      gramSquared: gramSquared[index],
-    };
-  });
+  const pairs = ranked.pairs.map(({ j, l }, index) => keptPair(j, l, positionInS, { ...entries[index], gramSquared: gramSquared[index] }, inverseEntry));
   return { pairs, diagonality: diagonalityOf(ranked.offDiagonal, ranked.diagonal, k) };
 }
 
@@ -502,16 +512,7 @@ function samplesForm(linalg: LinalgKernels, input: RepulsionInput, capacity: num
     const gram = dotProduct(columnView, columnView, n, a * rowLength, b * rowLength);
     const gramJJ = dotProduct(columnView, columnView, n, a * rowLength, a * rowLength);
     const gramLL = dotProduct(columnView, columnView, n, b * rowLength, b * rowLength);
-    return {
-      j,
-      l,
-      cosine: gramJJ > 0 && gramLL > 0 ? gram / Math.sqrt(gramJJ * gramLL) : 0,
-      coupling: inverseEntry(a, b),
-      couplingJJ: inverseEntry(a, a),
-      couplingLL: inverseEntry(b, b),
-      gram,
-      gramSquared: transposedDot(a, b) - eta * gram,
-    };
+    return keptPair(j, l, positionInS, { gram, gramJJ, gramLL, gramSquared: transposedDot(a, b) - eta * gram }, inverseEntry);
   });
   return { pairs, diagonality: diagonalityOf(ranked.offDiagonal, ranked.diagonal, k) };
 }
