@@ -12,6 +12,7 @@ import {
 } from '../../src/training/diagnostics/eigengap';
 import { spectralEdge } from '../../src/training/diagnostics/spectralEdge';
 import { symmetricEigenvalues } from '../../src/training/diagnostics/symmetricEigen';
+import { RandomStream } from '../../src/training/random';
 
 const detectorDefaults = { lag: 25, threshold: 0.04, warmup: 100 };
 
@@ -295,5 +296,28 @@ describe('EigengapTracker', () => {
       eigengap: eigengapConfig(0), updateLength: 8, secondaryUpdateLength: 4,
       spectralEdge: { enabled: false, window: 10 }, learningRate: 1e-3,
     }));
+  });
+
+  it('takes flattened updates only: without a secondary update the same primary fields and no secondary ones', () => {
+    // Another model family may have one tracked vector only; the primary fields must not depend on
+    // the secondary update.
+    const options = { eigengap: eigengapConfig(4), updateLength: 16, spectralEdge: { enabled: true, window: 3 }, learningRate: 1e-2 };
+    const alone = new EigengapTracker(options);
+    const paired = new EigengapTracker({ ...options, secondaryUpdateLength: 4 });
+    const random = new RandomStream(9, 'tracker-alone');
+    for (let t = 1; t <= 8; t++) {
+      const update = Float32Array.from({ length: 16 }, () => random.nextGaussian());
+      const secondary = Float32Array.from({ length: 4 }, () => random.nextGaussian());
+      const row = alone.push(update);
+      const pairedRow = paired.push(update, secondary);
+      const secondaryKeys = ['secondLayerEigenvalues', 'secondLayerGap23', 'secondLayerUpdateCosine'] as const;
+      for (const key of secondaryKeys) assert.equal(row[key], undefined, `row ${t}: ${key}`);
+      const primary = { ...pairedRow };
+      for (const key of secondaryKeys) delete primary[key];
+      assert.deepEqual(row, primary, `row ${t}`);
+      if (t >= 3) assert.ok(pairedRow.secondLayerEigenvalues !== undefined && row.gap23 !== undefined, `row ${t} has both spectra`);
+    }
+    assert.throws(() => alone.push(new Float32Array(16), new Float32Array(4)), /did not expect/);
+    assert.throws(() => paired.push(new Float32Array(16)), /expected a secondary/);
   });
 });
