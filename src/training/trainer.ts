@@ -110,14 +110,16 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
         }
       }
       if (repulsionEpochs.has(epoch)) {
-        const checkStarted = performance.now();
-        const check = repulsionCheck({
+        const input = {
           hidden: engine.trainHidden(),
           samples: dataset.train.size,
           units: hidden,
           weightDecay: config.optimizer.weightDecay,
           pairs: diagnostics.repulsion.pairs,
-        });
+        };
+        // The event's `milliseconds` is the check itself, as before (not the engine's H above).
+        const checkStarted = performance.now();
+        const check = repulsionCheck(input);
         const milliseconds = performance.now() - checkStarted;
         options.onEvent({ type: 'repulsion', ...base, epoch, ...check, milliseconds });
         options.log?.(`epoch ${epoch}: Theorem-6 check ${check.applicable ? `fractionNegative ${check.fractionNegative}` : 'not applicable'} in ${milliseconds.toFixed(0)} ms`);
