@@ -3,8 +3,8 @@
  * the norm of the back-propagated gradient G_F and the per-unit energy E(w_j).
  * All sums are in float64; inputs are the engine's float32 views and are not mutated.
  *
- * ‖G_F‖ runs every row, so it runs in linalg.wasm (linalgKernels.ts): no per-row arrays, and about
- * 1.6 ms against 21–46 ms for the plain path at the defaults (docs/performance.md §3.4).
+ * ‖G_F‖ runs every row, so it runs in linalg.wasm (linalgKernels.ts): no per-row arrays, and 2–3 ms
+ * against 30–45 ms for the plain path at the defaults on a loaded machine (docs/performance.md §3.4).
  * `gradientFNormReference` is the plain TypeScript it is checked against. Both take arrays (outputs,
  * labels, the readout V), not a model.
  */
