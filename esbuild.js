@@ -1,6 +1,8 @@
-// One build for every entry: the training worker and the CLI (Node, CommonJS), and the
-// WebAssembly kernels (AssemblyScript -> dist/kernels/*.wasm). `--watch` rebuilds on change;
-// `--production` minifies. Types are checked separately by `tsc --noEmit` (npm run typecheck).
+// One build for every entry: the WebAssembly kernels (AssemblyScript -> dist/kernels/*.wasm); the
+// training worker, the CLI, the wasm engine's second thread and the VS Code extension (Node,
+// CommonJS); the dashboard webview and the HTML report's page (browser, iife). `--watch` rebuilds
+// on change; `--production` minifies. Types are checked separately by `tsc --noEmit` (npm run
+// typecheck). A source named here that does not exist fails the build.
 const esbuild = require('esbuild');
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -29,7 +31,6 @@ function buildKernels() {
   fs.mkdirSync(path.join(dist, 'kernels'), { recursive: true });
   const asc = path.join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
   for (const kernel of kernels) {
-    if (!fs.existsSync(path.join(root, kernel.source))) continue;
     const args = [asc, kernel.source, '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd',
       '-o', path.join('dist', 'kernels', kernel.output)];
     if (kernel.shared) {
@@ -85,11 +86,18 @@ const copyPlotly = {
   },
 };
 
+/** Every source the build names must exist: a renamed file fails the build instead of leaving an old bundle in dist/. */
+function checkSources() {
+  const sources = [...kernels.map((kernel) => kernel.source), ...nodeEntries.map(({ entry }) => entry), ...webviewEntries.map(({ entry }) => entry)];
+  const missing = sources.filter((source) => !fs.existsSync(path.join(root, source)));
+  if (missing.length > 0) throw new Error(`esbuild.js names sources that do not exist: ${missing.join(', ')}`);
+}
+
 async function main() {
+  checkSources();
   buildKernels();
   const contexts = [];
   for (const { entry, output, banner } of nodeEntries) {
-    if (!fs.existsSync(path.join(root, entry))) continue;
     contexts.push(await esbuild.context({
       entryPoints: [entry],
       outfile: path.join('dist', output),
@@ -106,7 +114,6 @@ async function main() {
     }));
   }
   for (const { entry, output } of webviewEntries) {
-    if (!fs.existsSync(path.join(root, entry))) continue;
     contexts.push(await esbuild.context({
       entryPoints: [entry],
       outfile: path.join('dist', output),
@@ -129,7 +136,7 @@ async function main() {
     await Promise.all(contexts.map((context) => context.rebuild()));
     await Promise.all(contexts.map((context) => context.dispose()));
     for (const { output, banner } of nodeEntries) {
-      if (banner && fs.existsSync(path.join(dist, output))) fs.chmodSync(path.join(dist, output), 0o755);
+      if (banner) fs.chmodSync(path.join(dist, output), 0o755);
     }
   }
 }

@@ -10,7 +10,7 @@
 // {engine, threads, hidden, backend, medianMs, minMs, gflops, partsMedianMs, epochs, warmup, loadAverage}
 // gflops uses the nominal 2·(3·n_train + n_test)·K·M FLOP per epoch (docs/science.md §11).
 import type { Activation, RunConfig } from '../src/shared/config/types';
-import { defaults } from '../src/shared/config/defaults';
+import { defaultRunConfig } from '../src/shared/config/defaults';
 import { makeDataset } from '../src/training/data';
 import type { TrainingEngine } from '../src/training/engine';
 import { createEngine, type EngineChoice } from '../src/training/engines';
@@ -25,6 +25,7 @@ function argument(name: string, fallback: string): string {
 }
 
 async function main(): Promise<void> {
+  const defaults = defaultRunConfig();
   const engineName = argument('engine', 'wasm') as EngineChoice;
   const threads = Number(argument('threads', '1'));
   const hidden = Number(argument('hidden', String(defaults.model.hidden)));
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
       repulsion: { checkpoints: [], pairs: 200 },
       spectralEdge: { enabled: false, window: 10 },
       li2: { enabled: false, checkpoints: [] },
+      gradientSed: { ...defaults.diagnostics.gradientSed, enabled: false },
     },
     engine: { name: engineName === 'tfjs' ? 'tfjs' : 'wasm', threads },
   };

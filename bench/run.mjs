@@ -139,16 +139,12 @@ function theorem6TotalMs(result) {
   return undefined;
 }
 
-/** The RunConfig of one seed at the defaults (src/shared/config/defaults.ts), read through tsx. */
+/** The RunConfig of one seed at the defaults (withDefaults in src/shared/config/defaults.ts), read through tsx. */
 function workerConfig(hidden, epochs, checkpoints) {
   const program = [
-    "import { defaults, defaultLi2Checkpoints } from './src/shared/config/defaults';",
+    "import { withDefaults } from './src/shared/config/defaults';",
     'const [hidden, epochs, checkpoints] = JSON.parse(process.argv[process.argv.length - 1]);',
-    'const d = structuredClone(defaults);',
-    'const config = { task: d.task, model: { ...d.model, hidden }, loss: d.loss, optimizer: d.optimizer, epochs,',
-    '  diagnostics: { eigengap: d.diagnostics.eigengap, repulsion: { ...d.diagnostics.repulsion, checkpoints },',
-    '    spectralEdge: d.diagnostics.spectralEdge, li2: { ...d.diagnostics.li2, checkpoints: defaultLi2Checkpoints(checkpoints, epochs) } },',
-    '  engine: d.engine };',
+    'const config = withDefaults({ model: { hidden }, epochs, diagnostics: { repulsion: { checkpoints } } });',
     'console.log(JSON.stringify(config));',
   ].join('\n');
   const child = spawnSync(tsx, ['-e', program, JSON.stringify([hidden, epochs, checkpoints])], { cwd: root, encoding: 'utf8' });

@@ -14,7 +14,7 @@
 //  - `gradientFNormMedianMs`: ‖G_F‖ alone, timed around the call on a trained model's outputs.
 // `gradientFNormShare` = gradientFNormMedianMs / rowMedianMs. Prints one JSON line.
 import type { RunConfig } from '../src/shared/config/types';
-import { defaults } from '../src/shared/config/defaults';
+import { defaultRunConfig, withDefaults } from '../src/shared/config/defaults';
 import type { EpochRecord } from '../src/shared/runFormat';
 import { makeDataset } from '../src/training/data';
 import { gradientFNorm } from '../src/training/diagnostics/li2';
@@ -33,28 +33,19 @@ const round = (value: number): number => Math.round(value * 100) / 100;
 const rows = option('rows', 30);
 const warmup = option('warmup', 3);
 const rounds = option('rounds', 2);
-const hidden = option('hidden', defaults.model.hidden);
+const hidden = option('hidden', defaultRunConfig().model.hidden);
 const threadCount = option('threads', 1);
 if (threadCount !== 1 && threadCount !== 2) throw new Error('--threads must be 1 or 2');
 const threads: 1 | 2 = threadCount;
 
 /** The default run config of docs/science.md with the per-row diagnostics only (see the file comment). */
 function rowConfig(li2: boolean): RunConfig {
-  const { task, model, optimizer, diagnostics } = defaults;
-  return {
-    task: { ...task },
-    model: { ...model, hidden },
-    loss: defaults.loss,
-    optimizer: { ...optimizer, betas: [optimizer.betas[0], optimizer.betas[1]] },
+  return withDefaults({
+    model: { hidden },
     epochs: warmup + rows,
-    diagnostics: {
-      eigengap: { ...diagnostics.eigengap, detector: { ...diagnostics.eigengap.detector }, lateStage: [200, 400] },
-      repulsion: { checkpoints: [], pairs: diagnostics.repulsion.pairs },
-      spectralEdge: { ...diagnostics.spectralEdge },
-      li2: { enabled: li2, checkpoints: [] },
-    },
+    diagnostics: { repulsion: { checkpoints: [] }, li2: { enabled: li2, checkpoints: [] }, gradientSed: { enabled: false } },
     engine: { name: 'wasm', threads },
-  };
+  });
 }
 
 /** The `milliseconds` of the timed rows (after `warmup`) of one seed trained with `config`. */

@@ -27,7 +27,10 @@ export const EXIT_CODES = {
 
 export interface RunArguments {
   command: 'run';
-  file: string;
+  /** The experiment file; undefined with `--resume`. */
+  file?: string;
+  /** `--resume RUN_DIR`: finish the missing seeds of this run, in its folder, with its own configuration. */
+  resume?: string;
   experiment?: string;
   conditions?: string[];
   seeds?: number[];
@@ -96,13 +99,29 @@ export function parseArguments(argv: readonly string[]): CliArguments {
   }
   if (command === 'report') return parseReportArguments(rest);
   if (command !== 'run') throw new UserError(`Unknown command "${command}". Commands: run, validate, report, help, version.`);
-  const parsed: RunArguments = { command: 'run', file: '', out: DEFAULT_RUNS_FOLDER, quiet: false };
+  const parsed: RunArguments = { command: 'run', out: DEFAULT_RUNS_FOLDER, quiet: false };
   const files: string[] = [];
+  /** Options given, to refuse those that mean nothing with --resume. */
+  const given = new Set<string>();
   for (let index = 0; index < rest.length; index++) {
     const argument = rest[index];
     const [option, inlineValue] = argument.startsWith('--') && argument.includes('=') ? argument.split(/=(.*)/s, 2) : [argument, undefined];
-    const value = () => inlineValue ?? rest[++index];
+    // The next argument is the value, unless it is the next option (`--out --quiet` lacks a folder).
+    const value = () => {
+      if (inlineValue !== undefined) return inlineValue;
+      const next = rest[index + 1];
+      if (next === undefined || next.startsWith('--')) return undefined;
+      index += 1;
+      return next;
+    };
+    if (option.startsWith('--')) given.add(option);
     switch (option) {
+      case '--resume': {
+        const folder = value();
+        if (!folder) throw new UserError('--resume needs a run folder (<runs folder>/<experiment>/<run id>).');
+        parsed.resume = folder;
+        break;
+      }
       case '--experiment': {
         const name = value();
         if (!name) throw new UserError('--experiment needs a name.');
@@ -152,7 +171,15 @@ export function parseArguments(argv: readonly string[]): CliArguments {
         files.push(argument);
     }
   }
-  if (files.length !== 1) throw new UserError(files.length === 0 ? 'run needs an experiment file.' : 'run takes one experiment file.');
+  if (parsed.resume !== undefined) {
+    // A resumed run keeps what it was started with: its file, conditions, seeds, config and folder.
+    const meaningless = ['--experiment', '--condition', '--seeds', '--epochs', '--out', '--engine', '--threads'].filter((option) => given.has(option));
+    if (files.length > 0 || meaningless.length > 0) {
+      throw new UserError(`run --resume continues a run with its own experiment, conditions, seeds and configuration: drop ${[...files, ...meaningless].join(', ')}.`);
+    }
+    return parsed;
+  }
+  if (files.length !== 1) throw new UserError(files.length === 0 ? 'run needs an experiment file (or --resume RUN_DIR).' : 'run takes one experiment file.');
   parsed.file = files[0];
   return parsed;
 }
@@ -192,6 +219,7 @@ export const HELP_TEXT = `grokking-lab — train and diagnose the two-layer netw
 
 Usage:
   grokking-lab run FILE [options]     run an experiment of a *.grok.yaml file
+  grokking-lab run --resume RUN_DIR   finish the seeds of an interrupted run, in its folder
   grokking-lab validate FILE...       check experiment files; print every problem
   grokking-lab report RUN_DIR [options]
                                       the tables of a run (per condition and seed); an
@@ -208,6 +236,9 @@ Options of run:
   --engine NAME       wasm (default) or tfjs
   --threads N         threads of the wasm engine: 1 (default) or 2
   --quiet             no live progress, only the summary
+  --resume RUN_DIR    instead of FILE: run again, in RUN_DIR, every seed without a result
+                      (queued, failed, cancelled, interrupted), with the run's own configuration
+                      (--jobs and --quiet apply)
 
 Options of report:
   --html FILE         also write a self-contained HTML report with the dashboard's charts
@@ -220,5 +251,5 @@ Exit codes:
   1    internal error (a bug: please report it)
   2    bad command line, unreadable or invalid experiment file, missing run folder
   3    the run finished but a seed failed or diverged
-  130  stopped by Ctrl-C or SIGTERM (everything written so far is kept)
+  130  stopped by Ctrl-C, SIGTERM or SIGHUP (everything written so far is kept)
 `;

@@ -2,9 +2,10 @@
  * `grokking-lab`: run and validate experiment files, and report runs, from a terminal, CI or a cluster job.
  * User errors print one line (or one line per problem) and exit 2; never a stack trace.
  */
-import fs from 'node:fs';
 import { parseExperimentFile, formatProblem } from '../shared/config/parse';
+import { plural } from '../shared/text';
 import { EXIT_CODES, HELP_TEXT, UserError, parseArguments } from './arguments';
+import { readExperimentFile } from './experimentFile';
 import { reportCommand } from './reportCommand';
 import { runCommand } from './runCommand';
 import packageJson from '../../package.json';
@@ -14,10 +15,10 @@ function validateCommand(files: string[]): number {
   for (const file of files) {
     let text: string;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      text = readExperimentFile(file);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      process.stderr.write(`${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code})`}.\n`);
+      if (!(error instanceof UserError)) throw error;
+      process.stderr.write(`${error.message}\n`);
       invalid++;
       continue;
     }
@@ -27,7 +28,7 @@ function validateCommand(files: string[]): number {
       for (const problem of parsed.problems) process.stderr.write(`${formatProblem(problem)}\n`);
     } else {
       const summary = parsed.experiments
-        .map((experiment) => `${experiment.name} (${experiment.conditions.length} condition${experiment.conditions.length === 1 ? '' : 's'} × ${experiment.seeds.length} seed${experiment.seeds.length === 1 ? '' : 's'})`)
+        .map((experiment) => `${experiment.name} (${plural(experiment.conditions.length, 'condition')} × ${plural(experiment.seeds.length, 'seed')})`)
         .join(', ');
       process.stdout.write(`${file}: valid: ${summary}\n`);
     }

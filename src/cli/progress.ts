@@ -44,6 +44,17 @@ export class ProgressDisplay {
     this.draw();
   }
 
+  /** Prints a problem to stderr, above the live table, also with --quiet (a quiet run still says what went wrong). */
+  warn(text: string): void {
+    if (this.options.quiet || !this.options.interactive) {
+      process.stderr.write(`${text}\n`);
+      return;
+    }
+    this.erase();
+    process.stderr.write(`${text}\n`);
+    this.draw();
+  }
+
   /** Marks the display as changed; redraws soon. */
   update(): void {
     if (this.options.quiet) return;

@@ -1,34 +1,30 @@
 /**
- * `grokking-lab run`: every (condition, seed) of an experiment as its own worker process, at most
- * `jobs` at once, with a live progress display, and the summary at the end. Ctrl-C stops every
- * worker after its current epoch and keeps what was written.
+ * `grokking-lab run`: the command line's adapter on the producer core (src/producer/runProducer.ts).
+ * It picks the experiment, conditions, seeds and overrides from the command line (or, with
+ * `--resume RUN_DIR`, finishes the missing seeds of an interrupted run in its own folder), shows
+ * live progress, and prints the summary at the end. Ctrl-C, SIGTERM and SIGHUP stop every worker
+ * after its current epoch and keep what was written.
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ResolvedCondition, ResolvedExperiment, RunConfig } from '../shared/config/types';
+import type { ResolvedExperiment } from '../shared/config/types';
 import { formatProblem, parseExperimentFile } from '../shared/config/parse';
-import type { RunManifest, SeedStatus } from '../shared/runFormat';
-import type { WorkerAssignment, WorkerMessage } from '../shared/protocol/worker';
-import { readSeedStatus, writeJsonAtomic, writeManifest, writeSeedStatus } from '../runs/runFolder';
-import { newRunManifest, terminalRunStatus, withConfig, workerExitMessage, writeRunSummary } from '../producer/runLaunch';
+import type { RunStatus } from '../shared/runFormat';
+import { RunFolderError, readManifest, readSummary } from '../runs/runFolder';
+import { overrideConditions, selectConditions, summarizeRunFolder, workerScriptPath } from '../producer/runLaunch';
+import { RunProducer, type ActiveRunView, type RunLog } from '../producer/runProducer';
 import { EXIT_CODES, UserError, type RunArguments } from './arguments';
+import { readExperimentFile } from './experimentFile';
 import { ProgressDisplay, type SeedProgress } from './progress';
 import { renderRunSummary } from './summaryTable';
-import { WorkerProcess } from './workerProcess';
 import packageJson from '../../package.json';
+
+/** Signals that stop a run like Ctrl-C: a closed terminal (SIGHUP) must not leave seeds `running`. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** Reads and validates the experiment file, or throws a UserError listing every problem. */
 export function loadExperiments(file: string): ResolvedExperiment[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `${file}: no such file.` : `${file}: cannot read it (${code ?? (error as Error).message}).`);
-  }
-  const parsed = parseExperimentFile(file, text);
+  const parsed = parseExperimentFile(file, readExperimentFile(file));
   if (parsed.problems.length > 0) {
     throw new UserError(parsed.problems.map(formatProblem).join('\n'));
   }
@@ -47,195 +43,121 @@ function selectExperiment(file: string, experiments: ResolvedExperiment[], name?
   return found;
 }
 
-/** Applies the command-line overrides to a resolved condition and re-hashes it. */
-function applyOverrides(condition: ResolvedCondition, options: RunArguments): ResolvedCondition {
-  if (options.epochs === undefined && options.engine === undefined && options.threads === undefined) return condition;
-  const config: RunConfig = structuredClone(condition.config);
-  if (options.epochs !== undefined) {
-    config.epochs = options.epochs;
-    // Checkpoints past the shortened run cannot happen; say nothing, they are simply not reached.
-    config.diagnostics.repulsion.checkpoints = config.diagnostics.repulsion.checkpoints.filter((epoch) => epoch <= config.epochs);
-    config.diagnostics.li2.checkpoints = config.diagnostics.li2.checkpoints.filter((epoch) => epoch <= config.epochs);
-  }
-  if (options.engine !== undefined) config.engine.name = options.engine;
-  if (options.threads !== undefined) config.engine.threads = options.threads;
-  return withConfig(condition, config);
-}
-
-function gitState(directory: string): RunManifest['git'] {
+/** A producer error the user can act on (a run folder that cannot be made, a run that cannot be resumed) as a UserError. */
+async function asUserError<T>(action: () => Promise<T>): Promise<T> {
   try {
-    const run = (args: string[]) => execFileSync('git', args, { cwd: directory, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    return { commit: run(['rev-parse', 'HEAD']), dirty: run(['status', '--porcelain']).length > 0 };
-  } catch {
-    return undefined;
+    return await action();
+  } catch (error) {
+    if (error instanceof RunFolderError) throw new UserError(error.message);
+    throw error;
   }
 }
 
-interface Job {
-  condition: ResolvedCondition;
-  seed: number;
-  progress: SeedProgress;
-  worker?: WorkerProcess;
+/** Starts the run the arguments describe: a new one, or the rest of an interrupted one (`--resume`). */
+async function startRun(producer: RunProducer, options: RunArguments): Promise<ActiveRunView> {
+  if (options.resume !== undefined) {
+    const runDirectory = path.resolve(options.resume);
+    if (!readManifest(runDirectory)) throw new UserError(`${options.resume}: not a run folder with a readable run.json; --resume needs <runs folder>/<experiment>/<run id>.`);
+    try {
+      return await producer.resume(runDirectory);
+    } catch (error) {
+      throw new UserError(`--resume ${options.resume}: ${(error as Error).message}`);
+    }
+  }
+  const file = options.file as string;
+  const experiment = selectExperiment(file, loadExperiments(file), options.experiment);
+  let conditions;
+  try {
+    conditions = selectConditions(experiment, options.conditions);
+  } catch (error) {
+    throw new UserError((error as Error).message);
+  }
+  return asUserError(() =>
+    producer.launch({
+      experiment,
+      conditions: overrideConditions(conditions, { epochs: options.epochs, engine: options.engine, threads: options.threads }),
+      seeds: options.seeds ?? experiment.seeds,
+      runsFolder: path.resolve(options.out),
+      file: path.relative(process.cwd(), path.resolve(file)) || file,
+      fileDirectory: path.dirname(path.resolve(file)),
+    }),
+  );
 }
 
 export async function runCommand(options: RunArguments): Promise<number> {
-  const experiment = selectExperiment(options.file, loadExperiments(options.file), options.experiment);
-  let conditions = experiment.conditions;
-  if (options.conditions) {
-    const unknown = options.conditions.filter((name) => !conditions.some((condition) => condition.name === name));
-    if (unknown.length > 0) {
-      throw new UserError(`Experiment "${experiment.name}" has no condition ${unknown.map((name) => `"${name}"`).join(', ')}; it has: ${conditions.map((condition) => condition.name).join(', ')}.`);
-    }
-    conditions = conditions.filter((condition) => options.conditions?.includes(condition.name));
-  }
-  conditions = conditions.map((condition) => applyOverrides(condition, options));
-  const seeds = options.seeds ?? experiment.seeds;
   const jobsAtOnce = options.jobs ?? Math.max(1, os.availableParallelism());
-
-  const manifest = newRunManifest({
-    experiment,
-    conditions,
-    seeds,
-    file: path.relative(process.cwd(), path.resolve(options.file)) || options.file,
-    versions: { grokkingLab: packageJson.version, node: process.version },
-    git: gitState(path.dirname(path.resolve(options.file))),
+  let display: ProgressDisplay | undefined;
+  const warnings: string[] = [];
+  const warn = (text: string) => (display ? display.warn(text) : warnings.push(text));
+  // Launches and exits are the run folder's business (each seed has its log); problems are shown.
+  const log: RunLog = { info: () => undefined, warn, error: warn };
+  const producer = new RunProducer({
+    workerScript: workerScriptPath(),
+    execPath: process.execPath,
+    maxConcurrentSeeds: () => jobsAtOnce,
     producer: 'cli',
+    versions: { grokkingLab: packageJson.version, node: process.version },
+    log,
+    closingReason: 'the command line stopped',
   });
-  const { runId } = manifest;
-  const runDirectory = path.resolve(options.out, experiment.name, runId);
-  fs.mkdirSync(runDirectory, { recursive: true });
-  writeManifest(runDirectory, manifest);
+  try {
+    const run = await startRun(producer, options);
+    const progress = new Map(run.seeds.map((seed): [string, SeedProgress] => [`${seed.condition}/${seed.seed}`, { ...seed }]));
+    display = new ProgressDisplay([...progress.values()], { quiet: options.quiet, interactive: Boolean(process.stdout.isTTY), header: `${run.experiment} → ${run.runDirectory}` });
+    for (const text of warnings.splice(0)) display.warn(text);
+    const shown = display;
+    const progressOf = (condition: string, seed: number) => progress.get(`${condition}/${seed}`) as SeedProgress;
 
-  const jobs: Job[] = conditions.flatMap((condition) =>
-    seeds.map((seed) => ({
-      condition,
-      seed,
-      progress: { condition: condition.name, seed, status: 'queued' as SeedStatus, epoch: -1, epochs: condition.config.epochs },
-    })),
-  );
-  for (const job of jobs) {
-    writeSeedStatus(runDirectory, {
-      condition: job.condition.name,
-      seed: job.seed,
-      status: 'queued',
-      lastEpoch: -1,
-      epochs: job.condition.config.epochs,
-      startTime: manifest.startTime,
+    producer.onDidChangeSeed(({ seed }) => {
+      const entry = progressOf(seed.condition, seed.seed);
+      entry.status = seed.status;
+      entry.epoch = seed.epoch;
+      entry.message = seed.message;
+      // A seed's failure reaches the terminal once, through the producer's log (RunLog.error/warn).
+      shown.update();
     });
-  }
-  const display = new ProgressDisplay(
-    jobs.map((job) => job.progress),
-    { quiet: options.quiet, interactive: Boolean(process.stdout.isTTY), header: `${experiment.name} → ${runDirectory}` },
-  );
-
-  let cancelled = false;
-  const onSignal = () => {
-    if (cancelled) return;
-    cancelled = true;
-    display.note('Stopping: every worker finishes its current epoch; what was written is kept.');
-    for (const job of jobs) job.worker?.stop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
-  const runJob = async (job: Job) => {
-    const assignment: WorkerAssignment = { runId, runDirectory, condition: job.condition.name, seed: job.seed, config: job.condition.config };
-    const assignmentFile = path.join(runDirectory, job.condition.name, `seed-${job.seed}.assignment.json`);
-    writeJsonAtomic(assignmentFile, assignment);
-    job.progress.status = 'running';
-    display.update();
-    const onMessage = (message: WorkerMessage) => {
-      if (message.runId !== runId) return;
-      switch (message.type) {
-        case 'started':
-          job.progress.engine = `${message.engine}${message.backend ? ` (${message.backend})` : ''}`;
-          break;
-        case 'record':
-          job.progress.epoch = message.record.epoch;
-          job.progress.testAcc = message.record.testAcc;
-          job.progress.trainAcc = message.record.trainAcc;
-          job.progress.gap23 = message.record.gap23;
-          break;
-        case 'event':
-          if (message.event.type === 'detectorFired') {
-            job.progress.detectorEpoch = message.event.epoch;
-            display.note(`${job.condition.name}/seed-${job.seed}: detector fired at epoch ${message.event.epoch} (gap λ₂/λ₃ ${message.event.gap23.toFixed(2)}, slope ${message.event.gapSlope.toFixed(3)})`);
-          } else if (message.event.type === 'milestone' && message.event.milestone === 'grok99') {
-            job.progress.grokEpoch = message.event.epoch;
-          }
-          break;
-        case 'finished':
-          job.progress.status = message.status;
-          job.progress.message = message.message;
-          break;
-        default: {
-          const unknown: never = message;
-          throw new Error(`unknown worker message ${JSON.stringify(unknown)}`);
-        }
+    producer.onDidReport(({ seed, message }) => {
+      const entry = progressOf(seed.condition, seed.seed);
+      if (message.type === 'started') {
+        entry.engine = `${message.engine}${message.backend ? ` (${message.backend})` : ''}`;
+      } else if (message.type === 'record') {
+        entry.epoch = message.record.epoch;
+        entry.testAcc = message.record.testAcc;
+        entry.trainAcc = message.record.trainAcc;
+        entry.gap23 = message.record.gap23;
+      } else if (message.type === 'event' && message.event.type === 'detectorFired') {
+        entry.detectorEpoch = message.event.epoch;
+        shown.note(`${seed.condition}/seed-${seed.seed}: detector fired at epoch ${message.event.epoch} (gap λ₂/λ₃ ${message.event.gap23.toFixed(2)}, slope ${message.event.gapSlope.toFixed(3)})`);
+      } else if (message.type === 'event' && message.event.type === 'milestone' && message.event.milestone === 'grok99') {
+        entry.grokEpoch = message.event.epoch;
       }
-      display.update();
+      shown.update();
+    });
+
+    let stopped = false;
+    const onSignal = () => {
+      if (stopped) return;
+      stopped = true;
+      shown.note('Stopping: every worker finishes its current epoch; what was written is kept.');
+      void producer.stop(run.runDirectory, 'cancelled');
     };
-    job.worker = new WorkerProcess(assignmentFile, onMessage);
-    const exit = await job.worker.exited;
-    job.worker = undefined;
-    const written = readSeedStatus(runDirectory, job.condition.name, job.seed);
-    if (!written || written.status === 'running' || written.status === 'queued') {
-      // The worker died without recording its end (killed, out of memory): record it for it.
-      const message = workerExitMessage(exit);
-      writeSeedStatus(runDirectory, {
-        condition: job.condition.name,
-        seed: job.seed,
-        status: cancelled ? 'cancelled' : 'failed',
-        // The worker's own status file is written at start and end only; the rows it sent tell how far it got.
-        lastEpoch: Math.max(written?.lastEpoch ?? -1, job.progress.epoch),
-        epochs: job.condition.config.epochs,
-        startTime: written?.startTime ?? manifest.startTime,
-        endTime: new Date().toISOString(),
-        message,
-      });
-      job.progress.status = cancelled ? 'cancelled' : 'failed';
-      job.progress.message = message;
-    } else {
-      job.progress.status = written.status;
-      job.progress.message = written.message;
+    for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+    let status: RunStatus;
+    try {
+      status = await run.finished;
+    } finally {
+      for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     }
-    if (job.progress.status === 'failed' || job.progress.status === 'diverged') {
-      display.note(`${job.condition.name}/seed-${job.seed}: ${job.progress.status}: ${job.progress.message ?? ''}`);
-    }
-    display.update();
-  };
+    display.finish();
 
-  const queue = [...jobs];
-  const lanes = Array.from({ length: Math.min(jobsAtOnce, jobs.length) }, async () => {
-    for (let job = queue.shift(); job; job = queue.shift()) {
-      if (cancelled) {
-        job.progress.status = 'cancelled';
-        writeSeedStatus(runDirectory, {
-          condition: job.condition.name,
-          seed: job.seed,
-          status: 'cancelled',
-          lastEpoch: -1,
-          epochs: job.condition.config.epochs,
-          startTime: manifest.startTime,
-          endTime: new Date().toISOString(),
-          message: 'cancelled before it started',
-        });
-        continue;
-      }
-      await runJob(job);
-    }
-  });
-  await Promise.all(lanes);
-  display.finish();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-
-  const { summary } = writeRunSummary(runDirectory, manifest);
-  const statuses = jobs.map((job) => job.progress.status);
-  const runStatus = terminalRunStatus(statuses, cancelled ? 'cancelled' : undefined);
-  writeManifest(runDirectory, { ...manifest, status: runStatus, endTime: new Date().toISOString() });
-
-  process.stdout.write(`\n${renderRunSummary(summary, manifest.conditions)}\n\nRun folder: ${runDirectory}\n`);
-  if (cancelled) return EXIT_CODES.cancelled;
-  return statuses.every((status) => status === 'completed') ? EXIT_CODES.success : EXIT_CODES.seedsFailed;
+    const manifest = readManifest(run.runDirectory);
+    // summary.json, or when it could not be written (a full disk) the same summary from the rows.
+    const summary = readSummary(run.runDirectory) ?? (manifest && summarizeRunFolder(run.runDirectory, manifest, (condition, seed) => progress.get(`${condition}/${seed}`)?.status).summary);
+    if (summary) process.stdout.write(`\n${renderRunSummary(summary, manifest?.conditions ?? [])}\n`);
+    process.stdout.write(`\nRun folder: ${run.runDirectory}\n`);
+    if (status === 'cancelled' || status === 'interrupted') return EXIT_CODES.cancelled;
+    return status === 'completed' && summary?.seeds.every((seed) => seed.status === 'completed') ? EXIT_CODES.success : EXIT_CODES.seedsFailed;
+  } finally {
+    producer.dispose();
+  }
 }

@@ -1,10 +1,9 @@
 /**
  * The seam between the commands that open the dashboard (Open Dashboard, Compare Runs, the status
- * bar, the detector notification) and the dashboard panel host (src/extension/dashboard/, built
- * separately). The panel host implements {@link DashboardOpener} and registers it once with
- * {@link DashboardOpeners.register}; until one is registered, opening says so instead of failing.
+ * bar, the detector notification, a launch) and the dashboard panel host (src/extension/dashboard/),
+ * so that the commands do not depend on the panel's code. The panel host implements
+ * {@link DashboardOpener} and registers it once, at activation, with {@link DashboardOpeners.register}.
  */
-import * as vscode from 'vscode';
 import { Disposable, toDisposable, type DisposableLike } from '../shared/lifecycle';
 
 /** What to show in the dashboard. */
@@ -41,16 +40,9 @@ export class DashboardOpeners extends Disposable {
     );
   }
 
-  get isAvailable(): boolean {
-    return this.opener !== undefined;
-  }
-
-  /** Opens the dashboard, or says that it is not available in this build. */
+  /** Opens the dashboard (registered at activation: its absence is a bug, reported as one). */
   async open(request: DashboardRequest): Promise<void> {
-    if (!this.opener) {
-      void vscode.window.showInformationMessage('Grokking Lab: the dashboard is not available yet in this build. The run folder has every record: use Export Run (CSV/JSON) meanwhile.');
-      return;
-    }
+    if (!this.opener) throw new Error('the dashboard panel host is not registered (a bug: please report it).');
     await this.opener.open(request);
   }
 }

@@ -8,10 +8,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { EpochRecord, RunEvent, RunManifest, RunSummary, SeedStatusFile } from '../shared/runFormat';
+import { upgradeRunManifest, type StoredRunManifest } from '../shared/runFormatUpgrade';
+import { decodeJsonLines, isJsonObject, type RowCheck } from './jsonLines';
 
 export const RUN_MANIFEST = 'run.json';
 export const RUN_SUMMARY = 'summary.json';
 export const RUN_EVENTS = 'events.jsonl';
+/** The run's files whose change means its state changed (a run appearing, a seed starting or ending), as a glob for file watchers. */
+export const RUN_STATE_FILES_GLOB = `{${RUN_MANIFEST},${RUN_SUMMARY},*.status.json}`;
 
 export function seedRecordsPath(runDirectory: string, condition: string, seed: number): string {
   return path.join(runDirectory, condition, `seed-${seed}.jsonl`);
@@ -22,6 +26,65 @@ export function seedStatusPath(runDirectory: string, condition: string, seed: nu
 export function seedLogPath(runDirectory: string, condition: string, seed: number): string {
   return path.join(runDirectory, condition, `seed-${seed}.log`);
 }
+/** What the producer asked a seed's worker to run (src/shared/protocol/worker.ts WorkerAssignment). */
+export function seedAssignmentPath(runDirectory: string, condition: string, seed: number): string {
+  return path.join(runDirectory, condition, `seed-${seed}.assignment.json`);
+}
+
+/** A run folder that cannot be made or written: the message is one line naming the path. */
+export class RunFolderError extends Error {}
+
+/** How many run ids a new run tries before giving up on a folder that keeps existing. */
+const RUN_FOLDER_ATTEMPTS = 50;
+
+/**
+ * Creates the folder of a new run, `<runsFolder>/<experiment>/<run id>`, exclusively: a folder that
+ * exists already (another run started in the same second drew the same id) is never shared: the run
+ * takes a new id. Writes run.json into it and returns the folder and the manifest as written (its
+ * run id may differ from the planned one). Throws {@link RunFolderError} when the runs folder cannot
+ * be made or written (a file in its place, no permission, a full disk).
+ */
+export function createRunFolder(runsFolder: string, experiment: string, planned: RunManifest): { runDirectory: string; manifest: RunManifest } {
+  const experimentFolder = path.resolve(runsFolder, experiment);
+  try {
+    fs.mkdirSync(experimentFolder, { recursive: true });
+  } catch (error) {
+    throw new RunFolderError(`cannot make the runs folder ${experimentFolder}: ${describeFileError(error)}.`);
+  }
+  let manifest = planned;
+  for (let attempt = 0; attempt < RUN_FOLDER_ATTEMPTS; attempt++) {
+    const runDirectory = path.join(experimentFolder, manifest.runId);
+    try {
+      fs.mkdirSync(runDirectory);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+        manifest = { ...manifest, runId: newRunId(new Date(manifest.startTime)) };
+        continue;
+      }
+      throw new RunFolderError(`cannot make the run folder ${runDirectory}: ${describeFileError(error)}.`);
+    }
+    writeManifest(runDirectory, manifest);
+    return { runDirectory, manifest };
+  }
+  throw new RunFolderError(`${experimentFolder}: ${RUN_FOLDER_ATTEMPTS} run ids in a row were taken; is something creating folders there?`);
+}
+
+/** A file-system error as a few words: "not a folder (ENOTDIR)", "no space left on the disk (ENOSPC)". */
+export function describeFileError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    ENOTDIR: 'a file is in the way of a folder',
+    EEXIST: 'it exists and is not a folder',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EROFS: 'the file system is read-only',
+    ENOSPC: 'no space left on the disk',
+    EDQUOT: 'the disk quota is exceeded',
+    ENOENT: 'a folder on the way does not exist',
+  };
+  if (code && words[code]) return `${words[code]} (${code})`;
+  return code ?? (error as Error).message ?? String(error);
+}
 
 /** A run id that sorts by start time: `2026-11-22T23-59-01Z-3f9a`. */
 export function newRunId(now = new Date()): string {
@@ -29,12 +92,17 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0')}`;
 }
 
-/** Writes JSON atomically: a temporary file in the same folder, then rename. */
+/** Writes JSON atomically: a temporary file in the same folder, then rename; a failed write leaves no temporary file. */
 export function writeJsonAtomic(file: string, value: unknown): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
-  fs.writeFileSync(temporary, `${JSON.stringify(value, null, 2)}\n`);
-  fs.renameSync(temporary, file);
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(temporary, `${JSON.stringify(value, null, 2)}\n`);
+    fs.renameSync(temporary, file);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw new RunFolderError(`cannot write ${file}: ${describeFileError(error)}`);
+  }
 }
 
 function readJson<T>(file: string): T | undefined {
@@ -45,26 +113,25 @@ function readJson<T>(file: string): T | undefined {
   }
 }
 
-/** Parses JSON lines, skipping a truncated or malformed line (a writer killed mid-line). */
-export function parseJsonLines<T>(text: string): T[] {
-  const rows: T[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      rows.push(JSON.parse(line) as T);
-    } catch {
-      // A partial last line from a killed writer: skip it, keep everything before.
-    }
-  }
-  return rows;
+/** A record row: a JSON object with an integer epoch ≥ 0 and only finite numbers. */
+export function isEpochRecord(row: unknown): row is EpochRecord {
+  return isJsonObject(row) && Number.isInteger(row.epoch) && (row.epoch as number) >= 0;
 }
 
-function readJsonLines<T>(file: string): T[] {
+/** An event row: a JSON object with a type, a condition and a seed, and only finite numbers. */
+export function isRunEvent(row: unknown): row is RunEvent {
+  return isJsonObject(row) && typeof row.type === 'string' && typeof row.condition === 'string' && typeof row.seed === 'number';
+}
+
+/** The rows of a JSON-lines file and how many lines were skipped; a missing file has none. */
+function readRows<T>(file: string, check: RowCheck<T>): { rows: T[]; skipped: number } {
+  let text: string;
   try {
-    return parseJsonLines<T>(fs.readFileSync(file, 'utf8'));
+    text = fs.readFileSync(file, 'utf8');
   } catch {
-    return [];
+    return { rows: [], skipped: 0 };
   }
+  return decodeJsonLines(text, check);
 }
 
 /** Appends lines to a file through one descriptor; each append is one write() of whole lines. */
@@ -78,11 +145,20 @@ export class LineAppender {
 
   /** Writes the value as one JSON line. Synchronous, so the line is in the file when this returns. */
   appendJson(value: unknown): void {
-    fs.writeSync(this.descriptor, `${JSON.stringify(value)}\n`);
+    this.write(`${JSON.stringify(value)}\n`);
   }
 
   appendText(text: string): void {
-    fs.writeSync(this.descriptor, text.endsWith('\n') ? text : `${text}\n`);
+    this.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** One write() of whole lines; a failure (a full disk) names the file in one line. */
+  private write(text: string): void {
+    try {
+      fs.writeSync(this.descriptor, text);
+    } catch (error) {
+      throw new RunFolderError(`cannot write ${this.file}: ${describeFileError(error)}`);
+    }
   }
 
   close(): void {
@@ -100,8 +176,13 @@ export function writeSeedStatus(runDirectory: string, status: SeedStatusFile): v
   writeJsonAtomic(seedStatusPath(runDirectory, status.condition, status.seed), status);
 }
 
+/**
+ * The run's manifest as the current format, older ones upgraded (src/shared/runFormatUpgrade.ts), so
+ * no viewer needs defaults of its own; undefined when run.json is missing or not JSON.
+ */
 export function readManifest(runDirectory: string): RunManifest | undefined {
-  return readJson<RunManifest>(path.join(runDirectory, RUN_MANIFEST));
+  const stored = readJson<StoredRunManifest>(path.join(runDirectory, RUN_MANIFEST));
+  return typeof stored === 'object' && stored !== null ? upgradeRunManifest(stored) : undefined;
 }
 export function readSummary(runDirectory: string): RunSummary | undefined {
   return readJson<RunSummary>(path.join(runDirectory, RUN_SUMMARY));
@@ -109,11 +190,48 @@ export function readSummary(runDirectory: string): RunSummary | undefined {
 export function readSeedStatus(runDirectory: string, condition: string, seed: number): SeedStatusFile | undefined {
   return readJson<SeedStatusFile>(seedStatusPath(runDirectory, condition, seed));
 }
+/** A seed's epoch rows (unreadable lines skipped: see {@link readRun} for their count). */
 export function readSeedRecords(runDirectory: string, condition: string, seed: number): EpochRecord[] {
-  return readJsonLines<EpochRecord>(seedRecordsPath(runDirectory, condition, seed));
+  return readRows(seedRecordsPath(runDirectory, condition, seed), isEpochRecord).rows;
 }
 export function readEvents(runDirectory: string): RunEvent[] {
-  return readJsonLines<RunEvent>(path.join(runDirectory, RUN_EVENTS));
+  return readRows(path.join(runDirectory, RUN_EVENTS), isRunEvent).rows;
+}
+
+/**
+ * Removes what a run holds of some seeds, so that they can run again in the same folder: their
+ * rows, status files and events, and the run's summary (it no longer describes the run). Only for a
+ * run nobody writes to now (its producer ended): events.jsonl is rewritten, not appended to.
+ */
+export function clearSeeds(runDirectory: string, seeds: readonly { condition: string; seed: number }[]): void {
+  const cleared = new Set(seeds.map(({ condition, seed }) => `${condition}/${seed}`));
+  for (const { condition, seed } of seeds) {
+    fs.rmSync(seedRecordsPath(runDirectory, condition, seed), { force: true });
+    fs.rmSync(seedStatusPath(runDirectory, condition, seed), { force: true });
+  }
+  const eventsFile = path.join(runDirectory, RUN_EVENTS);
+  if (fs.existsSync(eventsFile)) {
+    const kept = readRows(eventsFile, isRunEvent).rows.filter((event) => !cleared.has(`${event.condition}/${event.seed}`));
+    const temporary = `${eventsFile}.${process.pid}.tmp`;
+    try {
+      fs.writeFileSync(temporary, kept.map((event) => `${JSON.stringify(event)}\n`).join(''));
+      fs.renameSync(temporary, eventsFile);
+    } catch (error) {
+      fs.rmSync(temporary, { force: true });
+      throw new RunFolderError(`cannot write ${eventsFile}: ${describeFileError(error)}`);
+    }
+  }
+  fs.rmSync(path.join(runDirectory, RUN_SUMMARY), { force: true });
+}
+
+/** One seed of a run as a viewer reads it. */
+export interface SeedContents {
+  condition: string;
+  seed: number;
+  status?: SeedStatusFile;
+  records: EpochRecord[];
+  /** Lines of its rows file that could not be read (cut short, garbage, non-finite numbers). */
+  skippedRows: number;
 }
 
 /** Everything a viewer needs of one run. Missing parts are empty, never an exception. */
@@ -122,7 +240,9 @@ export interface RunContents {
   manifest?: RunManifest;
   summary?: RunSummary;
   events: RunEvent[];
-  seeds: { condition: string; seed: number; status?: SeedStatusFile; records: EpochRecord[] }[];
+  /** Lines of events.jsonl that could not be read. */
+  skippedEvents: number;
+  seeds: SeedContents[];
 }
 
 export function readRun(runDirectory: string): RunContents {
@@ -132,15 +252,12 @@ export function readRun(runDirectory: string): RunContents {
   for (const condition of conditions) {
     const seedNumbers = manifest ? manifest.seeds : listSeedFiles(path.join(runDirectory, condition));
     for (const seed of seedNumbers) {
-      seeds.push({
-        condition,
-        seed,
-        status: readSeedStatus(runDirectory, condition, seed),
-        records: readSeedRecords(runDirectory, condition, seed),
-      });
+      const { rows, skipped } = readRows(seedRecordsPath(runDirectory, condition, seed), isEpochRecord);
+      seeds.push({ condition, seed, status: readSeedStatus(runDirectory, condition, seed), records: rows, skippedRows: skipped });
     }
   }
-  return { directory: runDirectory, manifest, summary: readSummary(runDirectory), events: readEvents(runDirectory), seeds };
+  const events = readRows(path.join(runDirectory, RUN_EVENTS), isRunEvent);
+  return { directory: runDirectory, manifest, summary: readSummary(runDirectory), events: events.rows, skippedEvents: events.skipped, seeds };
 }
 
 function listConditionFolders(runDirectory: string): string[] {

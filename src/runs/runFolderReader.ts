@@ -9,10 +9,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { JsonLinesDecoder } from './jsonLines';
-import type { RunEvent, RunManifest, RunStatus, RunSummary, SeedStatusFile } from '../shared/runFormat';
+import { JsonLinesDecoder, type RowCheck } from './jsonLines';
+import type { RunEvent, RunManifest, RunStatus, RunSummary, SeedStatus, SeedStatusFile } from '../shared/runFormat';
 import { effectiveRunStatus, effectiveSeedStatus, type SeedState } from './status';
 import {
+  isEpochRecord,
+  isRunEvent,
   RUN_EVENTS,
   RUN_MANIFEST,
   hostName,
@@ -26,10 +28,16 @@ import {
 /** Follows a file another process appends JSON lines to: each read returns the rows added since the last. */
 export class JsonLinesTail<T> {
   private offset = 0;
-  private decoder = new JsonLinesDecoder<T>();
+  private decoder: JsonLinesDecoder<T>;
   private text = new TextDecoder('utf-8');
 
-  constructor(readonly file: string) {}
+  /** @param check Which parsed lines are rows (isEpochRecord, isRunEvent of ./runFolder.ts). */
+  constructor(
+    readonly file: string,
+    private readonly check: RowCheck<T>,
+  ) {
+    this.decoder = new JsonLinesDecoder(check);
+  }
 
   /**
    * Rows appended since the last read. `restarted` is true when the file became shorter than what
@@ -68,7 +76,7 @@ export class JsonLinesTail<T> {
 
   private reset(): void {
     this.offset = 0;
-    this.decoder = new JsonLinesDecoder<T>();
+    this.decoder = new JsonLinesDecoder(this.check);
     this.text = new TextDecoder('utf-8');
   }
 }
@@ -83,18 +91,9 @@ export function lastRecordedEpoch(file: string): number {
     const length = Math.min(size, 65_536);
     const buffer = Buffer.alloc(length);
     fs.readSync(descriptor, buffer, 0, length, size - length);
-    const lines = buffer.toString('utf8').split('\n');
-    for (let index = lines.length - 1; index >= 0; index--) {
-      const line = lines[index];
-      if (!line.endsWith('}')) continue;
-      try {
-        const row = JSON.parse(line) as { epoch?: unknown };
-        if (typeof row.epoch === 'number') return row.epoch;
-      } catch {
-        // The first line of the window may be cut: look further back.
-      }
-    }
-    return -1;
+    // The window's first line may be cut (it is then skipped) and its last one still being written.
+    const decoder = new JsonLinesDecoder(isEpochRecord);
+    return decoder.push(buffer.toString('utf8')).at(-1)?.epoch ?? -1;
   } catch {
     return -1;
   } finally {
@@ -189,29 +188,23 @@ export class RunFolderReader {
         lastWrite = Math.max(lastWrite, mtime(seedStatusPath(runDirectory, condition, seed)));
       }
     }
-    const liveness = files.map(({ file }) => (file?.status === 'running' && file.pid !== undefined && file.host === this.host ? this.processAlive(file.pid) : undefined));
     // Rows of running seeds are the freshest writes of a live run.
-    files.forEach(({ condition, seed, file }, index) => {
-      if (file?.status === 'running' && liveness[index] !== false) lastWrite = Math.max(lastWrite, mtime(seedRecordsPath(runDirectory, condition, seed)));
-    });
+    for (const { condition, seed, file } of files) {
+      if (file?.status === 'running') lastWrite = Math.max(lastWrite, mtime(seedRecordsPath(runDirectory, condition, seed)));
+    }
     if (events) lastWrite = Math.max(lastWrite, mtime(path.join(runDirectory, RUN_EVENTS)));
-    const quietForMs = now - lastWrite;
-    const rawStatuses = files.map(({ file }, index) => effectiveSeedStatus(file?.status ?? 'queued', liveness[index], false));
-    const status = effectiveRunStatus(manifest?.status, rawStatuses, active, quietForMs);
-    const abandoned = !active && status !== 'running' && manifest?.status === 'running';
+    const real = realRunState({ manifest, seeds: files, active, quietForMs: now - lastWrite, host: this.host, processAlive: this.processAlive });
+    const { status } = real;
 
     const seeds: SeedState[] = files.map(({ condition, seed, file }, index) => {
       const key = `${condition}/${seed}`;
-      const seedStatus = effectiveSeedStatus(file?.status ?? 'queued', liveness[index], abandoned);
+      const { status: seedStatus, message } = real.seeds[index];
       const fromSummary = seedSummaries.get(key);
       // A worker writes its status file at start and end only: while it runs, the last row tells the epoch.
       const wasRunning = file?.status === 'running';
       const epoch = wasRunning ? Math.max(file.lastEpoch, lastRecordedEpoch(seedRecordsPath(runDirectory, condition, seed))) : (file?.lastEpoch ?? -1);
       const grokEpoch = fromSummary ? fromSummary.grokEpoch99 : events?.grokEpochs.get(key);
       const detectorEpoch = fromSummary ? fromSummary.detectorEpoch : events?.detectorEpochs.get(key);
-      let message = file?.message;
-      if (seedStatus === 'interrupted' && file?.status === 'running') message = `its worker${file.pid !== undefined ? ` (pid ${file.pid})` : ''} is gone`;
-      if (seedStatus === 'interrupted' && file?.status === 'queued') message = 'its run was abandoned before it started';
       return {
         condition,
         seed,
@@ -249,7 +242,7 @@ export class RunFolderReader {
   private followEvents(runDirectory: string): FollowedEvents {
     let followed = this.followed.get(runDirectory);
     if (!followed) {
-      followed = { tail: new JsonLinesTail<RunEvent>(path.join(runDirectory, RUN_EVENTS)), detectorEpochs: new Map(), grokEpochs: new Map() };
+      followed = { tail: new JsonLinesTail(path.join(runDirectory, RUN_EVENTS), isRunEvent), detectorEpochs: new Map(), grokEpochs: new Map() };
       this.followed.set(runDirectory, followed);
     }
     const { rows, restarted } = followed.tail.read();
@@ -272,4 +265,58 @@ function mtime(file: string): number {
   } catch {
     return 0;
   }
+}
+
+/** One seed of a run as found on disk, for {@link realRunState}. */
+export interface SeedOnDisk {
+  /** Its status file, when readable. */
+  file?: SeedStatusFile;
+  /** What to assume without a status file (its seedFinished event, or `running` when it has rows); default queued. */
+  fallback?: { status: SeedStatus; message?: string };
+}
+
+/** A run's real status and its seeds', with a sentence for each seed found interrupted. */
+export interface RealRunState {
+  status: RunStatus;
+  seeds: { status: SeedStatus; message?: string }[];
+}
+
+/**
+ * The statuses a run and its seeds really have, from what is on disk, decided in this one place for
+ * every viewer (the Runs view, the report, the dashboard) by the rules of src/runs/status.ts: a
+ * `running` seed whose worker is gone, a run whose producer is gone or that nobody wrote to for
+ * ABANDONED_AFTER_MS, and the queued seeds of such a run, are interrupted.
+ */
+export function realRunState(input: {
+  manifest: RunManifest | undefined;
+  seeds: readonly SeedOnDisk[];
+  /** True when this process runs it. */
+  active: boolean;
+  /** Milliseconds since the last write anywhere in the run folder. */
+  quietForMs: number;
+  host?: string;
+  processAlive?: (pid: number) => boolean;
+}): RealRunState {
+  const host = input.host ?? hostName();
+  const alive = input.processAlive ?? isProcessAlive;
+  const { manifest } = input;
+  const liveness = input.seeds.map(({ file }) => (file?.status === 'running' && file.pid !== undefined && file.host === host ? alive(file.pid) : undefined));
+  const producerAlive = manifest?.status === 'running' && manifest.pid !== undefined && manifest.host === host ? alive(manifest.pid) : undefined;
+  const base = input.seeds.map(({ file, fallback }) => file?.status ?? fallback?.status ?? 'queued');
+  const status = effectiveRunStatus(
+    manifest?.status,
+    base.map((seedStatus, index) => effectiveSeedStatus(seedStatus, liveness[index], false)),
+    input.active,
+    input.quietForMs,
+    producerAlive,
+  );
+  const abandoned = !input.active && status !== 'running' && (manifest === undefined || manifest.status === 'running');
+  const seeds = input.seeds.map(({ file, fallback }, index) => {
+    const real = effectiveSeedStatus(base[index], liveness[index], abandoned);
+    let message = file?.message ?? fallback?.message;
+    if (real === 'interrupted' && base[index] === 'running') message = `its worker${file?.pid !== undefined ? ` (pid ${file.pid})` : ''} is gone`;
+    if (real === 'interrupted' && base[index] === 'queued') message = 'its run was abandoned before it started';
+    return { status: real, ...(message !== undefined ? { message } : {}) };
+  });
+  return { status, seeds };
 }

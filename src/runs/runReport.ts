@@ -6,15 +6,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { compareRunsNewestFirst, effectiveRunStatus, effectiveSeedStatus } from './status';
+import { compareRunsNewestFirst } from './status';
 import type { RunEvent, SeedStatus } from '../shared/runFormat';
 import { reportChartData } from '../shared/report/chartData';
 import { renderHtmlReport } from '../shared/report/html';
 import type { ReportInput, ReportSeedInput, RunReport } from '../shared/report/model';
 import { buildRunReport } from '../shared/report/model';
 import { reportDocument } from '../shared/report/tables';
-import { RUN_EVENTS, RUN_MANIFEST, hostName, readManifest, readRun, seedRecordsPath, seedStatusPath } from './runFolder';
+import { RUN_EVENTS, RUN_MANIFEST, readManifest, readRun, seedRecordsPath, seedStatusPath } from './runFolder';
 import packageJson from '../../package.json';
+import { realRunState, type SeedOnDisk } from './runFolderReader';
 
 /** A problem with what the user asked for (a missing folder, an unwritable file): its message is one line naming the path. */
 export class RunReportError extends Error {}
@@ -116,16 +117,6 @@ function modifiedAt(file: string): number {
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The last seedFinished event of each seed. */
 function finishedEvents(events: readonly RunEvent[]): Map<string, { status: SeedStatus; message?: string }> {
   const finished = new Map<string, { status: SeedStatus; message?: string }>();
@@ -145,33 +136,22 @@ function finishedEvents(events: readonly RunEvent[]): Map<string, { status: Seed
 export function readReportInput(runDirectory: string, now = Date.now()): ReportInput {
   const contents = readRun(runDirectory);
   const finished = finishedEvents(contents.events);
-  const host = hostName();
   let lastWrite = Math.max(modifiedAt(path.join(runDirectory, RUN_MANIFEST)), modifiedAt(path.join(runDirectory, RUN_EVENTS)));
-  const raw = contents.seeds.map((seed) => {
+  const onDisk = contents.seeds.map((seed): SeedOnDisk => {
     lastWrite = Math.max(lastWrite, modifiedAt(seedStatusPath(runDirectory, seed.condition, seed.seed)), modifiedAt(seedRecordsPath(runDirectory, seed.condition, seed.seed)));
-    const file = seed.status;
-    const liveness = file?.status === 'running' && file.pid !== undefined && file.host === host ? processAlive(file.pid) : undefined;
-    const ended = finished.get(`${seed.condition}/${seed.seed}`);
     // Without a status file: its end event, else rows mean it started.
-    const status: SeedStatus = file?.status ?? ended?.status ?? (seed.records.length > 0 ? 'running' : 'queued');
-    return { seed, status, liveness, message: file?.message ?? ended?.message };
+    const fallback = finished.get(`${seed.condition}/${seed.seed}`) ?? { status: seed.records.length > 0 ? 'running' : 'queued' };
+    return { ...(seed.status ? { file: seed.status } : {}), fallback };
   });
-  const runStatus = effectiveRunStatus(
-    contents.manifest?.status,
-    raw.map((entry) => effectiveSeedStatus(entry.status, entry.liveness, false)),
-    false,
-    now - lastWrite,
-  );
-  const abandoned = runStatus !== 'running' && (contents.manifest?.status === 'running' || contents.manifest === undefined);
-  const seeds = raw.map(({ seed, status, liveness, message }): ReportSeedInput => {
-    const real = effectiveSeedStatus(status, liveness, abandoned);
-    const why = real === 'interrupted' && status === 'running' ? 'its worker is gone' : real === 'interrupted' && status === 'queued' ? 'its run ended before it started' : message;
-    return { condition: seed.condition, seed: seed.seed, status: real, ...(why !== undefined ? { message: why } : {}), records: seed.records };
+  const real = realRunState({ manifest: contents.manifest, seeds: onDisk, active: false, quietForMs: now - lastWrite });
+  const seeds = contents.seeds.map((seed, index): ReportSeedInput => {
+    const { status, message } = real.seeds[index];
+    return { condition: seed.condition, seed: seed.seed, status, ...(message !== undefined ? { message } : {}), records: seed.records };
   });
   return {
     runId: contents.manifest?.runId ?? path.basename(runDirectory),
     manifest: contents.manifest ?? null,
-    status: runStatus,
+    status: real.status,
     seeds,
     events: contents.events,
     summary: contents.summary ?? null,

@@ -50,20 +50,31 @@ export function missingSeeds<T extends Pick<SeedState, 'status'>>(seeds: readonl
 export const ABANDONED_AFTER_MS = 30_000;
 
 /**
- * The status a run really has. A producer that was killed (VS Code closed, the CLI killed, the
- * machine rebooted) leaves `running` in run.json: such a run is `interrupted` when none of its
- * seeds still runs and nothing was written for {@link ABANDONED_AFTER_MS}.
+ * The status a run really has. A producer that was killed (VS Code closed, the CLI killed with
+ * `kill -9`, the machine rebooted) leaves `running` in run.json: such a run is `interrupted` once
+ * none of its seeds still runs and its producer is known to be gone (same host, no such process),
+ * or, when that cannot be checked (another host, an older run.json without `pid`), once nothing was
+ * written for {@link ABANDONED_AFTER_MS}.
  *
  * @param manifestStatus The status in run.json, undefined when there is none.
  * @param seeds Effective seed statuses (see {@link effectiveSeedStatus}).
- * @param active True when this window's run manager runs it (then it is running, whatever the files say).
+ * @param active True when this process runs it (then it is running, whatever the files say).
  * @param quietForMs Milliseconds since the last write anywhere in the run folder.
+ * @param producerAlive Whether the producer's process still exists, undefined when that cannot be checked.
  */
-export function effectiveRunStatus(manifestStatus: RunStatus | undefined, seeds: readonly SeedStatus[], active: boolean, quietForMs: number): RunStatus {
+export function effectiveRunStatus(
+  manifestStatus: RunStatus | undefined,
+  seeds: readonly SeedStatus[],
+  active: boolean,
+  quietForMs: number,
+  producerAlive?: boolean,
+): RunStatus {
   if (active) return 'running';
   if (manifestStatus !== undefined && manifestStatus !== 'running') return manifestStatus;
   if (seeds.some((status) => status === 'running')) return 'running';
-  if (quietForMs < ABANDONED_AFTER_MS && (manifestStatus === 'running' || seeds.some((status) => status === 'queued'))) return 'running';
+  const stillPlanned = manifestStatus === 'running' || seeds.some((status) => status === 'queued');
+  // A live producer may keep seeds queued for long behind others: quiet is not abandoned then.
+  if (stillPlanned && (producerAlive === true || (producerAlive === undefined && quietForMs < ABANDONED_AFTER_MS))) return 'running';
   if (seeds.length > 0 && seeds.every((status) => status === 'completed' || status === 'diverged')) return 'completed';
   if (seeds.some((status) => status === 'failed')) return 'failed';
   return 'interrupted';

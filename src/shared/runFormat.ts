@@ -219,7 +219,14 @@ export interface RunManifest {
   status: RunStatus;
   /** Who produced the run: `cli`, `extension`, … */
   producer: string;
+  /** The machine of the producer (of the last one, after a resume). */
   host?: string;
+  /**
+   * Process id of the producer on `host` (the CLI, or VS Code's extension host). While run.json
+   * says `running`, a viewer on the same host that finds no such process knows at once that the run
+   * was abandoned (src/runs/runFolderReader.ts realRunState).
+   */
+  pid?: number;
 }
 
 export interface SeedSummary {

@@ -5,7 +5,9 @@
  * current, and — when started with an IPC channel — sends the same rows and events to its parent.
  *
  * Exit codes: 0 completed, 3 diverged (NaN/Inf loss), 130 cancelled (SIGINT/SIGTERM), 1 failed.
- * A failure prints one line to stderr; whatever was written stays readable.
+ * A failure prints one line to stderr; whatever was written stays readable. When the run folder
+ * cannot be written any more (a full disk), the worker still tells its parent how it ended and
+ * exits: its parent records what it can (src/producer/runLaunch.ts exitedSeedStatus).
  */
 import fs from 'node:fs';
 import type { RunEvent, SeedStatus, SeedStatusFile } from '../shared/runFormat';
@@ -72,8 +74,12 @@ async function main(): Promise<number> {
 
   const abort = new AbortController();
   const stop = (signal: string) => {
-    writeLog(`received ${signal}: stopping after the current epoch`);
     abort.abort();
+    try {
+      writeLog(`received ${signal}: stopping after the current epoch`);
+    } catch {
+      // A full disk: stopping matters more than the log line.
+    }
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -88,6 +94,14 @@ async function main(): Promise<number> {
 
   let finalStatus: SeedStatus = 'failed';
   let message: string | undefined;
+  // After a write failed (a full disk), the end is written where it still can be: each step on its own.
+  const attempt = (write: () => void) => {
+    try {
+      write();
+    } catch {
+      // The failure is already the seed's message; the parent records the end if this could not.
+    }
+  };
   try {
     writeLog(`start: run ${runId}, condition ${condition}, seed ${seed}, engine ${config.engine.name}`);
     const result = await trainSeed({
@@ -112,32 +126,36 @@ async function main(): Promise<number> {
   } catch (error) {
     finalStatus = 'failed';
     message = (error as Error).message ?? String(error);
-    writeLog(`failed: ${(error as Error).stack ?? message}`);
+    attempt(() => writeLog(`failed: ${(error as Error).stack ?? message}`));
   }
   status.status = finalStatus;
   status.message = message;
   status.endTime = new Date().toISOString();
-  writeSeedStatus(runDirectory, status);
-  emitEvent({ type: 'seedFinished', condition, seed, epoch: Math.max(status.lastEpoch, 0), status: finalStatus, message });
+  attempt(() => writeSeedStatus(runDirectory, status));
+  attempt(() => emitEvent({ type: 'seedFinished', condition, seed, epoch: Math.max(status.lastEpoch, 0), status: finalStatus, message }));
   await send({ ...identity, type: 'finished', status: finalStatus, message, lastEpoch: status.lastEpoch });
-  writeLog(`finished: ${finalStatus}${message ? ` (${message})` : ''}`);
-  records.close();
-  events.close();
-  log.close();
+  attempt(() => writeLog(`finished: ${finalStatus}${message ? ` (${message})` : ''}`));
+  for (const file of [records, events, log]) attempt(() => file.close());
   if (finalStatus !== 'completed' && message) {
     process.stderr.write(`condition ${condition}, seed ${seed}: ${finalStatus}: ${message}\n`);
   }
   return WORKER_EXIT_CODES[finalStatus];
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-    // Let the IPC channel flush its last messages, then leave even if a handle lingers.
+main()
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: Error) => {
+      process.stderr.write(`worker failed: ${error.message}\n`);
+      process.exitCode = 1;
+    },
+  )
+  .finally(() => {
+    // Let the IPC channel flush its last messages, then leave even if a handle lingers: an open
+    // channel would keep this process, and its parent waiting for it, alive for good. Our own
+    // disconnect is no parent leaving.
+    process.removeAllListeners('disconnect');
     if (process.connected) process.disconnect();
-  },
-  (error: Error) => {
-    process.stderr.write(`worker failed: ${error.message}\n`);
-    process.exitCode = 1;
-  },
-);
+  });

@@ -9,8 +9,7 @@
  * (decimate.ts, `decimateAlignedRecords`) so that this holds for long runs too.
  */
 import { quantile } from '../shared/statistics';
-import type { Metric, SeedRecords, Series } from '../shared/dashboard/series';
-import { metricSeries } from '../shared/dashboard/series';
+import type { Series } from '../shared/dashboard/series';
 
 /** Median and IQR band of one metric over seeds, per epoch. */
 export interface SeedAggregate {
@@ -58,33 +57,4 @@ export function aggregateSeries(series: readonly Series[], options: AggregateOpt
     aggregate.upper.push(enough ? quantile(values, 0.75) : null);
   }
   return aggregate;
-}
-
-/** One condition's aggregate of a metric. */
-export interface ConditionAggregate {
-  condition: string;
-  /** Seeds that contributed (had at least one row). */
-  seeds: number[];
-  aggregate: SeedAggregate;
-}
-
-/**
- * Aggregates one metric per condition, over the seeds given (e.g. only the seeds toggled on), in the
- * order conditions first appear.
- */
-export function aggregateByCondition(seeds: readonly SeedRecords[], metric: Metric, options: AggregateOptions = {}): ConditionAggregate[] {
-  const byCondition = new Map<string, SeedRecords[]>();
-  for (const seed of seeds) {
-    const group = byCondition.get(seed.condition);
-    if (group) group.push(seed);
-    else byCondition.set(seed.condition, [seed]);
-  }
-  return [...byCondition].map(([condition, group]) => ({
-    condition,
-    seeds: group.filter((seed) => seed.records.length > 0).map((seed) => seed.seed),
-    aggregate: aggregateSeries(
-      group.map((seed) => metricSeries(seed.records, metric)),
-      options,
-    ),
-  }));
 }

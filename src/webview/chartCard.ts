@@ -1,6 +1,6 @@
 /**
  * One chart's card: title, description, its toggles (log y; normalised coupling), PNG/SVG export
- * buttons, the Plotly plot and the notes under it. DOM only; what is drawn comes from figures.ts.
+ * buttons, the Plotly plot and the notes under it. DOM only; what is drawn comes from figures/ (src/webview/figures/index.ts).
  */
 import type { Config } from 'plotly.js-dist-min';
 import type { ChartDefinition, ChartId } from './chartDefinitions';
@@ -20,7 +20,7 @@ export interface ChartCardActions {
 }
 
 /** Plotly's options for every chart: its own image download cannot work in a webview (microsoft/vscode-tensorboard#23), so the card's export buttons replace it. */
-export const PLOT_CONFIG: Partial<Config> = {
+const PLOT_CONFIG: Partial<Config> = {
   responsive: true,
   displaylogo: false,
   displayModeBar: 'hover',
@@ -46,7 +46,6 @@ export class ChartCard {
   private readonly notes: HTMLElement;
   private readonly logYBox?: HTMLElementTagNameMap['vscode-checkbox'];
   private readonly normalizedBox?: HTMLElementTagNameMap['vscode-checkbox'];
-  private drawn = false;
 
   constructor(readonly definition: ChartDefinition, actions: ChartCardActions) {
     const { id } = definition;
@@ -89,22 +88,11 @@ export class ChartCard {
   /** Draws a figure (Plotly.react: only what changed is redrawn, zoom survives through uirevision). */
   async render(plotly: Plotly, figure: ChartFigure, revision: number): Promise<void> {
     await plotly.react(this.plot, figure.data, figure.layout, PLOT_CONFIG);
-    this.drawn = true;
     replaceChildren(
       this.notes,
       figure.notes.map((note) => element('p', { text: note })),
     );
     this.root.dataset.hasData = String(figure.hasData);
     this.root.dataset.revision = String(revision);
-  }
-
-  /** Whether Plotly has drawn into the card (exports need a drawn plot). */
-  get isDrawn(): boolean {
-    return this.drawn;
-  }
-
-  dispose(plotly: Plotly | undefined): void {
-    if (this.drawn) plotly?.purge(this.plot);
-    this.root.remove();
   }
 }

@@ -6,7 +6,7 @@
  * toggle marks the charts it affects; a theme switch marks every chart), and animation frames
  * redraw them under the rules of renderScheduler.ts: only charts on screen (or near it), at most
  * one chart per frame, live redraws of a chart spaced by its cost, what the user asked for first.
- * Each redraw is a `Plotly.react` of a figure whose seeds are merged into few traces (figures.ts).
+ * Each redraw is a `Plotly.react` of a figure whose seeds are merged into few traces (figures/traces.ts).
  * Each frame's work is measured as the performance entry `grokking-lab:render` (and each part as
  * `grokking-lab:render:<part>`).
  */
@@ -40,7 +40,7 @@ import type { DashboardHostApi } from './vscodeApi';
 type Part = ChartId | 'toolbar' | 'seeds' | 'summary';
 
 /** Name of the performance measure of one render pass. */
-export const RENDER_MEASURE = 'grokking-lab:render';
+const RENDER_MEASURE = 'grokking-lab:render';
 
 export class DashboardApp {
   private readonly store = new DashboardStore();

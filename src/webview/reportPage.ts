@@ -1,9 +1,10 @@
 /**
  * Entry of the HTML report's page (bundled by esbuild to dist/report.js, browser/iife, and inlined
  * into the report by src/shared/report/html.ts after Plotly). Draws the dashboard's charts with the
- * dashboard's own figure code (figures.ts) from the run data inlined in the page, so a chart of the
+ * dashboard's own figure code (figures/) from the run data inlined in the page, so a chart of the
  * report is the chart of the dashboard: per condition the seed median and IQR band, every seed faint
- * underneath, conditions on shared axes; a light theme that prints well, whatever the viewer's theme.
+ * underneath, conditions on shared axes; a light theme that prints well, whatever the viewer's theme
+ * (reportFigures.ts).
  *
  * When done, `document.body.dataset.charts` is `drawn` (or `failed`), for tests and print scripts.
  */
@@ -14,14 +15,9 @@ import type { RunState } from './store';
 import { CHART_DEFINITIONS, CHART_IDS } from './chartDefinitions';
 import { element } from './dom';
 import { buildFigure } from './figures';
-import type { FigureContext } from './figures';
 import type { Plotly } from './plotlyRuntime';
 import { plotlyRuntime } from './plotlyRuntime';
-import { seriesStyles } from './seriesStyles';
-import type { ChartTheme } from './theme';
-import { chartTheme } from './theme';
-import type { DashboardViewState } from './viewState';
-import { defaultViewState } from './viewState';
+import { reportFigureContext } from './reportFigures';
 
 /** Plotly's options in the report: its own PNG download works in a browser (unlike in a webview). */
 const REPORT_PLOT_CONFIG: Partial<Config> = {
@@ -31,16 +27,6 @@ const REPORT_PLOT_CONFIG: Partial<Config> = {
   modeBarButtonsToRemove: ['select2d', 'lasso2d'],
   scrollZoom: false,
 };
-
-/** The light theme of VS Code's fallbacks (no `--vscode-*` variables here): dark text on white, saturated series colours. */
-function reportTheme(): ChartTheme {
-  return chartTheme(() => '', 'light');
-}
-
-/** The dashboard's view for a report: median and IQR per condition, linear epochs, no smoothing. */
-function reportViewState(runs: readonly RunState[]): DashboardViewState {
-  return { ...defaultViewState(), runIds: runs.map((run) => run.runId), seedView: 'median' };
-}
 
 function readChartData(): ReportChartData {
   const text = document.getElementById(REPORT_DATA_ELEMENT_ID)?.textContent;
@@ -52,9 +38,7 @@ function readChartData(): ReportChartData {
 
 async function drawCharts(container: HTMLElement, plotly: Plotly): Promise<HTMLElement[]> {
   const runs: RunState[] = readChartData().runs;
-  const view = reportViewState(runs);
-  const theme = reportTheme();
-  const context: FigureContext = { runs, view, theme, styles: seriesStyles(runs, view, theme) };
+  const context = reportFigureContext(runs);
   const plots: HTMLElement[] = [];
   for (const chart of CHART_IDS) {
     const definition = CHART_DEFINITIONS[chart];

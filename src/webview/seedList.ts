@@ -3,7 +3,7 @@
  * checkbox per seed with its status and progress. Toggling a seed hides it from every chart and
  * from the median and IQR band (docs/product.md §2.4: "toggle individual seeds").
  */
-import type { SeedState } from './store';
+import type { DashboardSeed } from './store';
 import { element, replaceChildren } from './dom';
 import './elements';
 import { PROBLEM_STATUSES, groupStatusText, seedStatusText } from './seedStatus';
@@ -83,7 +83,7 @@ export class SeedList {
  * Shows a seed's status: a coloured dot and the words in its tooltip; the words themselves only for
  * a problem (diverged, failed…), so thirty healthy seeds stay on a few lines.
  */
-function setStatus(item: HTMLElement, status: HTMLElement, seed: SeedState, focused: boolean): void {
+function setStatus(item: HTMLElement, status: HTMLElement, seed: DashboardSeed, focused: boolean): void {
   const text = seedStatusText(seed);
   item.className = `seed-item status-${seed.status}${focused ? ' focused' : ''}`;
   item.title = text;

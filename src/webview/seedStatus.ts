@@ -3,7 +3,7 @@
  * is NaN") and a group's ("3 running (epoch 120–131 of 300), 1 diverged"). Pure.
  */
 import type { SeedStatus } from '../shared/runFormat';
-import type { SeedState } from './store';
+import type { DashboardSeed } from './store';
 
 /** The order statuses are listed in a group's summary. */
 const STATUS_ORDER: readonly SeedStatus[] = ['running', 'queued', 'completed', 'diverged', 'failed', 'cancelled', 'interrupted'];
@@ -12,7 +12,7 @@ const STATUS_ORDER: readonly SeedStatus[] = ['running', 'queued', 'completed', '
 export const PROBLEM_STATUSES: readonly SeedStatus[] = ['diverged', 'failed', 'cancelled', 'interrupted'];
 
 /** "running 120/300", "completed", "queued", "diverged at 87: loss is NaN". */
-export function seedStatusText(seed: SeedState): string {
+export function seedStatusText(seed: DashboardSeed): string {
   const last = seed.records.at(-1)?.epoch;
   switch (seed.status) {
     case 'running':
@@ -33,7 +33,7 @@ export function seedStatusText(seed: SeedState): string {
 }
 
 /** A group's statuses in one line: counts per status, with the epoch range of the running seeds. */
-export function groupStatusText(seeds: readonly SeedState[]): string {
+export function groupStatusText(seeds: readonly DashboardSeed[]): string {
   if (seeds.length === 0) return 'no seeds';
   const parts = STATUS_ORDER.flatMap((status) => {
     const members = seeds.filter((seed) => seed.status === status);

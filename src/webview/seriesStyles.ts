@@ -10,13 +10,13 @@
  * Pure; colours come from the theme's palette, in order.
  */
 import type { SeedFocus } from '../shared/protocol/webview';
-import type { RunState, SeedState } from './store';
+import type { DashboardSeed, RunState } from './store';
 import { seriesColor, type ChartTheme } from './theme';
 import type { DashboardViewState } from './viewState';
 import { isSeedShown, seedToggleKey } from './viewState';
 
 /** Line dashes given to groups on charts whose colour already encodes the quantity (λ₁…λ₅). */
-export const GROUP_DASHES = ['solid', 'dash', 'dot', 'dashdot', 'longdash', 'longdashdot'] as const;
+const GROUP_DASHES = ['solid', 'dash', 'dot', 'dashdot', 'longdash', 'longdashdot'] as const;
 export type GroupDash = (typeof GROUP_DASHES)[number];
 
 /** One run and condition. */
@@ -41,7 +41,7 @@ export interface SeedStyle {
   runId: string;
   condition: string;
   seed: number;
-  state: SeedState;
+  state: DashboardSeed;
   group: GroupStyle;
   color: string;
   /** Legend and hover label: "seed 3" when seeds have their own colours, else "grok seed 3". */

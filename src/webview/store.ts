@@ -31,9 +31,10 @@ import { DASHBOARD_CHARTS, RECORD_CHARTS } from '../shared/dashboard/series';
 /**
  * One seed as the store holds it: exactly the snapshot's shape (records in increasing epoch order,
  * no duplicate epochs, `decimation` when they are a thinned subset). Read-only for consumers:
- * change it only through the store.
+ * change it only through the store. (Not the run views' `SeedState` of src/runs/status.ts, a seed's
+ * status and progress without its records.)
  */
-export type SeedState = SeedSnapshot;
+export type DashboardSeed = SeedSnapshot;
 
 /** One run as the store holds it. Read-only for consumers. */
 export interface RunState {
@@ -43,7 +44,7 @@ export interface RunState {
   /** ISO end time, once known. */
   endTime?: string;
   /** Seeds in manifest order (conditions, then seed numbers). */
-  seeds: SeedState[];
+  seeds: DashboardSeed[];
   /** Events in arrival order, each once. */
   events: RunEvent[];
   summary: RunSummary | null;
@@ -68,7 +69,7 @@ export interface DashboardStoreOptions {
 }
 
 /** Identity of an event, for idempotent appends: a milestone is per name, the others per type and epoch. */
-export function eventKey(event: RunEvent): string {
+function eventKey(event: RunEvent): string {
   const detail = event.type === 'milestone' ? event.milestone : '';
   return `${event.type}\u0000${event.condition}\u0000${event.seed}\u0000${event.epoch}\u0000${detail}`;
 }
@@ -243,10 +244,10 @@ export class DashboardStore {
       return true;
     });
     const sourceCounts = new Map<string, number>();
-    const seeds = snapshot.seeds.map((seed): SeedState => {
+    const seeds = snapshot.seeds.map((seed): DashboardSeed => {
       const records = normalizedRecords(seed.records);
       sourceCounts.set(seedKey(seed.condition, seed.seed), seed.decimation?.sourceRecordCount ?? records.length);
-      const state: SeedState = { condition: seed.condition, seed: seed.seed, status: seed.status, epochs: seed.epochs, records };
+      const state: DashboardSeed = { condition: seed.condition, seed: seed.seed, status: seed.status, epochs: seed.epochs, records };
       if (seed.message !== undefined) state.message = seed.message;
       if (seed.decimation) state.decimation = { ...seed.decimation };
       return state;
@@ -275,11 +276,11 @@ export class DashboardStore {
   }
 
   /** The seed an append is for, created (status running) when the run did not list it yet. */
-  private _seedOf(run: StoredRun, seedAppend: SeedAppend, change: ChangeCollector): SeedState {
+  private _seedOf(run: StoredRun, seedAppend: SeedAppend, change: ChangeCollector): DashboardSeed {
     const existing = run.seeds.find((seed) => seed.condition === seedAppend.condition && seed.seed === seedAppend.seed);
     if (existing) return existing;
     const epochs = run.manifest?.conditions.find((condition) => condition.name === seedAppend.condition)?.config?.epochs ?? 0;
-    const seed: SeedState = { condition: seedAppend.condition, seed: seedAppend.seed, status: 'running', epochs, records: [] };
+    const seed: DashboardSeed = { condition: seedAppend.condition, seed: seedAppend.seed, status: 'running', epochs, records: [] };
     run.seeds.push(seed);
     run.sourceCounts.set(seedKey(seed.condition, seed.seed), 0);
     const conditionOrder = run.manifest?.conditions.map((condition) => condition.name) ?? [];
@@ -293,7 +294,7 @@ export class DashboardStore {
   }
 
   /** Applies one seed's append; returns whether any row changed. */
-  private _appendToSeed(run: StoredRun, seed: SeedState, seedAppend: SeedAppend, change: ChangeCollector): boolean {
+  private _appendToSeed(run: StoredRun, seed: DashboardSeed, seedAppend: SeedAppend, change: ChangeCollector): boolean {
     const key = seedKey(seed.condition, seed.seed);
     let rowsChanged = false;
     if (seedAppend.restart) {

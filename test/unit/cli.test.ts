@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EpochRecord, RunEvent, RunManifest, RunSummary, SeedStatusFile } from '../../src/shared/runFormat';
-import { parseJsonLines } from '../../src/runs/runFolder';
+import { parseJsonLines } from '../../src/runs/jsonLines';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -74,6 +74,44 @@ describe('grokking-lab validate', () => {
     const result = runCli(['validate', 'nowhere.grok.yaml'], directory);
     assert.equal(result.status, 2);
     assert.equal(result.stderr.trim(), 'nowhere.grok.yaml: no such file.');
+  });
+
+  it('refuses a file larger than 1 MiB before reading it, with one line naming the file and the limit (run and validate)', () => {
+    const directory = temporaryDirectory();
+    // A valid experiment followed by 50 MiB of comment: before the limit, validate read and parsed it all.
+    const file = path.join(directory, 'big.grok.yaml');
+    fs.writeFileSync(file, tinyExperiment);
+    fs.appendFileSync(file, `# ${'x'.repeat(50 * 2 ** 20)}\n`);
+    const bytes = fs.statSync(file).size;
+    const message = `${file} is 50 MiB (${bytes} bytes); an experiment file may be at most 1 MiB (1048576 bytes), a limit that keeps a mistake such as a generated list from exhausting memory before anything is checked.`;
+    for (const args of [['validate', file], ['run', file, '--out', 'runs']]) {
+      const started = Date.now();
+      const result = runCli(args, directory);
+      assert.ok(Date.now() - started < 10_000, `${args[0]} took ${Date.now() - started} ms`);
+      assert.equal(result.status, 2, args[0]);
+      // `run` says who speaks first, as for every error of its own.
+      assert.equal(result.stderr.trim().replace(/^grokking-lab: /, ''), message);
+    }
+    assert.equal(fs.existsSync(path.join(directory, 'runs')), false);
+    // From a pipe the size is unknown: at most one byte past the limit is read.
+    // (A shell's pipe: Node gives a child's stdin as a socket, which /dev/stdin cannot open.)
+    const piped = spawnSync('sh', ['-c', 'cat "$1" | "$2" "$3" validate /dev/stdin', 'sh', file, process.execPath, cli], { cwd: directory, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(piped.status, 2);
+    assert.equal(piped.stderr.trim(), '/dev/stdin is more than 1 MiB; an experiment file may be at most 1 MiB (1048576 bytes), a limit that keeps a mistake such as a generated list from exhausting memory before anything is checked.');
+  });
+
+  it('refuses a condition named like a file of the run folder, with file:line:column', () => {
+    const directory = temporaryDirectory();
+    const file = writeExperiment(directory, tinyExperiment.replace('grok: {}', 'run.json: {}').replace('control:', 'summary.json:'));
+    for (const args of [['validate', file], ['run', file, '--out', 'runs']]) {
+      const result = runCli(args, directory);
+      assert.equal(result.status, 2, args[0]);
+      assert.deepEqual(result.stderr.trim().replace(/^grokking-lab: /, '').split('\n'), [
+        `${file}:9:7: Condition name "run.json" must not end with ".json": condition names become folder names in the run folder, beside its files (run.json, events.jsonl, summary.json), whose endings (.json, .jsonl, .log, .tmp) are reserved.`,
+        `${file}:10:7: Condition name "summary.json" must not end with ".json": condition names become folder names in the run folder, beside its files (run.json, events.jsonl, summary.json), whose endings (.json, .jsonl, .log, .tmp) are reserved.`,
+      ]);
+    }
+    assert.equal(fs.existsSync(path.join(directory, 'runs')), false);
   });
 
   it('rejects unknown options and commands with one line', () => {
@@ -229,7 +267,8 @@ experiments:
     assert.equal(readJson<RunManifest>(path.join(runDirectory, 'run.json')).status, 'failed');
   });
 
-  it('stops cleanly on SIGINT: exit 130, status cancelled, rows kept', async () => {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  it(`stops cleanly on ${signal}: exit 130, status cancelled, rows kept`, async () => {
     const directory = temporaryDirectory();
     const file = writeExperiment(directory, tinyExperiment.replace('epochs: 30', 'epochs: 100000').replace('hidden: 12', 'hidden: 64'));
     const child = spawn(process.execPath, [cli, 'run', file, '--out', 'runs', '--seeds', '0', '--condition', 'grok'], { cwd: directory });
@@ -248,7 +287,7 @@ experiments:
       assert.ok(Date.now() < deadline, 'the worker wrote no rows within a minute');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    child.kill('SIGINT');
+    child.kill(signal);
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     assert.equal(code, 130, stdout);
     const runDirectory = onlyRun(path.join(directory, 'runs'), 'tiny');
@@ -260,4 +299,136 @@ experiments:
     assert.equal(rows.at(-1)?.epoch, status.lastEpoch);
     assert.ok(fs.existsSync(path.join(runDirectory, 'summary.json')));
   });
+  }
 });
+
+/** Polls `check` every 100 ms until it returns a value, or fails naming `what`. */
+async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const readJsonIfThere = <T>(file: string): T | undefined => {
+  try {
+    return readJson<T>(file);
+  } catch {
+    return undefined;
+  }
+};
+
+/** Whether a process of this machine is alive. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+describe('grokking-lab run: faults and resume', () => {
+  it('after a kill -9 of the command line, report calls the run interrupted and run --resume finishes it in the same folder', async () => {
+    const directory = temporaryDirectory();
+    // Three seeds one at a time, a second or so each: seed 0 completes, seed 1 is killed midway, seed 2 never starts.
+    const file = writeExperiment(directory, tinyExperiment.replace('epochs: 30', 'epochs: 400').replace('hidden: 12', 'hidden: 48').replace('seeds: [0, 1]', 'seeds: [0, 1, 2]'));
+    const child = spawn(process.execPath, [cli, 'run', file, '--out', 'runs', '--condition', 'grok', '--jobs', '1', '--quiet'], { cwd: directory });
+    const runDirectory = await waitFor('the run folder', () => {
+      const experimentFolder = path.join(directory, 'runs', 'tiny');
+      const [run] = fs.existsSync(experimentFolder) ? fs.readdirSync(experimentFolder) : [];
+      return run && path.join(experimentFolder, run);
+    });
+    const statusOf = (seed: number) => readJsonIfThere<SeedStatusFile>(path.join(runDirectory, 'grok', `seed-${seed}.status.json`));
+    await waitFor('seed 0 to complete and seed 1 to write rows', () => statusOf(0)?.status === 'completed' && statusOf(1)?.status === 'running' && fs.existsSync(path.join(runDirectory, 'grok', 'seed-1.jsonl')));
+    const completedRows = fs.readFileSync(path.join(runDirectory, 'grok', 'seed-0.jsonl'), 'utf8');
+    const orphan = statusOf(1)?.pid as number;
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+    // Its worker notices that its parent is gone and stops after its epoch.
+    await waitFor('the orphaned worker to stop', () => !isAlive(orphan), 30_000);
+    assert.equal(readJson<RunManifest>(path.join(runDirectory, 'run.json')).status, 'running', 'nobody could write the end');
+    assert.equal(statusOf(2)?.status, 'queued');
+    assert.equal(fs.existsSync(path.join(runDirectory, 'summary.json')), false);
+
+    // The report sees at once that the producer is gone (run.json records its pid).
+    const report = runCli(['report', runDirectory, '--json'], directory);
+    assert.equal(report.status, 0, report.stderr);
+    const json = JSON.parse(report.stdout) as { run: { status: string }; conditions: { incompleteSeeds: { seed: number; status: string; message?: string }[] }[] };
+    assert.equal(json.run.status, 'interrupted');
+    assert.deepEqual(json.conditions[0].incompleteSeeds.map((seed) => [seed.seed, seed.status]), [[1, 'cancelled'], [2, 'interrupted']]);
+    assert.match(json.conditions[0].incompleteSeeds[1].message ?? '', /abandoned before it started/);
+
+    const resumed = runCli(['run', '--resume', runDirectory, '--quiet'], directory);
+    assert.equal(resumed.status, 0, resumed.stderr + resumed.stdout);
+    assert.match(resumed.stdout, /grok\/seed-2\s+completed/);
+    assert.deepEqual(fs.readdirSync(path.join(directory, 'runs', 'tiny')), [path.basename(runDirectory)], 'no second run folder');
+    for (const seed of [0, 1, 2]) {
+      assert.equal(statusOf(seed)?.status, 'completed');
+      assert.deepEqual(readLines<EpochRecord>(path.join(runDirectory, 'grok', `seed-${seed}.jsonl`)).map((row) => row.epoch), Array.from({ length: 401 }, (_, epoch) => epoch));
+    }
+    assert.equal(fs.readFileSync(path.join(runDirectory, 'grok', 'seed-0.jsonl'), 'utf8'), completedRows, 'the completed seed was not run again');
+    assert.equal(readJson<RunManifest>(path.join(runDirectory, 'run.json')).status, 'completed');
+    assert.equal(readJson<RunSummary>(path.join(runDirectory, 'summary.json')).seeds.length, 3);
+    const events = readLines<RunEvent>(path.join(runDirectory, 'events.jsonl'));
+    assert.equal(events.filter((event) => event.type === 'seedFinished' && event.seed === 1).length, 1, "seed 1's earlier end is gone with its rows");
+
+    const again = runCli(['run', '--resume', runDirectory], directory);
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /nothing to re-run/);
+  });
+
+  it('ends with a clear message when the disk fills up: no hang, no worker left, no temporary file', async () => {
+    // A real full disk: a 160 KiB tmpfs (mounting needs root, like the rest of npm test's toolchain).
+    const disk = temporaryDirectory();
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=160k', 'tmpfs', disk], { encoding: 'utf8' });
+    assert.equal(mounted.status, 0, `cannot mount a small tmpfs (this test needs root): ${mounted.stderr}`);
+    try {
+      const directory = temporaryDirectory();
+      const file = writeExperiment(directory, tinyExperiment.replace('epochs: 30', 'epochs: 100000'));
+      const started = Date.now();
+      const result = spawnSync(process.execPath, [cli, 'run', file, '--out', disk, '--condition', 'grok', '--quiet'], { cwd: directory, encoding: 'utf8', timeout: 90_000 });
+      assert.notEqual(result.signal, 'SIGTERM', `the run hung for ${Date.now() - started} ms`);
+      assert.equal(result.status, 3, result.stdout + result.stderr);
+      assert.match(result.stdout + result.stderr, /no space left on the disk \(ENOSPC\)/);
+      assert.doesNotMatch(result.stdout + result.stderr, /internal error|\n\s+at /);
+      const runDirectory = onlyRun(disk, 'tiny');
+      const leftovers = fs.readdirSync(runDirectory, { recursive: true }).filter((name) => String(name).endsWith('.tmp'));
+      assert.deepEqual(leftovers, []);
+      for (const seed of [0, 1]) {
+        const status = readJsonIfThere<SeedStatusFile>(path.join(runDirectory, 'grok', `seed-${seed}.status.json`));
+        if (status?.pid !== undefined) assert.equal(isAlive(status.pid), false, `the worker of seed ${seed} is still alive`);
+      }
+    } finally {
+      spawnSync('umount', [disk]);
+    }
+  });
+
+  it('refuses bad --out and --resume arguments with one line and exit 2, writing nothing', () => {
+    const directory = temporaryDirectory();
+    const file = writeExperiment(directory, tinyExperiment);
+    fs.writeFileSync(path.join(directory, 'a-file'), 'not a folder');
+    const cases: [string[], RegExp][] = [
+      [['run', file, '--out', 'a-file'], /cannot make the runs folder .*a-file.*(not a folder|in the way|exists)/],
+      [['run', file, '--out', 'a-file/inside'], /cannot make the runs folder .*a-file\/inside.*ENOTDIR/],
+      [['run', file, '--out', '--quiet'], /--out needs a folder/],
+      [['run', file, '--out'], /--out needs a folder/],
+      [['run', '--resume'], /--resume needs a run folder/],
+      [['run', '--resume', directory], /not a run folder with a readable run\.json/],
+      [['run', '--resume', directory, file], /drop .*test\.grok\.yaml/],
+      [['run', '--resume', directory, '--seeds', '1'], /drop --seeds/],
+    ];
+    for (const [args, message] of cases) {
+      const result = runCli(args, directory);
+      assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+      assert.match(result.stderr, message);
+      assert.doesNotMatch(result.stderr, /internal error|\n\s+at /);
+    }
+    assert.deepEqual(fs.readdirSync(directory).sort(), ['a-file', 'test.grok.yaml']);
+  });
+});
+

@@ -3,8 +3,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { defaultRunConfig, withDefaults } from '../../src/shared/config/defaults';
+import { schemaPaths } from '../../src/shared/config/grid';
 import { grokJsonSchemaText } from '../../src/shared/config/jsonSchema';
-import { canonicalJson, formatProblem, parseExperimentFile, type ParseResult } from '../../src/shared/config/parse';
+import { canonicalJson, fileSizeProblem, formatProblem, parseExperimentFile, type ParseResult } from '../../src/shared/config/parse';
+import { conditionSchema, limits } from '../../src/shared/config/schema';
 import { listProblems, yaml } from './configFixtures';
 import type { ConfigProblem, RunConfig } from '../../src/shared/config/types';
 
@@ -649,6 +652,95 @@ describe('parseExperimentFile: problems with their positions', () => {
       [10, columnOf(text, 10, '-3')],
     ];
     assert.deepEqual(found, expected, listProblems(result.problems));
+  });
+});
+
+describe('defaults from the schema', () => {
+  it('gives every key of a condition a default, in the schema\'s order, each one the validator accepts', () => {
+    const config = defaultRunConfig();
+    // trainFraction is another way of giving trainSize: a RunConfig holds the size only.
+    const leaves = [...schemaPaths(conditionSchema)].filter(([leafPath, node]) => node.kind !== 'object' && leafPath !== 'task.trainFraction');
+    for (const [leafPath] of leaves) {
+      const value = leafPath.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config);
+      assert.notEqual(value, undefined, `no default for ${leafPath}`);
+    }
+    assert.deepEqual(Object.keys(config), Object.keys(conditionSchema.properties));
+    // Written out in a file, the defaults are valid and resolve to themselves (same hash as an empty experiment).
+    const written = parse(JSON.stringify({ experiments: { x: config } }));
+    assert.deepEqual(written.problems, [], listProblems(written.problems));
+    assert.deepEqual(written.experiments[0].conditions[0].config, config);
+    assert.equal(written.experiments[0].conditions[0].configHash, parse('experiments: { x: {} }\n').experiments[0].conditions[0].configHash);
+  });
+
+  it('computes the defaults that depend on other values, and keeps what is given', () => {
+    const short = withDefaults({ epochs: 120 });
+    assert.deepEqual(short.diagnostics.repulsion.checkpoints, [50, 100]);
+    assert.deepEqual(short.diagnostics.li2.checkpoints, [50, 100, 120]);
+    assert.equal(withDefaults({ model: { activation: 'silu' } }).epochs, 800);
+    const given = withDefaults({ epochs: 30, diagnostics: { repulsion: { checkpoints: [10] }, li2: { checkpoints: [] } } });
+    assert.deepEqual([given.diagnostics.repulsion.checkpoints, given.diagnostics.li2.checkpoints], [[10], []]);
+    // New objects and arrays: a caller may change the result.
+    const first = defaultRunConfig();
+    first.optimizer.betas[0] = 0;
+    first.diagnostics.repulsion.checkpoints.push(999);
+    assert.deepEqual(defaultRunConfig().optimizer.betas, [0.9, 0.999]);
+    assert.deepEqual(defaultRunConfig().diagnostics.repulsion.checkpoints, [50, 100, 175, 250, 300]);
+  });
+});
+
+describe('names and sizes that would wreck a run', () => {
+  it('refuses condition names that would take the place of a file of the run folder, at the name', () => {
+    for (const name of ['run.json', 'events.jsonl', 'summary.json', 'RUN.JSON', 'notes.log', 'grok.tmp', 'run.json.123.456.tmp']) {
+      expectOnlyProblem(
+        yaml('experiments:', '  x:', '    conditions:', `      ${name}: {}`),
+        4,
+        name,
+        `Condition name "${name}" must not end with "${name.slice(name.lastIndexOf('.')).toLowerCase()}": condition names become folder names in the run folder, beside its files (run.json, events.jsonl, summary.json), whose endings (.json, .jsonl, .log, .tmp) are reserved.`,
+      );
+    }
+    // An experiment's folder holds only run folders: its name cannot collide with a file.
+    assert.deepEqual(parse(yaml('experiments:', '  run.json: {}')).problems, []);
+    // The editor's schema says the same.
+    const names = (JSON.parse(grokJsonSchemaText()) as { definitions: { experiment: { properties: { conditions: { propertyNames: { not: { pattern: string } } } } } } })
+      .definitions.experiment.properties.conditions.propertyNames;
+    assert.ok(['run.json', 'Summary.JSON', 'x.log', 'y.tmp', 'events.jsonl'].every((name) => new RegExp(names.not.pattern).test(name)));
+    assert.ok(!['grok', 'json', 'v1.2', 'x.jsonx'].some((name) => new RegExp(names.not.pattern).test(name)));
+  });
+
+  it('refuses a description longer than limits.stringLength, at the value, without quoting it', () => {
+    const description = 'x'.repeat(limits.stringLength + 1);
+    const problem = expectOnlyProblem(
+      yaml('experiments:', '  x:', `    description: ${description}`),
+      3,
+      description,
+      `"description" has ${limits.stringLength + 1} characters; it may have at most ${limits.stringLength} (a limit that keeps a typo from exhausting memory).`,
+    );
+    assert.ok(problem.message.length < 200);
+    assert.equal(parse(yaml('experiments:', '  x:', `    description: ${'x'.repeat(limits.stringLength)}`)).problems.length, 0);
+  });
+
+  it('refuses a text larger than limits.fileBytes before parsing it, with one problem naming the limit', () => {
+    // Valid YAML but for its size: a comment fills it past the limit.
+    const padding = (bytes: number) => `# ${'x'.repeat(bytes)}\n`;
+    const text = `experiments: { x: {} }\n${padding(limits.fileBytes)}`;
+    const started = performance.now();
+    const result = parse(text);
+    assert.ok(performance.now() - started < 1000);
+    assert.deepEqual(result, {
+      experiments: [],
+      problems: [
+        {
+          file,
+          position: { line: 1, column: 1 },
+          message: `The file is 1 MiB (${Buffer.byteLength(text)} bytes); an experiment file may be at most 1 MiB (1048576 bytes), a limit that keeps a mistake such as a generated list from exhausting memory before anything is checked.`,
+        },
+      ],
+    });
+    // The limit is in bytes of UTF-8, as on disk: 350 000 "€" are 1 050 000 bytes.
+    assert.equal(parse(`experiments: { x: {} }\n# ${'€'.repeat(350_000)}\n`).problems.length, 1);
+    assert.deepEqual(parse(`experiments: { x: {} }\n# ${'€'.repeat(340_000)}\n`).problems, []);
+    assert.equal(fileSizeProblem('big.grok.yaml', 50 * 2 ** 20)?.startsWith('big.grok.yaml is 50 MiB (52428800 bytes); an experiment file may be at most 1 MiB'), true);
+    assert.equal(fileSizeProblem('big.grok.yaml', limits.fileBytes), undefined);
   });
 });
 

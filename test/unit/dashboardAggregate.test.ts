@@ -1,12 +1,7 @@
 // Seed aggregation: median and numpy-linear IQR per epoch over the seeds with a value, hand-computed.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EpochRecord } from '../../src/shared/runFormat';
-import { aggregateByCondition, aggregateSeries } from '../../src/webview/aggregate';
-
-function row(epoch: number, testAcc: number): EpochRecord {
-  return { epoch, trainLoss: 1, trainAcc: 0, testLoss: 1, testAcc, weightNorm: 1 };
-}
+import { aggregateSeries } from '../../src/webview/aggregate';
 
 describe('seed aggregation', () => {
   // Four seeds of different lengths (a running seed is shorter), with a gap in the first.
@@ -44,28 +39,5 @@ describe('seed aggregation', () => {
     // Epochs are merged in increasing order whatever the order of the series.
     assert.deepEqual(aggregateSeries([{ x: [4], y: [1] }, { x: [2, 4], y: [3, 5] }]).x, [2, 4]);
     assert.deepEqual(aggregateSeries([{ x: [4], y: [1] }, { x: [2, 4], y: [3, 5] }]).median, [3, 3]);
-  });
-
-  it('aggregates a metric per condition, in the order conditions appear', () => {
-    const result = aggregateByCondition(
-      [
-        { condition: 'control', seed: 0, records: [row(0, 0.1), row(1, 0.2)] },
-        { condition: 'grok', seed: 0, records: [row(0, 0.2), row(1, 0.4)] },
-        { condition: 'grok', seed: 1, records: [row(0, 0.4), row(1, 0.8)] },
-        { condition: 'grok', seed: 2, records: [] },
-      ],
-      'testAcc',
-    );
-    assert.deepEqual(
-      result.map((entry) => entry.condition),
-      ['control', 'grok'],
-    );
-    assert.deepEqual(result[1].seeds, [0, 1]);
-    // Two values: median is their mean, q25 at position 0.25, q75 at 0.75.
-    const expected = { median: [0.3, 0.6], lower: [0.25, 0.5], upper: [0.35, 0.7] };
-    for (const key of ['median', 'lower', 'upper'] as const) {
-      result[1].aggregate[key].forEach((value, index) => assert.ok(Math.abs((value as number) - expected[key][index]) < 1e-12, `${key}[${index}] = ${value}`));
-    }
-    assert.deepEqual(result[1].aggregate.count, [2, 2]);
   });
 });

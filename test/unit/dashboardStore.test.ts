@@ -9,6 +9,7 @@ import type { DashboardChange } from '../../src/webview/store';
 import { DashboardStore } from '../../src/webview/store';
 import { DASHBOARD_CHARTS, RECORD_CHARTS } from '../../src/shared/dashboard/series';
 import { summaryTables } from '../../src/shared/dashboard/summaryTable';
+import { withDefaults } from '../../src/shared/config/defaults';
 
 function row(epoch: number, fields: Partial<EpochRecord> = {}): EpochRecord {
   return { epoch, trainLoss: 1 / (epoch + 1), trainAcc: 0, testLoss: 1, testAcc: 0, weightNorm: 1, ...fields };
@@ -22,8 +23,9 @@ const manifest = {
   experiment: 'lockin',
   seeds: [0, 1],
   conditions: [
-    { name: 'grok', configHash: 'a', config: { epochs: 400 } },
-    { name: 'control', configHash: 'b', config: { epochs: 400 } },
+    // Full configs, as readers give them (src/shared/runFormatUpgrade.ts).
+    { name: 'grok', configHash: 'a', config: withDefaults({ epochs: 400 }) },
+    { name: 'control', configHash: 'b', config: withDefaults({ epochs: 400 }) },
   ],
   status: 'running',
 } as unknown as RunManifest;

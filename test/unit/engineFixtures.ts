@@ -28,6 +28,7 @@ export function engineTestConfig(problem: EngineProblem): RunConfig {
       repulsion: { checkpoints: [], pairs: 200 },
       spectralEdge: { enabled: false, window: 10 },
       li2: { enabled: false, checkpoints: [] },
+      gradientSed: { enabled: false, window: 20, vectors: 3, directions: 20, probes: 1024, epsilonScale: 0.005, every: 10 },
     },
     engine: { name: 'wasm', threads: problem.threads ?? 1 },
   };

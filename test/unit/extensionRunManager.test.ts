@@ -15,7 +15,7 @@ import type { RunEvent, RunManifest } from '../../src/shared/runFormat';
 import { LiveRecords } from '../../src/extension/runs/liveRecords';
 import { findRunDirectories, isProcessAlive, JsonLinesTail, RunFolderReader } from '../../src/runs/runFolderReader';
 import { RunManager, type ActiveRunView } from '../../src/extension/runs/runManager';
-import { readManifest, readRun, readSeedRecords, readSeedStatus, readSummary, writeManifest, writeSeedStatus } from '../../src/runs/runFolder';
+import { isEpochRecord, readManifest, readRun, readSeedRecords, readSeedStatus, readSummary, writeManifest, writeSeedStatus } from '../../src/runs/runFolder';
 
 const root = path.resolve(__dirname, '..', '..');
 const workerScript = path.join(root, 'dist', 'worker.js');
@@ -210,6 +210,23 @@ describe('RunManager with real workers', () => {
     assert.ok(contents.summary?.seeds.every((seed) => seed.status === 'completed'));
     assert.ok(batches.some((batch) => batch.runDirectory === run.runDirectory && batch.seeds.some((seed) => seed.restart === true)));
   });
+
+  it('does not re-run a seed whose worker still trains on this machine (a producer killed, its worker not yet stopped)', async () => {
+    const { manager } = harness(2);
+    const run = await launch(manager, experiment(5, 1));
+    assert.equal(await run.finished, 'completed');
+    // This test's own process plays the worker that outlived its producer.
+    const status = readSeedStatus(run.runDirectory, 'control', 0);
+    assert.ok(status);
+    writeSeedStatus(run.runDirectory, { ...status, status: 'running', endTime: undefined, pid: process.pid, host: os.hostname() });
+    await assert.rejects(manager.rerunMissingSeeds(run.runDirectory), new RegExp(`control/seed-0 of this run is still being trained \\(worker pid ${process.pid}\\)`));
+    // Once that process is gone (a pid that does not exist), it is re-run.
+    writeSeedStatus(run.runDirectory, { ...status, status: 'running', endTime: undefined, pid: 2 ** 22 + 11, host: os.hostname() });
+    const rerun = await manager.rerunMissingSeeds(run.runDirectory);
+    assert.deepEqual(rerun.seeds.map((seed) => `${seed.condition}/${seed.seed}`), ['control/0']);
+    assert.equal(await rerun.finished, 'completed');
+    manager.dispose();
+  });
 });
 
 describe('run folders as the Runs view reads them', () => {
@@ -266,7 +283,7 @@ describe('run folders as the Runs view reads them', () => {
   it('follows a file being appended to, and notices when it is replaced', () => {
     const file = path.join(runsFolder, 'tail.jsonl');
     fs.writeFileSync(file, '{"epoch":0}\n{"epoch"');
-    const tail = new JsonLinesTail<{ epoch: number }>(file);
+    const tail = new JsonLinesTail(file, isEpochRecord);
     assert.deepEqual(tail.read().rows, [{ epoch: 0 }]);
     fs.appendFileSync(file, ':1}\n{"epoch":2}\n');
     assert.deepEqual(tail.read().rows, [{ epoch: 1 }, { epoch: 2 }]);

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { EpochRecord, RunManifest } from '../../src/shared/runFormat';
-import { parseJsonLines } from '../../src/runs/runFolder';
+import { parseJsonLines } from '../../src/runs/jsonLines';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');

@@ -229,7 +229,7 @@ describe('report model of a run still running, without summary.json', () => {
     assert.equal(live.source, 'live');
     assert.match(live.notes[0], /still running/);
     const grok = condition(live, 'grok');
-    assert.deepEqual(grok.incompleteSeeds, [{ seed: 2, status: 'interrupted', lastEpoch: 15, message: 'its worker is gone' }]);
+    assert.deepEqual(grok.incompleteSeeds, [{ seed: 2, status: 'interrupted', lastEpoch: 15, message: `its worker (pid ${2 ** 22 + 7}) is gone` }]);
     // Apart from seed 2's status, every number equals the final report's.
     const numbers = (report: RunReport) => report.conditions.map(({ incompleteSeeds: _incomplete, completedCount: _completed, seeds, ...rest }) => ({ ...rest, seeds: seeds.map(({ status: _status, message: _message, ...seed }) => seed) }));
     assert.deepEqual(numbers(live), numbers(final));

@@ -36,6 +36,7 @@ function makeConfig(problem: Problem): RunConfig {
       repulsion: { checkpoints: [], pairs: 200 },
       spectralEdge: { enabled: false, window: 10 },
       li2: { enabled: false, checkpoints: [] },
+      gradientSed: { enabled: false, window: 20, vectors: 3, directions: 20, probes: 1024, epsilonScale: 0.005, every: 10 },
     },
     engine: { name: 'tfjs', threads: 1 },
   };

@@ -9,7 +9,9 @@ import { WEBVIEW_PROTOCOL_VERSION } from '../../src/shared/protocol/webview';
 import type { EpochRecord, RunEvent, RunManifest } from '../../src/shared/runFormat';
 import { CHART_IDS } from '../../src/webview/chartDefinitions';
 import { reportChartData } from '../../src/shared/report/chartData';
-import { bandPolygon, buildFigure, exportFigure, traceUid, type FigureContext } from '../../src/webview/figures';
+import { withDefaults } from '../../src/shared/config/defaults';
+import { buildFigure, exportFigure, type FigureContext } from '../../src/webview/figures';
+import { bandPolygon, traceUid } from '../../src/webview/figures/traces';
 import { runLabels, seriesStyles } from '../../src/webview/seriesStyles';
 import { chartTheme } from '../../src/webview/theme';
 import { defaultViewState, seedToggleKey, type DashboardViewState } from '../../src/webview/viewState';
@@ -67,7 +69,7 @@ function manifest(runId: string, experiment: string, conditions: string[], seeds
     experiment,
     file: `${experiment}.grok.yaml`,
     seeds,
-    conditions: conditions.map((name) => ({ name, configHash: name, config: { epochs: 100, diagnostics: { eigengap: { window: 20, detector: { lag: 25, threshold: 0.04, warmup: 30 }, lateStage: [50, 100] } } } as unknown as RunManifest['conditions'][number]['config'] })),
+    conditions: conditions.map((name) => ({ name, configHash: name, config: withDefaults({ epochs: 100, diagnostics: { eigengap: { window: 20, detector: { lag: 25, threshold: 0.04, warmup: 30 }, lateStage: [50, 100] } } }) })),
     configHash: 'hash',
     engine: { name: 'wasm', threads: 1 },
     versions: { grokkingLab: '0.1.0', node: 'v20' },

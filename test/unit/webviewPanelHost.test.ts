@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DASHBOARD_RESOURCES, EMPTY_STYLE_HASH, PLOTLY_MAPLIBRE_STYLE_ID, contentSecurityPolicy, createNonce, dashboardHtml } from '../../src/extension/dashboard/dashboardHtml';
 import { MINIMUM_RECORDS_PER_SEED, readRunSnapshots, recordsPerSeed, snapshotOfRun } from '../../src/extension/dashboard/runSnapshot';
+import { withDefaults } from '../../src/shared/config/defaults';
 import { WEBVIEW_PROTOCOL_VERSION, isHostMessage } from '../../src/shared/protocol/webview';
 import type { EpochRecord, RunManifest } from '../../src/shared/runFormat';
 import { LineAppender, RUN_EVENTS, readRun, seedRecordsPath, writeManifest, writeSeedStatus } from '../../src/runs/runFolder';
@@ -28,7 +29,7 @@ function writeRun(name: string, rowsPerSeed: number, seeds: number[], conditions
     experiment: 'lockin',
     file: 'lockin.grok.yaml',
     seeds,
-    conditions: conditions.map((condition) => ({ name: condition, configHash: condition, config: { epochs: 1000 } as unknown as RunManifest['conditions'][number]['config'] })),
+    conditions: conditions.map((condition) => ({ name: condition, configHash: condition, config: withDefaults({ epochs: 1000 }) })),
     configHash: 'hash',
     engine: { name: 'wasm', threads: 1 },
     versions: { grokkingLab: '0.1.0', node: process.version },

@@ -1,10 +1,10 @@
 // The seed list's words for statuses.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SeedState } from '../../src/webview/store';
+import type { DashboardSeed } from '../../src/webview/store';
 import { groupStatusText, seedStatusText } from '../../src/webview/seedStatus';
 
-function seed(status: SeedState['status'], lastEpoch: number | null, message?: string): SeedState {
+function seed(status: DashboardSeed['status'], lastEpoch: number | null, message?: string): DashboardSeed {
   const records = lastEpoch === null ? [] : [{ epoch: lastEpoch, trainLoss: 1, trainAcc: 0, testLoss: 1, testAcc: 0, weightNorm: 1 }];
   return { condition: 'grok', seed: 0, status, epochs: 300, records, ...(message ? { message } : {}) };
 }

@@ -6,7 +6,7 @@
  * other files are unaffected.
  */
 import * as vscode from 'vscode';
-import { parseExperimentFile } from '../../shared/config/parse';
+import { fileSizeProblem, parseExperimentFile } from '../../shared/config/parse';
 import type { ConfigProblem, ResolvedExperiment } from '../../shared/config/types';
 import { Emitter, type Event } from '../../shared/event';
 import { Disposable, toDisposable } from '../../shared/lifecycle';
@@ -138,6 +138,9 @@ export class ExperimentCatalog extends Disposable {
     if (open && !open.isClosed && open.isDirty) text = open.getText();
     else {
       try {
+        // A file past limits.fileBytes is refused unread, as the CLI does (src/shared/config/parse.ts, fileSizeProblem).
+        const tooLarge = fileSizeProblem(vscode.workspace.asRelativePath(uri), (await vscode.workspace.fs.stat(uri)).size);
+        if (tooLarge) throw new Error(tooLarge);
         text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
       } catch (error) {
         if (error instanceof vscode.FileSystemError && error.code === 'FileNotFound') {

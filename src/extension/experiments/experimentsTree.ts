@@ -10,6 +10,7 @@ import type { ConfigProblem, ResolvedCondition, ResolvedExperiment } from '../..
 import { conditionTooltip, describeConditionItem, describeExperimentSize, describeGrid } from './experimentsView';
 import { Disposable } from '../../shared/lifecycle';
 import { problemRange, type ExperimentCatalog, type ExperimentFile } from './experimentCatalog';
+import { plural } from '../../shared/text';
 
 /** A node of the Experiments view; commands invoked from the view receive these. */
 export type ExperimentsNode =
@@ -26,9 +27,6 @@ export function isExperimentsNode(value: unknown): value is ExperimentsNode {
   return (kind === 'file' || kind === 'problem' || kind === 'experiment' || kind === 'condition' || kind === 'seed') && 'file' in value;
 }
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
 
 function openAt(uri: vscode.Uri, line: number, column: number): vscode.Command {
   const position = new vscode.Position(Math.max(0, line - 1), Math.max(0, column - 1));

@@ -6,10 +6,8 @@
  */
 import { describeGridPoint, gridPointCount } from '../../shared/config/grid';
 import type { ResolvedCondition, ResolvedExperiment } from '../../shared/config/types';
+import { plural } from '../../shared/text';
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
 
 /**
  * An experiment's size: `2 conditions × 15 seeds`; with a grid, `20 grid points × 5 seeds` or

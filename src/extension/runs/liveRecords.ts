@@ -12,7 +12,7 @@ import { RecordBatcher, type RunRecordBatch } from '../batching';
 import { Emitter, type Event } from '../../shared/event';
 import { Disposable, toDisposable, type DisposableLike } from '../../shared/lifecycle';
 import type { EpochRecord, RunEvent, SeedStatus } from '../../shared/runFormat';
-import { RUN_EVENTS, readManifest, readSeedStatus, seedRecordsPath } from '../../runs/runFolder';
+import { RUN_EVENTS, isEpochRecord, isRunEvent, readManifest, readSeedStatus, seedRecordsPath } from '../../runs/runFolder';
 import { JsonLinesTail } from '../../runs/runFolderReader';
 import type { RunManager } from './runManager';
 
@@ -52,11 +52,11 @@ class RunFollower {
       seedNumbers.map((seed) => ({
         condition: condition.name,
         seed,
-        tail: new JsonLinesTail<EpochRecord>(seedRecordsPath(runDirectory, condition.name, seed)),
+        tail: new JsonLinesTail(seedRecordsPath(runDirectory, condition.name, seed), isEpochRecord),
         status: readSeedStatus(runDirectory, condition.name, seed)?.status,
       })),
     );
-    this.events = new JsonLinesTail<RunEvent>(path.join(runDirectory, RUN_EVENTS));
+    this.events = new JsonLinesTail(path.join(runDirectory, RUN_EVENTS), isRunEvent);
     for (const seed of this.seeds) seed.tail.skipExisting();
     this.events.skipExisting();
   }

@@ -13,6 +13,7 @@ import { Disposable, DisposableStore, toDisposable } from '../../shared/lifecycl
 import { compareRunsNewestFirst, type SeedState } from '../../runs/status';
 import { allRunsFolders, affects } from '../settings';
 import { findRunDirectories, RunFolderReader, type RunOnDisk } from '../../runs/runFolderReader';
+import { RUN_MANIFEST, RUN_STATE_FILES_GLOB } from '../../runs/runFolder';
 import type { RunManager } from './runManager';
 
 /** A run as the view shows it: what is on disk, with the live state of an active run laid over it. */
@@ -120,8 +121,8 @@ export class RunCatalog extends Disposable {
       const relative = workspaceFolder ? path.relative(workspaceFolder.uri.fsPath, folder).split(path.sep).join('/') : '';
       const pattern =
         workspaceFolder && relative !== '' && !relative.startsWith('..')
-          ? new vscode.RelativePattern(workspaceFolder, `${relative}/**/{run.json,summary.json,*.status.json}`)
-          : new vscode.RelativePattern(vscode.Uri.file(folder), '**/{run.json,summary.json,*.status.json}');
+          ? new vscode.RelativePattern(workspaceFolder, `${relative}/**/${RUN_STATE_FILES_GLOB}`)
+          : new vscode.RelativePattern(vscode.Uri.file(folder), `**/${RUN_STATE_FILES_GLOB}`);
       const watcher = this.watchers.add(vscode.workspace.createFileSystemWatcher(pattern));
       const onEvent = (uri: vscode.Uri) => this.onFileEvent(folder, uri);
       this.watchers.add(watcher.onDidCreate(onEvent));
@@ -137,7 +138,7 @@ export class RunCatalog extends Disposable {
     if (relative.length < 3 || relative[0] === '..') return;
     const runDirectory = path.join(folder, relative[0], relative[1]);
     if (!this.onDisk.has(runDirectory)) this.rediscover = true;
-    else if (relative.length === 3 && relative[2] === 'run.json') this.rediscover = true;
+    else if (relative.length === 3 && relative[2] === RUN_MANIFEST) this.rediscover = true;
     this.dirty.add(runDirectory);
     this.schedule();
   }

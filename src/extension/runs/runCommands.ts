@@ -12,7 +12,7 @@ import type { RunStatus } from '../../shared/runFormat';
 import { recordsToCsv, runToJson } from './runExport';
 import { describeRun, describeSeed } from './runsViewText';
 import { missingSeeds, type SeedState } from '../../runs/status';
-import { readRun, seedLogPath } from '../../runs/runFolder';
+import { RUN_MANIFEST, readRun, seedLogPath } from '../../runs/runFolder';
 import { writeHtmlReport } from '../../runs/runReport';
 import { followLaunchedRun, registerCommand, requireTrust } from '../commandSupport';
 import type { Services } from '../services';
@@ -236,7 +236,7 @@ async function deleteRun(services: Services, argument: unknown): Promise<boolean
   );
   if (choice !== remove) return false;
   // Only a run folder: <runs folder>/<experiment>/<run id> holding run.json (never anything above it).
-  if (path.dirname(path.dirname(run.runDirectory)) !== run.runsFolder || !fs.existsSync(path.join(run.runDirectory, 'run.json'))) {
+  if (path.dirname(path.dirname(run.runDirectory)) !== run.runsFolder || !fs.existsSync(path.join(run.runDirectory, RUN_MANIFEST))) {
     throw new Error(`${run.runDirectory} does not look like a run folder; nothing was deleted.`);
   }
   await fs.promises.rm(run.runDirectory, { recursive: true, force: true });

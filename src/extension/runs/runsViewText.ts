@@ -6,6 +6,7 @@
  */
 import type { RunStatus, SeedStatus } from '../../shared/runFormat';
 import type { SeedState } from '../../runs/status';
+import { plural } from '../../shared/text';
 
 /** A codicon id and an optional theme colour id, mapped to `vscode.ThemeIcon` by the tree. */
 export interface StatusIcon {
@@ -202,9 +203,6 @@ export function runIcon(status: RunStatus): StatusIcon {
   }
 }
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
 
 /**
  * The status-bar text while runs are active: `$(sync~spin) 2 runs · 4 seeds · epoch 120`, with the

@@ -1,71 +1,20 @@
 /**
- * The default of every experiment key, from docs/science.md (the specification of the numbers). The
- * schema (./schema.ts) shows them in the editor and the parser (./parse.ts) fills them in; both read
- * them from here, so a default is written once.
+ * Fills in the defaults of a configuration. The defaults themselves are written once, in the schema
+ * (./schema.ts, with the section of docs/science.md each comes from): `withDefaults` walks it, so a
+ * new key with a `default` needs nothing here. The parser (./parse.ts) fills a condition's config
+ * with it, and the readers of run folders fill what an older run.json lacks
+ * (src/shared/runFormatUpgrade.ts).
  *
- * Two defaults depend on other values and are functions: the number of epochs (on the activation,
- * docs/science.md §4) and the Li₂ checkpoints (on the repulsion checkpoints and the epochs).
+ * Three defaults depend on other values and are the functions below, applied in one place
+ * (fillComputedDefaults): the number of epochs (on the activation, docs/science.md §4), the
+ * repulsion checkpoints (the list of §6 clipped to the epochs) and the Li₂ checkpoints (on the
+ * repulsion checkpoints and the epochs, §9).
  */
-import type { Activation, EngineName, LossName, Operation, OptimizerName } from './types';
+import { conditionSchema, repulsionCheckpointsSchema, type ObjectSchema } from './schema';
+import type { Activation, DiagnosticsConfig, Li2Config, RepulsionConfig, RunConfig } from './types';
 
-/** Defaults that do not depend on other keys. Arrays are copied by the parser before use. */
-export const defaults = {
-  task: {
-    /** docs/science.md §1: modular addition. */
-    operation: 'add' as Operation,
-    /** docs/science.md §1: M = 71 (5041 pairs). */
-    modulus: 71,
-    /** docs/science.md §1: n_train = 2016 (40 % of 71²); the rest (3025) is the test set. */
-    trainSize: 2016,
-  },
-  model: {
-    /** docs/science.md §2: K = 2048 hidden units. */
-    hidden: 2048,
-    /** docs/science.md §2: σ(z) = z². */
-    activation: 'square' as Activation,
-  },
-  /** docs/science.md §3: the class-centred MSE of Tian's and Xu's code. */
-  loss: 'mse' as LossName,
-  optimizer: {
-    /** docs/science.md §4: torch.optim.Adam with coupled L2. */
-    name: 'adam' as OptimizerName,
-    lr: 1e-3,
-    /** The papers' η for the grokking condition (the control uses 0). */
-    weightDecay: 2e-4,
-    betas: [0.9, 0.999] as readonly [number, number],
-    eps: 1e-8,
-    /** docs/science.md §4: SGD momentum 0.9 (used only by `sgd`). */
-    momentum: 0.9,
-  },
-  /** `seeds: 1`, i.e. the single seed 0. */
-  seedCount: 1,
-  diagnostics: {
-    eigengap: {
-      /** docs/science.md §5: w = 20 updates. */
-      window: 20,
-      /** docs/science.md §5: s(t) with lag 25, fires at the first t ≥ 100 with s(t) > 0.04. */
-      detector: { lag: 25, threshold: 0.04, warmup: 100 },
-      /** docs/science.md §5: late-stage gap over epochs 200–400 (clipped to the run when used). */
-      lateStage: [200, 400] as readonly [number, number],
-    },
-    repulsion: {
-      /** docs/science.md §6; only those ≤ epochs are kept when they are the default. */
-      checkpoints: [50, 100, 175, 250, 300] as readonly number[],
-      /** docs/science.md §6: the top 200 pairs by |cos|. */
-      pairs: 200,
-    },
-    /** docs/science.md §7: window 10. */
-    spectralEdge: { enabled: true, window: 10 },
-    li2: { enabled: true },
-    /**
-     * docs/science.md §8 (arXiv 2604.25143, adapted): window 20, top 3 right singular vectors, 20 random
-     * directions, 1024 probes, ε = 0.005·‖W‖. Off by default (seconds per evaluation at the
-     * defaults), and then every 10 epochs.
-     */
-    gradientSed: { enabled: false, window: 20, vectors: 3, directions: 20, probes: 1024, epsilonScale: 0.005, every: 10 },
-  },
-  engine: { name: 'wasm' as EngineName, threads: 1 as 1 | 2 },
-} as const;
+/** A partial value of T: any key at any depth may be missing (lists and tuples are whole). */
+export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
 /** docs/science.md §4: 400 epochs for σ = x², 800 otherwise (the papers' ReLU schedule). */
 export function defaultEpochs(activation: Activation): number {
@@ -73,11 +22,11 @@ export function defaultEpochs(activation: Activation): number {
 }
 
 /**
- * The default repulsion checkpoints of a run of `epochs` steps: docs/science.md §6's list without the
- * epochs the run never reaches. Returns a new array.
+ * The default repulsion checkpoints of a run of `epochs` steps: docs/science.md §6's list (the
+ * schema's default) without the epochs the run never reaches. Returns a new array.
  */
 export function defaultRepulsionCheckpoints(epochs: number): number[] {
-  return defaults.diagnostics.repulsion.checkpoints.filter((epoch) => epoch <= epochs);
+  return repulsionCheckpointsSchema.default.filter((epoch) => epoch <= epochs);
 }
 
 /**
@@ -87,3 +36,76 @@ export function defaultRepulsionCheckpoints(epochs: number): number[] {
 export function defaultLi2Checkpoints(repulsionCheckpoints: readonly number[], epochs: number): number[] {
   return [...new Set([...repulsionCheckpoints, epochs])].sort((a, b) => a - b);
 }
+
+type Plain = { [key: string]: unknown };
+
+function isPlainObject(value: unknown): value is Plain {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * `given` with every missing key of `schema` that has a static default filled in, recursively, in
+ * the schema's key order (so a resolved config reads, and is written to run.json, in one order).
+ * A missing key with a computed default gets a placeholder `undefined`, which keeps its place for
+ * fillComputedDefaults. Keys the schema does not know are kept after the others (a run.json written
+ * by a newer version). Returns new objects and arrays; does not mutate `given`.
+ */
+function fillSchemaDefaults(schema: ObjectSchema, given: Plain): Plain {
+  const filled: Plain = {};
+  for (const [key, property] of Object.entries(schema.properties)) {
+    const value = given[key];
+    if (property.kind === 'object' && (value === undefined || isPlainObject(value))) filled[key] = fillSchemaDefaults(property, value ?? {});
+    else if (value !== undefined) filled[key] = Array.isArray(value) ? [...(value as unknown[])] : value;
+    else if (property.computedDefault) filled[key] = undefined;
+    else if ('default' in property && property.default !== undefined) {
+      filled[key] = Array.isArray(property.default) ? [...(property.default as unknown[])] : property.default;
+    }
+  }
+  for (const [key, value] of Object.entries(given)) if (!(key in schema.properties)) filled[key] = value;
+  return filled;
+}
+
+/** A config whose static defaults are filled in and whose computed ones may still be missing. */
+type WithoutComputedDefaults = Omit<RunConfig, 'epochs' | 'diagnostics'> & {
+  epochs?: number;
+  diagnostics: Omit<DiagnosticsConfig, 'repulsion' | 'li2'> & {
+    repulsion: Omit<RepulsionConfig, 'checkpoints'> & { checkpoints?: number[] };
+    li2: Omit<Li2Config, 'checkpoints'> & { checkpoints?: number[] };
+  };
+};
+
+/**
+ * Fills the defaults that depend on other values, each after what it depends on (the keys marked
+ * `computedDefault` in ./schema.ts). Mutates and returns `config`, which withDefaults has just built.
+ */
+function fillComputedDefaults(config: WithoutComputedDefaults): RunConfig {
+  const epochs = (config.epochs ??= defaultEpochs(config.model.activation));
+  const { repulsion, li2 } = config.diagnostics;
+  repulsion.checkpoints ??= defaultRepulsionCheckpoints(epochs);
+  li2.checkpoints ??= defaultLi2Checkpoints(repulsion.checkpoints, epochs);
+  return config as RunConfig;
+}
+
+/**
+ * `given` with every default filled in: a full RunConfig. Values given are kept as they are (not
+ * checked: the parser checks a file before, and a run.json holds what a parser once accepted).
+ * Returns new objects and arrays throughout; does not mutate `given`.
+ */
+export function withDefaults(given: DeepPartial<RunConfig>): RunConfig {
+  // The schema's keys and kinds are checked against RunConfig at compile time (./schema.ts,
+  // propertiesOf), so the walk builds a RunConfig but for the computed defaults.
+  return fillComputedDefaults(fillSchemaDefaults(conditionSchema, given as Plain) as WithoutComputedDefaults);
+}
+
+/** The configuration of an experiment that sets nothing (`experiments: { x: {} }`): a new object. */
+export function defaultRunConfig(): RunConfig {
+  return withDefaults({});
+}
+
+/**
+ * Every default, as one RunConfig.
+ * @deprecated Kept for src/webview/figures/spectrum.ts (detectorSettings), which falls back on it
+ * for manifests without a detector (none, since readers upgrade older run.json files:
+ * src/shared/runFormatUpgrade.ts); use eigengapSettings (src/shared/dashboard/summaryTable.ts).
+ */
+export const defaults: Readonly<RunConfig> = defaultRunConfig();

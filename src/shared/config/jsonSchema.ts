@@ -12,8 +12,9 @@ type JsonSchema = { [keyword: string]: unknown };
 function forbiddenNamePattern(rule: NameRule): string {
   const anyCase = (word: string) =>
     [...word].map((character) => (/[A-Za-z]/.test(character) ? `[${character.toUpperCase()}${character.toLowerCase()}]` : character)).join('');
-  // A device name with any extension (CON.txt), or a trailing dot, which Windows drops.
-  return `^(?:(?:${rule.reservedDeviceNames.map(anyCase).join('|')})(?:\\..*)?|.*\\.)$`;
+  // A device name with any extension (CON.txt), or a trailing dot, which Windows drops, or a reserved ending (run.json).
+  const endings = rule.reservedEndings.map((ending) => `|.*${anyCase(ending).replace(/\./g, '\\.')}`).join('');
+  return `^(?:(?:${rule.reservedDeviceNames.map(anyCase).join('|')})(?:\\..*)?|.*\\.${endings})$`;
 }
 
 class Emitter {
@@ -44,7 +45,7 @@ class Emitter {
       case 'boolean':
         return { type: 'boolean', description: schema.description, default: schema.default };
       case 'string':
-        return { type: 'string', description: schema.description };
+        return { type: 'string', description: schema.description, maxLength: schema.maxLength };
       case 'tuple':
         return {
           type: 'array',

@@ -6,8 +6,8 @@
  * Stages: (1) YAML with positions (the `yaml` package's Document and LineCounter); syntax errors
  * stop here, an unclosed bracket or quote reported where it opens. (2) A walk of the Document along
  * the schema description (./schema.ts): types, bounds, enums, unknown keys, names. (3) Per
- * condition, a deep merge of the condition over the experiment's base, defaults filled in
- * (./defaults.ts), and the checks that involve several keys (training set smaller than modulus²,
+ * condition, a deep merge of the condition over the experiment's base, defaults filled in from
+ * the schema (./defaults.ts), and the checks that involve several keys (training set smaller than modulus²,
  * checkpoints within the run). With a grid (./grid.ts), each condition is first crossed with every
  * grid point, the point's values merged last, and the checks run per point, pointing at the grid
  * value when it is the cause. Every problem of the file is collected; an experiment with any
@@ -29,7 +29,7 @@ import {
   type YAMLSeq,
 } from 'yaml';
 import { canonicalJson, sha256Hex } from '../hash';
-import { defaultEpochs, defaultLi2Checkpoints, defaultRepulsionCheckpoints, defaults } from './defaults';
+import { withDefaults, type DeepPartial } from './defaults';
 import {
   conditionGridPointName,
   exclusivePaths,
@@ -46,7 +46,9 @@ import {
   conditionSchema,
   experimentSchema,
   fileSchema,
+  limits,
   nameRule,
+  seedsSchema,
   type ExperimentInput,
   type GridSchema,
   type MapSchema,
@@ -73,8 +75,6 @@ type PlainValue = number | string | boolean | number[] | PlainObject;
 interface PlainObject {
   [key: string]: PlainValue;
 }
-
-type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
 type ParsedNode = Scalar | YAMLMap | YAMLSeq;
 
@@ -396,8 +396,13 @@ class SchemaReader {
       }
       case 'boolean':
         return isScalar(node) && typeof node.value === 'boolean' ? node.value : mismatch();
-      case 'string':
-        return isScalar(node) && typeof node.value === 'string' ? node.value : mismatch();
+      case 'string': {
+        if (!isScalar(node) || typeof node.value !== 'string') return mismatch();
+        const { length } = node.value;
+        // Not quoted back: the point is that it is too long to read.
+        if (length > schema.maxLength) return this.fail(path, span, `${subject} has ${length} characters; it may have at most ${schema.maxLength} ${limitNote}.`);
+        return node.value;
+      }
       case 'tuple': {
         if (!isSeq(node) || node.items.length !== schema.items.length) {
           return this.fail(
@@ -687,6 +692,10 @@ function nameProblem(name: string, schema: MapSchema): string | undefined {
   if (name.endsWith('.')) return 'must not end with ".": Windows drops a trailing dot from folder names.';
   const stem = name.split('.')[0].toUpperCase();
   if (rule.reservedDeviceNames.includes(stem)) return `is reserved by Windows for a device (${stem}) and cannot be a folder name.`;
+  const ending = rule.reservedEndings.find((reserved) => name.toLowerCase().endsWith(reserved));
+  if (ending !== undefined) {
+    return `must not end with "${ending}": ${schema.entryNoun} names become folder names in the run folder, beside its files (run.json, events.jsonl, summary.json), whose endings (${rule.reservedEndings.join(', ')}) are reserved.`;
+  }
   return undefined;
 }
 
@@ -731,13 +740,16 @@ function mergeOverride(schema: ObjectSchema, base: ReadConfig, override: ReadCon
 }
 
 /**
- * Fills in the defaults of a merged condition and checks what involves several keys. Returns the
- * RunConfig (new arrays throughout) and the issues; does not mutate `merged`.
+ * Fills in the defaults of a merged condition (from the schema, ./defaults.ts) and checks what
+ * involves several keys. Returns the RunConfig (new arrays throughout) and the issues; does not
+ * mutate `merged`.
  */
 function resolveRunConfig(merged: ReadConfig): { config: RunConfig; issues: Issue[] } {
   // The walk only kept values that match the schema, and the schema's keys and kinds are checked
-  // against RunConfigInput at compile time (schema.ts, propertiesOf).
-  const input = merged.values as DeepPartial<RunConfigInput>;
+  // against RunConfigInput at compile time (schema.ts, propertiesOf). The experiment's own keys
+  // (description, seeds, conditions, grid) are not a condition's to keep.
+  const overridable = Object.entries(merged.values).filter(([key]) => key in conditionSchema.properties);
+  const input = Object.fromEntries(overridable) as DeepPartial<RunConfigInput>;
   const { spans, invalid } = merged;
   const issues: Issue[] = [];
   const report = (path: string, message: string) => {
@@ -746,33 +758,32 @@ function resolveRunConfig(merged: ReadConfig): { config: RunConfig; issues: Issu
   };
   const involvesInvalid = (...paths: string[]) => paths.some((path) => invalid.has(path));
 
-  const task = input.task ?? {};
-  const modulus = task.modulus ?? defaults.task.modulus;
-  const pairCount = modulus * modulus;
-  let trainSize: number = defaults.task.trainSize;
-  if (task.trainFraction !== undefined) {
-    trainSize = Math.round(task.trainFraction * pairCount);
+  // trainFraction is how a file may give the size; a RunConfig holds the size only.
+  const { trainFraction, ...task } = input.task ?? {};
+  const config = withDefaults({ ...input, task });
+  const pairCount = config.task.modulus * config.task.modulus;
+  if (trainFraction !== undefined) {
+    config.task.trainSize = Math.round(trainFraction * pairCount);
+    const { trainSize } = config.task;
     if ((trainSize < 1 || trainSize >= pairCount) && !involvesInvalid('task.modulus')) {
       report(
         'task.trainFraction',
-        `"trainFraction" ${task.trainFraction} gives round(${task.trainFraction} × ${pairCount}) = ${trainSize} training pairs out of modulus² = ${pairCount}; ` +
+        `"trainFraction" ${trainFraction} gives round(${trainFraction} × ${pairCount}) = ${trainSize} training pairs out of modulus² = ${pairCount}; ` +
           (trainSize < 1 ? 'there would be none.' : 'the test set would be empty.'),
       );
     }
   } else if (task.trainSize !== undefined) {
-    trainSize = task.trainSize;
-    if (trainSize >= pairCount && !involvesInvalid('task.modulus')) {
-      report('task.trainSize', `"trainSize" must be less than modulus² = ${pairCount} so that the test set is not empty, got ${trainSize}.`);
+    if (task.trainSize >= pairCount && !involvesInvalid('task.modulus')) {
+      report('task.trainSize', `"trainSize" must be less than modulus² = ${pairCount} so that the test set is not empty, got ${task.trainSize}.`);
     }
-  } else if (trainSize >= pairCount && !involvesInvalid('task.trainSize', 'task.trainFraction')) {
+  } else if (config.task.trainSize >= pairCount && !involvesInvalid('task.trainSize', 'task.trainFraction')) {
     report(
       'task.modulus',
-      `The default "trainSize" ${trainSize} needs modulus² > ${trainSize}, but modulus ${modulus} gives ${pairCount} pairs: give "trainSize" or "trainFraction".`,
+      `The default "trainSize" ${config.task.trainSize} needs modulus² > ${config.task.trainSize}, but modulus ${config.task.modulus} gives ${pairCount} pairs: give "trainSize" or "trainFraction".`,
     );
   }
 
-  const activation = input.model?.activation ?? defaults.model.activation;
-  const epochs = input.epochs ?? defaultEpochs(activation);
+  const { epochs, diagnostics } = config;
   const checkWithinRun = (path: string, checkpoints: readonly number[]) => {
     if (involvesInvalid('epochs')) return;
     checkpoints.forEach((checkpoint, index) => {
@@ -781,92 +792,26 @@ function resolveRunConfig(merged: ReadConfig): { config: RunConfig; issues: Issu
       }
     });
   };
-  const sortedCopy = (values: readonly number[]) => [...values].sort((a, b) => a - b);
-
-  const eigengap = input.diagnostics?.eigengap ?? {};
-  const repulsion = input.diagnostics?.repulsion ?? {};
-  const spectralEdge = input.diagnostics?.spectralEdge ?? {};
-  const li2 = input.diagnostics?.li2 ?? {};
-  const gradientSed = input.diagnostics?.gradientSed ?? {};
-  const sedDefaults = defaults.diagnostics.gradientSed;
-  const sedWindow = gradientSed.window ?? sedDefaults.window;
-  const sedVectors = gradientSed.vectors ?? sedDefaults.vectors;
+  const given = input.diagnostics;
+  const { window: sedWindow, vectors: sedVectors } = diagnostics.gradientSed;
   if (sedVectors >= sedWindow && !involvesInvalid('diagnostics.gradientSed.window', 'diagnostics.gradientSed.vectors')) {
     report(
-      gradientSed.vectors !== undefined ? 'diagnostics.gradientSed.vectors' : 'diagnostics.gradientSed.window',
+      given?.gradientSed?.vectors !== undefined ? 'diagnostics.gradientSed.vectors' : 'diagnostics.gradientSed.window',
       `The gradient-SED "vectors" (${sedVectors}) must be less than its "window" (${sedWindow}): a window of w gradients has at most w singular vectors.`,
     );
   }
-  if (repulsion.checkpoints) checkWithinRun('diagnostics.repulsion.checkpoints', repulsion.checkpoints);
-  if (li2.checkpoints) checkWithinRun('diagnostics.li2.checkpoints', li2.checkpoints);
-  const repulsionCheckpoints = repulsion.checkpoints ? sortedCopy(repulsion.checkpoints) : defaultRepulsionCheckpoints(epochs);
-  const li2Checkpoints = li2.checkpoints ? sortedCopy(li2.checkpoints) : defaultLi2Checkpoints(repulsionCheckpoints, epochs);
+  // Checked as written, so that each message points at the entry's own position.
+  if (given?.repulsion?.checkpoints) checkWithinRun('diagnostics.repulsion.checkpoints', given.repulsion.checkpoints);
+  if (given?.li2?.checkpoints) checkWithinRun('diagnostics.li2.checkpoints', given.li2.checkpoints);
+  // Checkpoints run in epoch order whatever order the file lists them in (defaults are sorted already).
+  diagnostics.repulsion.checkpoints.sort((a, b) => a - b);
+  diagnostics.li2.checkpoints.sort((a, b) => a - b);
 
-  const optimizer = input.optimizer ?? {};
-  const detector = eigengap.detector ?? {};
-  const config: RunConfig = {
-    task: {
-      operation: task.operation ?? defaults.task.operation,
-      modulus,
-      trainSize,
-    },
-    model: {
-      hidden: input.model?.hidden ?? defaults.model.hidden,
-      activation,
-    },
-    loss: input.loss ?? defaults.loss,
-    optimizer: {
-      name: optimizer.name ?? defaults.optimizer.name,
-      lr: optimizer.lr ?? defaults.optimizer.lr,
-      weightDecay: optimizer.weightDecay ?? defaults.optimizer.weightDecay,
-      betas: [...(optimizer.betas ?? defaults.optimizer.betas)] as [number, number],
-      eps: optimizer.eps ?? defaults.optimizer.eps,
-      momentum: optimizer.momentum ?? defaults.optimizer.momentum,
-    },
-    epochs,
-    diagnostics: {
-      eigengap: {
-        window: eigengap.window ?? defaults.diagnostics.eigengap.window,
-        detector: {
-          lag: detector.lag ?? defaults.diagnostics.eigengap.detector.lag,
-          threshold: detector.threshold ?? defaults.diagnostics.eigengap.detector.threshold,
-          warmup: detector.warmup ?? defaults.diagnostics.eigengap.detector.warmup,
-        },
-        lateStage: [...(eigengap.lateStage ?? defaults.diagnostics.eigengap.lateStage)] as [number, number],
-      },
-      repulsion: {
-        checkpoints: repulsionCheckpoints,
-        pairs: repulsion.pairs ?? defaults.diagnostics.repulsion.pairs,
-      },
-      spectralEdge: {
-        enabled: spectralEdge.enabled ?? defaults.diagnostics.spectralEdge.enabled,
-        window: spectralEdge.window ?? defaults.diagnostics.spectralEdge.window,
-      },
-      li2: {
-        enabled: li2.enabled ?? defaults.diagnostics.li2.enabled,
-        checkpoints: li2Checkpoints,
-      },
-      gradientSed: {
-        enabled: gradientSed.enabled ?? sedDefaults.enabled,
-        window: sedWindow,
-        vectors: sedVectors,
-        directions: gradientSed.directions ?? sedDefaults.directions,
-        probes: gradientSed.probes ?? sedDefaults.probes,
-        epsilonScale: gradientSed.epsilonScale ?? sedDefaults.epsilonScale,
-        every: gradientSed.every ?? sedDefaults.every,
-      },
-    },
-    engine: {
-      name: input.engine?.name ?? defaults.engine.name,
-      threads: input.engine?.threads ?? defaults.engine.threads,
-    },
-  };
   return { config, issues };
 }
 
-/** Seeds as written (a count N → 0 … N−1, or a list kept in its order); the default is seed 0. */
-function resolveSeeds(seeds: number | number[] | undefined): number[] {
-  if (seeds === undefined) seeds = defaults.seedCount;
+/** Seeds as written (a count N → 0 … N−1, or a list kept in its order); the default is the schema's. */
+function resolveSeeds(seeds: number | number[] = seedsSchema.default): number[] {
   return typeof seeds === 'number' ? Array.from({ length: seeds }, (_, index) => index) : [...seeds];
 }
 
@@ -961,6 +906,37 @@ function syntaxIssues(errors: readonly YAMLError[], text: string, lineCounter: L
   });
 }
 
+/** `1 MiB`, `50 MiB`, `1.5 MiB`: a size of at least a mebibyte, in mebibytes with at most one decimal. */
+function mebibytes(bytes: number): string {
+  return `${Number((bytes / 2 ** 20).toFixed(1))} MiB`;
+}
+
+/**
+ * The sentence refusing an experiment file of `bytes` bytes, naming it and the limit, or undefined
+ * when it is within limits.fileBytes (why that limit: src/shared/config/schema.ts). `subject` names the
+ * file (`study.grok.yaml`, or `The file` in a problem already labelled with it); `exact` is false when
+ * only a part was read (a pipe), of which `bytes` is the size. Readers call it before they read a
+ * file (src/cli/experimentFile.ts, src/extension/experiments/experimentCatalog.ts), and
+ * parseExperimentFile on the text it is given.
+ */
+export function fileSizeProblem(subject: string, bytes: number, exact = true): string | undefined {
+  if (bytes <= limits.fileBytes) return undefined;
+  const size = exact ? `${mebibytes(bytes)} (${bytes} bytes)` : `more than ${mebibytes(limits.fileBytes)}`;
+  return `${subject} is ${size}; an experiment file may be at most ${mebibytes(limits.fileBytes)} (${limits.fileBytes} bytes), a limit that keeps a mistake such as a generated list from exhausting memory before anything is checked.`;
+}
+
+/** The length of `text` in UTF-8 bytes, as the file holding it has (a lone surrogate counts 3, as it is written). */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    const pair = code >= 0xd800 && code < 0xdc00 && index + 1 < text.length && (text.charCodeAt(index + 1) & 0xfc00) === 0xdc00;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : pair ? 4 : 3;
+    if (pair) index++;
+  }
+  return bytes;
+}
+
 /**
  * Parses and validates one experiment file. `file` is only used to label the problems (any path
  * the caller likes); `text` is the file's content. Pure: reads nothing, mutates nothing.
@@ -968,9 +944,13 @@ function syntaxIssues(errors: readonly YAMLError[], text: string, lineCounter: L
  * Returns the experiments that have no problem, resolved (seeds expanded; one RunConfig per
  * condition, or one condition `default`), and every problem of the file with its 1-based line and
  * column (columns count UTF-16 code units, as editors do). After a YAML syntax error only the
- * syntax problems are reported.
+ * syntax problems are reported. A text larger than limits.fileBytes is refused unread, with one
+ * problem at 1:1.
  */
 export function parseExperimentFile(file: string, text: string): ParseResult {
+  // A UTF-16 code unit is at most three bytes of UTF-8: a shorter text cannot be too large.
+  const tooLarge = text.length * 3 > limits.fileBytes ? fileSizeProblem('The file', utf8Length(text)) : undefined;
+  if (tooLarge) return { experiments: [], problems: [{ file, position: { line: 1, column: 1 }, message: tooLarge }] };
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const problems = new ProblemList();

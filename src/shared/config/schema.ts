@@ -5,13 +5,24 @@
  *
  * What a JSON Schema cannot say (a training set smaller than modulus², checkpoints within the run,
  * folder-safe names beyond a pattern) is checked by the parser and stated in the descriptions here.
+ *
+ * Every key's default is written here, once, with the section of docs/science.md it comes from:
+ * the parser fills the defaults in by walking this description (./defaults.ts, withDefaults), and so
+ * do the readers of older run folders (src/shared/runFormatUpgrade.ts). The three defaults that depend
+ * on other values are marked `computedDefault` and computed by ./defaults.ts. Adding a key therefore
+ * touches this file and its field in ./types.ts (propertiesOf checks at compile time that the two
+ * agree, including the type of the default).
  */
-import { defaults } from './defaults';
-import type { GridValue, RunConfig, TaskConfig } from './types';
+import type { GridValue, LossName, RunConfig, TaskConfig } from './types';
 
 interface SchemaBase {
   /** One or two sentences shown on hover in the editor; units and conventions included. */
   description: string;
+  /**
+   * The default depends on other keys (the number of epochs on the activation, the checkpoints on the
+   * epochs): ./defaults.ts computes it. A `default` given as well is what the editor shows.
+   */
+  computedDefault?: true;
 }
 
 export interface IntegerSchema extends SchemaBase {
@@ -45,6 +56,8 @@ export interface BooleanSchema extends SchemaBase {
 
 export interface StringSchema extends SchemaBase {
   kind: 'string';
+  /** Safety bound on the length in characters (UTF-16 code units, as JavaScript counts them). */
+  maxLength: number;
 }
 
 /** A fixed-length list, e.g. Adam's betas or a [from, to] range. */
@@ -97,6 +110,8 @@ export interface NameRule {
   maxLength: number;
   /** Names that Windows reserves for devices, with or without an extension, in any letter case. */
   reservedDeviceNames: readonly string[];
+  /** Endings a name may not have, in any letter case, because files beside its folder end so. */
+  reservedEndings: readonly string[];
 }
 
 /** A mapping from user-chosen names to values of one schema (experiments, conditions). */
@@ -152,8 +167,11 @@ export type ExperimentInput = RunConfigInput & {
   grid: Record<string, GridValue[]>;
 };
 
-/** The schema node kinds allowed for a value of type T (so the schema cannot drift from types.ts). */
-type SchemaFor<T> =
+/**
+ * The schema node kinds allowed for a value of type T, with a default of type T (so the schema cannot
+ * drift from types.ts: a default `'ad'` for an Operation does not compile).
+ */
+type SchemaFor<T> = (
   | OneOfSchema
   | (T extends boolean
       ? BooleanSchema
@@ -167,7 +185,8 @@ type SchemaFor<T> =
               ? ListSchema
               : T extends object
                 ? ObjectSchema | MapSchema | GridSchema
-                : never);
+                : never)
+) & { default?: Readonly<T> };
 
 /**
  * Checks at compile time that `properties` has exactly the keys of T, each with a schema of a
@@ -181,6 +200,20 @@ function propertiesOf<T>() {
 
 /** Safety bounds: a typo must not allocate gigabytes before the first epoch. */
 export const limits = {
+  /**
+   * Largest experiment file, in bytes, refused before it is parsed (src/cli/experimentFile.ts, the
+   * extension's experiment catalog, and parseExperimentFile for text from elsewhere). Parsing YAML
+   * costs about 80 bytes of memory per byte of file (a 50 MB list of seeds took 3.9 GB and more than
+   * two minutes before any limit was checked), while a real file is a few KB: the committed examples
+   * are under 2.5 KB, and the largest list the limits allow (10 000 seeds) is about 70 KB. 1 MiB leaves
+   * room for generated studies and bounds a parse to well under a second and about 100 MB.
+   */
+  fileBytes: 1024 * 1024,
+  /**
+   * Longest string value (`description`), in characters: a paragraph. It is shown in the Experiments
+   * view and copied into every run.json, which must stay small enough to read at once.
+   */
+  stringLength: 1000,
   hidden: 65536,
   modulus: 1000,
   epochs: 1_000_000,
@@ -200,7 +233,11 @@ export const limits = {
   gridValues: 1000,
 } as const;
 
-/** Experiment and condition names become folder names under the runs folder. */
+/**
+ * Experiment and condition names become folder names under the runs folder. An experiment's folder
+ * holds only run folders, and the runs folder only experiment folders (docs/run-format.md §1), so an
+ * experiment name cannot collide with a file.
+ */
 export const nameRule: NameRule = {
   pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
   maxLength: 100,
@@ -209,6 +246,20 @@ export const nameRule: NameRule = {
     'COM1', 'COM2', 'COM3', 'COM4', 'COM5', 'COM6', 'COM7', 'COM8', 'COM9',
     'LPT1', 'LPT2', 'LPT3', 'LPT4', 'LPT5', 'LPT6', 'LPT7', 'LPT8', 'LPT9',
   ],
+  reservedEndings: [],
+};
+
+/**
+ * A condition's folder sits in the run folder beside the run's own files (docs/run-format.md §1):
+ * run.json, events.jsonl, summary.json and the temporary `<name>.<pid>.<time>.tmp` of an atomic write.
+ * A condition named `run.json` or `summary.json` would take a file's place and wreck the run, so a
+ * condition name may not end as the format's files do (`.log` included: it is the fourth ending the
+ * format gives files, so a run-level log can be added without breaking names), in any letter case
+ * (`RUN.JSON` is `run.json` on case-insensitive file systems).
+ */
+export const conditionNameRule: NameRule = {
+  ...nameRule,
+  reservedEndings: ['.json', '.jsonl', '.log', '.tmp'],
 };
 
 const taskSchema: ObjectSchema = {
@@ -221,7 +272,7 @@ const taskSchema: ObjectSchema = {
     operation: {
       kind: 'enum',
       values: ['add', 'subtract', 'multiply'],
-      default: defaults.task.operation,
+      default: 'add', // docs/science.md §1: modular addition
       description: 'Group operation: the label is (a + b), (a − b) or (a · b) mod modulus.',
     },
     modulus: {
@@ -229,13 +280,13 @@ const taskSchema: ObjectSchema = {
       minimum: 2,
       maximum: limits.modulus,
       maximumIsLimit: true,
-      default: defaults.task.modulus,
+      default: 71, // docs/science.md §1: M = 71 (5041 pairs)
       description: 'Modulus M: inputs a, b ∈ {0 … M−1} and M classes.',
     },
     trainSize: {
       kind: 'integer',
       minimum: 1,
-      default: defaults.task.trainSize,
+      default: 2016, // docs/science.md §1: 40 % of 71²; the other 3025 pairs are the test set
       description:
         'Number of training pairs n_train, less than modulus² (the rest is the test set). Give this or trainFraction, not both. Default 2016 (40 % of 71²).',
     },
@@ -258,22 +309,22 @@ const modelSchema: ObjectSchema = {
       minimum: 1,
       maximum: limits.hidden,
       maximumIsLimit: true,
-      default: defaults.model.hidden,
+      default: 2048, // docs/science.md §2: K = 2048
       description: 'Hidden width K (number of hidden units).',
     },
     activation: {
       kind: 'enum',
       values: ['square', 'relu', 'silu'],
-      default: defaults.model.activation,
+      default: 'square', // docs/science.md §2: σ(z) = z²
       description: 'Hidden activation σ: square is σ(z) = z² (the papers’ default).',
     },
   }),
 };
 
-const lossSchema: EnumSchema = {
+const lossSchema: EnumSchema & { default: LossName } = {
   kind: 'enum',
   values: ['mse', 'crossEntropy'],
-  default: defaults.loss,
+  default: 'mse', // docs/science.md §3: the class-centred MSE of Tian's and Xu's code
   description: 'Loss: mse is the class-centred MSE of the papers’ code; crossEntropy is softmax cross-entropy.',
 };
 
@@ -285,19 +336,19 @@ const optimizerSchema: ObjectSchema = {
     name: {
       kind: 'enum',
       values: ['adam', 'adamw', 'sgd'],
-      default: defaults.optimizer.name,
+      default: 'adam', // docs/science.md §4: torch.optim.Adam with coupled L2
       description: 'adam: torch.optim.Adam with coupled L2 (the papers’); adamw: decoupled weight decay; sgd: momentum SGD.',
     },
     lr: {
       kind: 'number',
       exclusiveMinimum: 0,
-      default: defaults.optimizer.lr,
+      default: 1e-3,
       description: 'Learning rate.',
     },
     weightDecay: {
       kind: 'number',
       minimum: 0,
-      default: defaults.optimizer.weightDecay,
+      default: 2e-4, // the papers' η of the grokking condition (their control uses 0)
       description: 'The papers’ η: coupled L2 for adam and sgd, decoupled decay for adamw. The non-grokking control uses 0.',
     },
     betas: {
@@ -306,20 +357,20 @@ const optimizerSchema: ObjectSchema = {
         { kind: 'number', minimum: 0, exclusiveMaximum: 1, description: 'β₁' },
         { kind: 'number', minimum: 0, exclusiveMaximum: 1, description: 'β₂' },
       ],
-      default: defaults.optimizer.betas,
+      default: [0.9, 0.999],
       description: 'Adam’s [β₁, β₂], each in [0, 1).',
     },
     eps: {
       kind: 'number',
       exclusiveMinimum: 0,
-      default: defaults.optimizer.eps,
+      default: 1e-8,
       description: 'Adam’s ε, added to the square root of the second moment.',
     },
     momentum: {
       kind: 'number',
       minimum: 0,
       exclusiveMaximum: 1,
-      default: defaults.optimizer.momentum,
+      default: 0.9, // docs/science.md §4 (used by sgd only)
       description: 'SGD momentum (dampening 0, torch semantics); used by sgd only.',
     },
   }),
@@ -330,6 +381,8 @@ const epochsSchema: IntegerSchema = {
   minimum: 1,
   maximum: limits.epochs,
   maximumIsLimit: true,
+  // docs/science.md §4: 400 for σ = x², 800 otherwise (defaultEpochs in ./defaults.ts).
+  computedDefault: true,
   description: 'Number of optimiser steps E; records are rows 0 … E. Default 400 for activation square, 800 otherwise.',
 };
 
@@ -337,6 +390,19 @@ const checkpointsItem: IntegerSchema = {
   kind: 'integer',
   minimum: 0,
   description: 'An epoch, at most epochs.',
+};
+
+/**
+ * The Theorem-6 checkpoints. Their default is this list without the epochs a run never reaches
+ * (defaultRepulsionCheckpoints in ./defaults.ts); exported for that function.
+ */
+export const repulsionCheckpointsSchema: ListSchema & { default: readonly number[] } = {
+  kind: 'list',
+  items: checkpointsItem,
+  unique: true,
+  default: [50, 100, 175, 250, 300], // docs/science.md §6
+  computedDefault: true,
+  description: 'Epochs at which the check runs, each at most epochs. By default 50, 100, 175, 250, 300, keeping those ≤ epochs.',
 };
 
 const windowSchema = (defaultWindow: number, description: string): IntegerSchema => ({
@@ -358,7 +424,7 @@ const diagnosticsSchema: ObjectSchema = {
       description: 'Rolling eigengap of the first-layer updates and the lock-in detector (arXiv 2605.08119).',
       properties: propertiesOf<RunConfigInput['diagnostics']['eigengap']>()({
         window: windowSchema(
-          defaults.diagnostics.eigengap.window,
+          20, // docs/science.md §5: w = 20 updates
           'Number w of most recent updates ΔW in the window; λ are eigenvalues of their w × w Gram.',
         ),
         detector: {
@@ -368,18 +434,18 @@ const diagnosticsSchema: ObjectSchema = {
             lag: {
               kind: 'integer',
               minimum: 1,
-              default: defaults.diagnostics.eigengap.detector.lag,
+              default: 25, // docs/science.md §5
               description: 'Lag L of the slope, in epochs.',
             },
             threshold: {
               kind: 'number',
-              default: defaults.diagnostics.eigengap.detector.threshold,
+              default: 0.04, // docs/science.md §5
               description: 'The detector fires when the slope exceeds this, per epoch.',
             },
             warmup: {
               kind: 'integer',
               minimum: 0,
-              default: defaults.diagnostics.eigengap.detector.warmup,
+              default: 100, // docs/science.md §5
               description: 'No firing before this epoch.',
             },
           }),
@@ -391,7 +457,7 @@ const diagnosticsSchema: ObjectSchema = {
             { kind: 'integer', minimum: 0, description: 'Last epoch.' },
           ],
           nonDecreasing: true,
-          default: defaults.diagnostics.eigengap.lateStage,
+          default: [200, 400], // docs/science.md §5 (clipped to the run where it is used)
           description: 'Epochs [from, to] over which the late-stage gap (median of λ₂/λ₃) is taken; clipped to the run.',
         },
       }),
@@ -400,19 +466,13 @@ const diagnosticsSchema: ObjectSchema = {
       kind: 'object',
       description: 'Feature-repulsion check of Theorem 6 (arXiv 2509.21519) at checkpoints.',
       properties: propertiesOf<RunConfigInput['diagnostics']['repulsion']>()({
-        checkpoints: {
-          kind: 'list',
-          items: checkpointsItem,
-          unique: true,
-          default: defaults.diagnostics.repulsion.checkpoints,
-          description: 'Epochs at which the check runs, each at most epochs. By default 50, 100, 175, 250, 300, keeping those ≤ epochs.',
-        },
+        checkpoints: repulsionCheckpointsSchema,
         pairs: {
           kind: 'integer',
           minimum: 1,
           maximum: limits.pairs,
           maximumIsLimit: true,
-          default: defaults.diagnostics.repulsion.pairs,
+          default: 200, // docs/science.md §6: the top 200 pairs by |cos|
           description: 'Number of hidden-unit pairs (j < l) with the largest |cos| that are examined.',
         },
       }),
@@ -423,10 +483,10 @@ const diagnosticsSchema: ObjectSchema = {
       properties: propertiesOf<RunConfigInput['diagnostics']['spectralEdge']>()({
         enabled: {
           kind: 'boolean',
-          default: defaults.diagnostics.spectralEdge.enabled,
+          default: true,
           description: 'Whether they are computed.',
         },
-        window: windowSchema(defaults.diagnostics.spectralEdge.window, 'Number of most recent updates in their window.'),
+        window: windowSchema(10, 'Number of most recent updates in their window.') // docs/science.md §7,
       }),
     },
     li2: {
@@ -435,13 +495,15 @@ const diagnosticsSchema: ObjectSchema = {
       properties: propertiesOf<RunConfigInput['diagnostics']['li2']>()({
         enabled: {
           kind: 'boolean',
-          default: defaults.diagnostics.li2.enabled,
+          default: true,
           description: 'Whether they are computed.',
         },
         checkpoints: {
           kind: 'list',
           items: checkpointsItem,
           unique: true,
+          // docs/science.md §9 (defaultLi2Checkpoints in ./defaults.ts).
+          computedDefault: true,
           description: 'Epochs of the per-unit Fourier analysis, each at most epochs. By default the repulsion checkpoints and the last epoch.',
         },
       }),
@@ -450,21 +512,22 @@ const diagnosticsSchema: ObjectSchema = {
       kind: 'object',
       description:
         'Gradient-direction sensitivity R_k of the top right singular vectors of the rolling windows of loss gradients and of updates (arXiv 2604.25143, adapted to this MLP). Off by default: one evaluation takes seconds at the defaults.',
-      properties: propertiesOf<NonNullable<RunConfigInput['diagnostics']['gradientSed']>>()({
+      properties: propertiesOf<RunConfigInput['diagnostics']['gradientSed']>()({
         enabled: {
           kind: 'boolean',
-          default: defaults.diagnostics.gradientSed.enabled,
+          // Off by default: one evaluation takes seconds at the defaults (docs/science.md §8).
+          default: false,
           description: 'Whether it is computed.',
         },
         window: windowSchema(
-          defaults.diagnostics.gradientSed.window,
+          20, // docs/science.md §8 (arXiv 2604.25143, adapted)
           'Number w of most recent full-batch loss gradients ∇_W L (and updates ΔW) in the rolling windows.',
         ),
         vectors: {
           kind: 'integer',
           minimum: 1,
           maximum: limits.window,
-          default: defaults.diagnostics.gradientSed.vectors,
+          default: 3,
           description: 'Number k of leading right singular vectors of each window whose ratio R_k is reported; less than window.',
         },
         directions: {
@@ -472,7 +535,7 @@ const diagnosticsSchema: ObjectSchema = {
           minimum: 1,
           maximum: limits.sedDirections,
           maximumIsLimit: true,
-          default: defaults.diagnostics.gradientSed.directions,
+          default: 20,
           description: 'Number of random unit directions; R_k divides by the median of their sensitivities.',
         },
         probes: {
@@ -480,20 +543,20 @@ const diagnosticsSchema: ObjectSchema = {
           minimum: 1,
           maximum: limits.sedProbes,
           maximumIsLimit: true,
-          default: defaults.diagnostics.gradientSed.probes,
+          default: 1024,
           description: 'Number of probe pairs (a, b), drawn once per seed from all modulus² pairs (train and test).',
         },
         epsilonScale: {
           kind: 'number',
           exclusiveMinimum: 0,
-          default: defaults.diagnostics.gradientSed.epsilonScale,
+          default: 0.005,
           description: 'ε = epsilonScale · ‖W‖ (Frobenius norm of the first layer): the step of the central difference along each unit direction.',
         },
         every: {
           kind: 'integer',
           minimum: 1,
           maximum: limits.epochs,
-          default: defaults.diagnostics.gradientSed.every,
+          default: 10,
           description: 'Computed at the epochs that are multiples of this (and hold at least vectors gradients).',
         },
       }),
@@ -509,13 +572,13 @@ const engineSchema: ObjectSchema = {
     name: {
       kind: 'enum',
       values: ['wasm', 'tfjs'],
-      default: defaults.engine.name,
+      default: 'wasm',
       description: 'wasm: WebAssembly SIMD kernels; tfjs: TensorFlow.js.',
     },
     threads: {
       kind: 'enum',
       values: [1, 2],
-      default: defaults.engine.threads,
+      default: 1,
       description: 'Threads of the wasm engine.',
     },
   }),
@@ -541,6 +604,31 @@ export const conditionSchema: ObjectSchema = {
   properties: overridable,
 };
 
+/** An experiment's seeds; exported for the parser, which fills in the default (resolveSeeds). */
+export const seedsSchema: OneOfSchema & { default: number } = {
+  kind: 'oneOf',
+  default: 1, // the single seed 0
+  description: 'Seeds: a count N meaning 0 … N−1, or a list of distinct seeds such as [0, 3, 7].',
+  options: [
+    {
+      kind: 'integer',
+      minimum: 1,
+      maximum: limits.seedCount,
+      maximumIsLimit: true,
+      description: 'Number of seeds N: the seeds 0 … N−1.',
+    },
+    {
+      kind: 'list',
+      items: { kind: 'integer', minimum: 0, maximum: limits.seedValue, description: 'A seed.' },
+      unique: true,
+      minItems: 1,
+      maxItems: limits.seedCount,
+      maxItemsIsLimit: true,
+      description: 'A list of distinct non-negative seeds.',
+    },
+  ],
+};
+
 /** One experiment: a base configuration, its seeds, optional conditions and an optional grid. */
 export const experimentSchema: ObjectSchema = {
   kind: 'object',
@@ -548,35 +636,17 @@ export const experimentSchema: ObjectSchema = {
   nullMeansEmpty: true,
   description: 'An experiment: a base configuration (every key has a default), seeds and optional conditions run side by side.',
   properties: propertiesOf<ExperimentInput>()({
-    description: { kind: 'string', description: 'A sentence shown in the Experiments view and saved with each run.' },
-    ...overridable,
-    seeds: {
-      kind: 'oneOf',
-      default: defaults.seedCount,
-      description: 'Seeds: a count N meaning 0 … N−1, or a list of distinct seeds such as [0, 3, 7].',
-      options: [
-        {
-          kind: 'integer',
-          minimum: 1,
-          maximum: limits.seedCount,
-          maximumIsLimit: true,
-          description: 'Number of seeds N: the seeds 0 … N−1.',
-        },
-        {
-          kind: 'list',
-          items: { kind: 'integer', minimum: 0, maximum: limits.seedValue, description: 'A seed.' },
-          unique: true,
-          minItems: 1,
-          maxItems: limits.seedCount,
-          maxItemsIsLimit: true,
-          description: 'A list of distinct non-negative seeds.',
-        },
-      ],
+    description: {
+      kind: 'string',
+      maxLength: limits.stringLength,
+      description: 'A sentence shown in the Experiments view and saved with each run.',
     },
+    ...overridable,
+    seeds: seedsSchema,
     conditions: {
       kind: 'map',
       entryNoun: 'condition',
-      names: nameRule,
+      names: conditionNameRule,
       values: conditionSchema,
       maxEntries: limits.entries,
       nullMeansEmpty: true,

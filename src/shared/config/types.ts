@@ -1,7 +1,7 @@
 /**
  * The typed experiment configuration: what a `*.grok.yaml` experiment resolves to, per condition.
- * Every default comes from docs/science.md (the specification of the numbers); each field says its unit
- * and convention. The parser (./parse.ts) turns YAML into these types; nothing else builds them
+ * Every default comes from docs/science.md (the specification of the numbers) and is written once, in
+ * ./schema.ts; each field says its unit and convention. The parser (./parse.ts) turns YAML into these types; nothing else builds them
  * from untrusted input.
  */
 
@@ -112,10 +112,10 @@ export interface DiagnosticsConfig {
   spectralEdge: SpectralEdgeConfig;
   li2: Li2Config;
   /**
-   * docs/science.md §8. Always filled in by the parser; absent from configs resolved before it existed
-   * (the run.json of older runs), which means disabled.
+   * docs/science.md §8. The run.json of runs recorded before it existed lacks it; readers fill it in
+   * with its defaults, disabled (src/shared/runFormatUpgrade.ts).
    */
-  gradientSed?: GradientSedConfig;
+  gradientSed: GradientSedConfig;
 }
 
 export interface EngineConfig {

@@ -166,7 +166,7 @@ export function decimateSeries(series: Series, maxPoints: number): DecimatedSeri
  * The metrics whose extremes record decimation keeps by default: every metric except the singular
  * values, which are √λ of the eigenvalues and so have their extremes on the same rows.
  */
-export const DECIMATION_METRICS: readonly Metric[] = METRICS.filter((metric) => !metric.startsWith('singularValues['));
+const DECIMATION_METRICS: readonly Metric[] = METRICS.filter((metric) => !metric.startsWith('singularValues['));
 
 /** Records of several seeds reduced together by {@link decimateAlignedRecords}. */
 export interface AlignedDecimation {

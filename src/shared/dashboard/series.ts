@@ -5,7 +5,7 @@
  * Conventions: x is the epoch (the model after `epoch` optimiser steps, docs/science.md §4); a missing or
  * non-finite value is `null`, which Plotly draws as a gap (with `connectgaps: false`), never a zero.
  */
-import type { DetectorFiredEvent, EpochRecord, MilestoneEvent, MilestoneName, RepulsionEvent, RunEvent } from '../runFormat';
+import type { DetectorFiredEvent, EpochRecord, RepulsionEvent, RunEvent } from '../runFormat';
 import { fiveNumberSummary } from '../statistics';
 
 /** The charts of the dashboard; the store reports which of them a change makes stale. */
@@ -109,23 +109,11 @@ export const METRICS: readonly Metric[] = [
 
 const VECTOR_METRIC_PATTERN = /^([A-Za-z]+)\[([1-5])\]$/;
 
-/** Whether a string (e.g. from the webview's persisted state) names a metric. */
-export function isMetric(value: string): value is Metric {
-  if (Object.hasOwn(SCALAR_METRICS, value)) return true;
-  const match = VECTOR_METRIC_PATTERN.exec(value);
-  return match !== null && Object.hasOwn(VECTOR_METRICS, match[1]);
-}
-
 /** Label, chart and default axis of a metric. */
 export function describeMetric(metric: Metric): MetricDescription {
   const match = VECTOR_METRIC_PATTERN.exec(metric);
   if (match) return VECTOR_METRICS[match[1] as VectorField](Number(match[2]) as VectorIndex);
   return SCALAR_METRICS[metric as ScalarField];
-}
-
-/** The metrics drawn on one chart, in {@link METRICS} order. */
-export function metricsOfChart(chart: DashboardChart): Metric[] {
-  return METRICS.filter((metric) => describeMetric(metric).chart === chart);
 }
 
 /** A number that can be drawn, or null (absent, null in JSON, NaN, ±∞). */
@@ -151,22 +139,10 @@ export function metricReader(metric: Metric): (record: EpochRecord) => number | 
   return (record) => finiteOrNull(record[field]);
 }
 
-/** The value of a metric in one record, or null. */
-export function metricValue(record: EpochRecord, metric: Metric): number | null {
-  return metricReader(metric)(record);
-}
-
 /** x/y arrays as Plotly takes them: `x` increasing, `y[i]` null for a gap. */
 export interface Series {
   x: number[];
   y: (number | null)[];
-}
-
-/** One metric of one seed. */
-export interface SeedSeries extends Series {
-  condition: string;
-  seed: number;
-  metric: Metric;
 }
 
 /** One metric over a seed's records: x = epoch, y = the value or null (every record gives a point, so gaps stay gaps). */
@@ -188,18 +164,6 @@ export function sparseMetricSeries(records: readonly EpochRecord[], metric: Metr
 /** Whether a series has at least one drawable value (an all-gap series is left out of legends). */
 export function hasValues(series: Series): boolean {
   return series.y.some((value) => value !== null);
-}
-
-/** Input of the per-seed helpers: one seed's identity and its records in epoch order. */
-export interface SeedRecords {
-  condition: string;
-  seed: number;
-  records: readonly EpochRecord[];
-}
-
-/** One metric for each seed, in the given order. */
-export function seedSeries(seeds: readonly SeedRecords[], metric: Metric): SeedSeries[] {
-  return seeds.map((seed) => ({ condition: seed.condition, seed: seed.seed, metric, ...metricSeries(seed.records, metric) }));
 }
 
 // ─── Events ────────────────────────────────────────────────────────────────────────────────────
@@ -229,14 +193,6 @@ export function detectorMarkers(events: readonly RunEvent[]): DetectorMarker[] {
 
 function markerOf(event: DetectorFiredEvent): DetectorMarker {
   return { condition: event.condition, seed: event.seed, epoch: event.epoch, gap23: event.gap23, gapSlope: event.gapSlope };
-}
-
-/** Milestone epochs from events (e.g. grok99 markers on the accuracy chart), by epoch. */
-export function milestoneMarkers(events: readonly RunEvent[], milestone: MilestoneName): { condition: string; seed: number; epoch: number }[] {
-  return events
-    .filter((event): event is MilestoneEvent => event.type === 'milestone' && event.milestone === milestone)
-    .map((event) => ({ condition: event.condition, seed: event.seed, epoch: event.epoch }))
-    .sort((left, right) => left.epoch - right.epoch);
 }
 
 /** The Theorem-6 statistics plotted over checkpoints (docs/science.md §6). */
@@ -316,11 +272,6 @@ export interface LogAxisSeries extends Series {
   droppedCount: number;
   /** Whether anything is left to draw on the log axis. */
   drawable: boolean;
-}
-
-/** Whether every value of a series can be drawn on a log-y axis as it is (all present values > 0). */
-export function isLogSafe(series: Series): boolean {
-  return series.y.every((value) => value === null || value > 0);
 }
 
 /**

@@ -9,8 +9,8 @@
  * worker's events when present, which stay exact when long runs' records were decimated. An ended
  * run with a summary.json shows that file, the numbers the CLI printed.
  */
-import { defaults } from '../config/defaults';
-import type { RunConfig } from '../config/types';
+import { defaultRunConfig } from '../config/defaults';
+import type { DetectorConfig } from '../config/types';
 import type { ConditionSummary, EpochRecord, MilestoneName, RunEvent, RunManifest, RunStatus, RunSummary, SeedStatus, SeedSummary } from '../runFormat';
 import { type ConditionRankReadings, type SeedRankReadings, conditionRankReadings, lateStageRankReadings } from '../spectrumRank';
 import { isComparablePair, summarizeRun, summarizeSeed } from '../summary';
@@ -182,12 +182,16 @@ export function formatQuantity(value: number | null, digits = 2): string {
   return value.toFixed(digits);
 }
 
-/** The detector settings and late-stage range of a condition, from the manifest or the defaults. */
-function eigengapSettings(manifest: RunManifest | null, condition: string): { detector: { threshold: number; warmup: number }; lateStage: [number, number] } {
-  const config: RunConfig | undefined = manifest?.conditions.find((entry) => entry.name === condition)?.config;
-  const eigengap = config?.diagnostics?.eigengap;
-  const [from, to] = defaults.diagnostics.eigengap.lateStage;
-  return { detector: eigengap?.detector ?? defaults.diagnostics.eigengap.detector, lateStage: eigengap?.lateStage ?? [from, to] };
+/**
+ * The detector settings and late-stage range a condition's numbers depend on: its config's, complete
+ * because readers upgrade older manifests (src/shared/runFormatUpgrade.ts). A run without run.json
+ * (docs/run-format.md §9) or a condition it does not list is read with the default configuration.
+ * The report uses the same (src/shared/report/model.ts).
+ */
+export function eigengapSettings(manifest: RunManifest | null, condition: string): { detector: DetectorConfig; lateStage: [number, number] } {
+  const config = manifest?.conditions.find((entry) => entry.name === condition)?.config ?? defaultRunConfig();
+  const { detector, lateStage } = config.diagnostics.eigengap;
+  return { detector: { ...detector }, lateStage: [lateStage[0], lateStage[1]] };
 }
 
 /** The condition order: the manifest's, then any other condition seen in the seeds. */

@@ -1,7 +1,7 @@
 /**
  * The data the HTML report's charts are drawn from: the run as the dashboard holds it (a
  * `RunSnapshot`, src/shared/protocol/webview.ts), so that the report's page draws it with the
- * dashboard's own figure code (src/webview/figures.ts via src/webview/reportPage.ts). Pure.
+ * dashboard's own figure code (src/webview/figures/ via src/webview/reportPage.ts). Pure.
  *
  * A report is one file, so its data is kept lean: record fields no chart draws are left out, the
  * coupling pair lists are kept for each seed's latest checkpoint only (the only one the coupling
@@ -27,7 +27,7 @@ export interface ReportChartData {
 }
 
 /**
- * Record fields the dashboard's charts draw (src/webview/figures.ts: accuracy, loss, eigenvalues,
+ * Record fields the dashboard's charts draw (src/webview/figures/: accuracy, loss, eigenvalues,
  * gap, detector slope, spectral edge, weight norms, gradient-direction SED). A field added to a
  * chart must be added here: test/unit/webviewFigures.test.ts checks that every chart drawn from
  * this data equals the chart drawn from the full records.

@@ -16,9 +16,8 @@
  * they are; a missing value is null, never a zero; a Theorem-6 checkpoint where the check does not
  * apply (η = 0) has no statistics at all, never a number.
  */
-import { defaults } from '../config/defaults';
 import type { RunConfig } from '../config/types';
-import { summaryTables } from '../dashboard/summaryTable';
+import { eigengapSettings, summaryTables } from '../dashboard/summaryTable';
 import type { EpochRecord, MilestoneName, RepulsionEvent, RunEvent, RunManifest, RunStatus, RunSummary, SeedStatus, SeedSummary } from '../runFormat';
 import { type ConditionRankReadings, type SeedRankReadings, conditionRankReadings, lateStageRankReadings } from '../spectrumRank';
 import { type SeedStatistic, seedStatistic } from '../statistics';
@@ -119,7 +118,7 @@ export interface RunFacts {
   seeds: number[];
 }
 
-/** The settings of a condition that its numbers depend on (from its resolved config, else docs/science.md's defaults). */
+/** The settings of a condition that its numbers depend on (from its resolved config; see conditionSettings). */
 export interface ConditionSettings {
   /** The papers' η; null when run.json is missing. */
   weightDecay: number | null;
@@ -238,19 +237,21 @@ function configOf(manifest: RunManifest | null, condition: string): RunConfig | 
   return manifest?.conditions.find((entry) => entry.name === condition)?.config;
 }
 
-/** The settings a condition's numbers depend on; the same fallbacks as the dashboard's table (docs/science.md's defaults). */
+/**
+ * The settings a condition's numbers depend on: its config's (readers upgrade older manifests,
+ * src/shared/runFormatUpgrade.ts). Without run.json the recorded ones are null, and the detector and
+ * late stage are those the dashboard's table uses (eigengapSettings).
+ */
 export function conditionSettings(manifest: RunManifest | null, condition: string): ConditionSettings {
   const config = configOf(manifest, condition);
-  const eigengap = config?.diagnostics?.eigengap;
-  const detector = eigengap?.detector ?? defaults.diagnostics.eigengap.detector;
-  const lateStage = eigengap?.lateStage ?? defaults.diagnostics.eigengap.lateStage;
+  const { detector, lateStage } = eigengapSettings(manifest, condition);
   return {
-    weightDecay: config?.optimizer?.weightDecay ?? null,
-    activation: config?.model?.activation ?? null,
-    optimizer: config?.optimizer?.name ?? null,
+    weightDecay: config?.optimizer.weightDecay ?? null,
+    activation: config?.model.activation ?? null,
+    optimizer: config?.optimizer.name ?? null,
     epochs: config?.epochs ?? null,
     detector: { threshold: detector.threshold, lag: detector.lag, warmup: detector.warmup },
-    lateStage: [lateStage[0], lateStage[1]],
+    lateStage,
   };
 }
 
