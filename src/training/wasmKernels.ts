@@ -29,7 +29,7 @@ export function roundUp(value: number, multiple: number): number {
  * Finds a built kernel. The same code runs bundled from dist/ (worker, CLI) and from src/ under the
  * tests' TypeScript loader, so look upwards from here.
  */
-export function kernelPath(fileName: string): string {
+function kernelPath(fileName: string): string {
   let directory = __dirname;
   for (let depth = 0; depth < 6; depth++) {
     for (const candidate of [path.join(directory, 'kernels', fileName), path.join(directory, 'dist', 'kernels', fileName)]) {
