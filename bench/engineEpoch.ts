@@ -9,32 +9,19 @@
 // (backward pass, optimiser, ΔW and ΔV materialised). Prints one JSON line:
 // {engine, threads, hidden, backend, medianMs, minMs, gflops, partsMedianMs, epochs, warmup, loadAverage}
 // gflops uses the nominal 2·(3·n_train + n_test)·K·M FLOP per epoch (docs/science.md §11).
-import fs from 'node:fs';
 import type { Activation, RunConfig } from '../src/shared/config/types';
 import { defaultRunConfig } from '../src/shared/config/defaults';
 import { makeDataset } from '../src/training/data';
 import type { TrainingEngine } from '../src/training/engine';
 import { createEngine, type EngineChoice } from '../src/training/engines';
-import { createWasmEngine, type WasmSimdChoice } from '../src/training/engines/wasm';
+import { createWasmEngine } from '../src/training/engines/wasm';
+import type { SimdChoice } from '../src/training/wasmKernels';
 import { initialParameters } from '../src/training/parameters';
+import { loadAverage, median } from './support';
 
 function argument(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
   return index >= 0 && index + 1 < process.argv.length ? process.argv[index + 1] : fallback;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-function loadAverage(): number | undefined {
-  try {
-    return Number(fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
-  } catch {
-    return undefined;
-  }
 }
 
 async function main(): Promise<void> {
@@ -44,7 +31,7 @@ async function main(): Promise<void> {
   const hidden = Number(argument('hidden', String(defaults.model.hidden)));
   const epochs = Number(argument('epochs', '20'));
   const warmup = Number(argument('warmup', '3'));
-  const simd = argument('simd', 'auto') as WasmSimdChoice;
+  const simd = argument('simd', 'auto') as SimdChoice;
   const activation = argument('activation', defaults.model.activation) as Activation;
   const keepFirstLayerGradient = process.argv.includes('--keep-gradient');
   if (threads !== 1 && threads !== 2) throw new Error('--threads must be 1 or 2');

@@ -5,7 +5,8 @@
 //
 // Runs one process at a time, alternating the peers so that they share the machine's noise:
 // ours 1 thread, PyTorch 1 thread, ours 2 threads, PyTorch 2 threads; then the Theorem-6 check
-// (ours, and the PyTorch float64 core for reference) and one real worker's peak memory. Prints a
+// (ours, and the PyTorch float64 core for reference), one study row with every per-row diagnostic
+// (ours only, reported, not a target) and one real worker's peak memory. Prints a
 // Markdown table with the targets of docs/performance.md and writes the same as JSON to
 // bench/results/bench-<timestamp>.json. See bench/README.md.
 import { spawn, spawnSync } from 'node:child_process';
@@ -20,6 +21,7 @@ const python = '/usr/bin/python3';
 const peerScript = path.join(root, 'bench', 'peer_torch.py');
 const engineScript = path.join(root, 'bench', 'engineEpoch.ts');
 const theorem6Script = path.join(root, 'bench', 'theorem6.ts');
+const studyRowScript = path.join(root, 'bench', 'studyRow.ts');
 const workerScript = path.join(root, 'dist', 'worker.js');
 const timeBinary = '/usr/bin/time';
 
@@ -274,6 +276,11 @@ async function main() {
       [peerScript, '2048', settings.quick ? '2' : '5', '1', String(threads), '--mode', 'theorem6'],
       { env: { OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) } })
     : { ok: false, error: `not measured: ${torch.reason}` }));
+  // A study row as the trainer times it (evaluate, the per-row diagnostics, step), and ‖G_F‖'s share.
+  const studyRow = fs.existsSync(studyRowScript)
+    ? runJson('study row with every per-row diagnostic (ours, 1 thread)', tsx, [studyRowScript, '--hidden', String(settings.hidden),
+      '--rows', String(settings.epochs), '--warmup', String(settings.warmup), '--rounds', settings.quick ? '1' : '2'])
+    : { ok: false, error: 'not measured: bench/studyRow.ts does not exist' };
   const memory = await measureWorkerMemory(settings.hidden);
   const loadAfter = loadAverage();
 
@@ -353,6 +360,11 @@ async function main() {
         `${run.result.medianMs.toFixed(0)} ms median (${Object.entries(run.result.partsMedianMs).map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ')})`
       : `- reference only — Theorem-6 core in PyTorch, ${threads} thread(s): ${run.error}`);
   }
+  lines.push(studyRow.ok
+    ? `- study row, 1 thread, every per-row diagnostic (not a target): ${studyRow.result.rowMedianMs.toFixed(1)} ms median ` +
+      `(${studyRow.result.rowWithoutLi2MedianMs.toFixed(1)} ms without Li₂); ‖G_F‖ alone ${studyRow.result.gradientFNormMedianMs.toFixed(2)} ms ` +
+      `(${(100 * studyRow.result.gradientFNormShare).toFixed(0)} % of a row)`
+    : `- study row: ${studyRow.error}`);
   if (!memory.ok) lines.push(`  - worker memory: ${memory.error}`);
   else {
     lines.push(`  - worker memory: ${memory.method}; ${memory.epochs} epochs, ${memory.recordLines} record rows written; ` +
@@ -382,6 +394,7 @@ async function main() {
     table: rows,
     targets,
     theorem6: { ours: ourTheorem6.ok ? { totalMs: ourTheorem6Ms, ...ourTheorem6.result } : { error: ourTheorem6.error }, pytorchFloat64Reference: peerTheorem6.map((run) => (run.ok ? run.result : { error: run.error })) },
+    studyRow: studyRow.ok ? studyRow.result : { error: studyRow.error },
     memory,
     runs: epochRuns.map(({ implementation, threads, run }) => ({ implementation, threads, ...(run.ok ? { result: run.result, seconds: run.seconds, loadBefore: run.loadBefore } : { error: run.error }) })),
     warnings,

@@ -8,14 +8,21 @@
  * Prints one JSON line: `totalMs` is the median wall-clock time of the check in the form chosen by
  * default (after one untimed first call, reported as `firstCallMs`: it includes compiling linalg.wasm
  * and running its first calls unoptimised), `cpuMedianMs` the median CPU time of the process,
- * `phasesMedianMs` the breakdown, `samplesForm` the same for the n × n (Woodbury) form for
- * comparison, and the load average before and after. `--simd` picks the linalg.wasm build
+ * `samplesForm` the same for the n × n (Woodbury) form for comparison, and the load average before
+ * and after. Every time is taken here, around a call: the check returns numbers only. For a
+ * breakdown, `kernelsMedianMs` times the two dominant operations of the `features` form on their
+ * own, through the driver's whole-matrix calls (src/training/diagnostics/linalgKernels.ts): the
+ * K × K Gram of F̃ (`gram`, with its copy out) and the Cholesky factorisation of F̃ᵀF̃ + ηI
+ * (`cholesky`, with its copies), and their GFLOP/s. `--simd` picks the linalg.wasm build
  * (`relaxed` needs dist/kernels/linalg-relaxed.wasm).
  */
 import fs from 'node:fs';
 import { makeDataset } from '../src/training/data';
-import { repulsionCheckDetailed, type LinalgSimd, type RepulsionDetails, type RepulsionForm } from '../src/training/diagnostics/repulsion';
+import { linalgKernels } from '../src/training/diagnostics/linalgKernels';
+import { repulsionCheckDetailed, type RepulsionDetails, type RepulsionForm } from '../src/training/diagnostics/repulsion';
 import { initialParameters } from '../src/training/parameters';
+import type { SimdChoice } from '../src/training/wasmKernels';
+import { median } from './support';
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -30,16 +37,10 @@ const pairs = 200;
 const repetitions = option('repetitions', 5);
 const samplesRepetitions = option('samples-repetitions', 2);
 const simdIndex = process.argv.indexOf('--simd');
-const simd = (simdIndex >= 0 ? process.argv[simdIndex + 1] : 'auto') as 'auto' | LinalgSimd;
+const simd = (simdIndex >= 0 ? process.argv[simdIndex + 1] : 'auto') as SimdChoice;
 
 function loadAverage(): number[] {
   return fs.readFileSync('/proc/loadavg', 'utf8').trim().split(/\s+/).slice(0, 3).map(Number);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 function round(value: number, digits = 1): number {
@@ -60,24 +61,49 @@ for (let i = 0; i < samples; i++) {
 }
 const input = { hidden, samples, units, weightDecay, pairs };
 
+/** Wall-clock milliseconds of `work()`, timed around the call. */
+function timed<T>(work: () => T): { value: T; ms: number } {
+  const start = performance.now();
+  const value = work();
+  return { value, ms: performance.now() - start };
+}
+
 /** Runs the check `count` times; wall-clock medians, and the median process CPU time (less sensitive to other tenants). */
-function measure(form: RepulsionForm | 'auto', count: number): { runs: RepulsionDetails[]; totalMs: number; cpuMs: number; phasesMedianMs: Record<string, number> } {
+function measure(form: RepulsionForm | 'auto', count: number): { runs: RepulsionDetails[]; wall: number[]; totalMs: number; cpuMs: number } {
   const runs: RepulsionDetails[] = [];
+  const wall: number[] = [];
   const cpu: number[] = [];
   for (let repetition = 0; repetition < count; repetition++) {
     const before = process.cpuUsage();
-    runs.push(repulsionCheckDetailed(input, { form, simd }));
+    const { value, ms } = timed(() => repulsionCheckDetailed(input, { form, simd }));
     const used = process.cpuUsage(before);
+    runs.push(value);
+    wall.push(ms);
     cpu.push((used.user + used.system) / 1000);
   }
-  const phasesMedianMs: Record<string, number> = {};
-  for (const name of Object.keys(runs[0].phases)) phasesMedianMs[name] = round(median(runs.map((run) => run.phases[name])));
-  return { runs, totalMs: round(median(runs.map((run) => run.result.milliseconds))), cpuMs: round(median(cpu)), phasesMedianMs };
+  return { runs, wall, totalMs: round(median(wall)), cpuMs: round(median(cpu)) };
+}
+
+/** The features form's two dominant operations, each timed around its own call (median of `count`). */
+function measureKernels(count: number): { gram: number; cholesky: number } {
+  const kernels = linalgKernels(simd);
+  const gramTimes: number[] = [];
+  const choleskyTimes: number[] = [];
+  for (let repetition = 0; repetition < count; repetition++) {
+    const gram = timed(() => kernels.centredGram(hidden, samples, units, 'columns'));
+    gramTimes.push(gram.ms);
+    for (let unit = 0; unit < units; unit++) gram.value[unit * units + unit] += weightDecay;
+    const factor = timed(() => kernels.cholesky(gram.value, units));
+    if (!('factor' in factor.value)) throw new Error('the Cholesky factorisation of F̃ᵀF̃ + ηI failed');
+    choleskyTimes.push(factor.ms);
+  }
+  return { gram: round(median(gramTimes)), cholesky: round(median(choleskyTimes)) };
 }
 
 const loadBefore = loadAverage();
-const first = repulsionCheckDetailed(input, { simd });
+const first = timed(() => repulsionCheckDetailed(input, { simd }));
 const chosen = measure('auto', repetitions);
+const kernelsMedianMs = measureKernels(Math.min(repetitions, 3));
 const other: RepulsionForm = chosen.runs[0].form === 'features' ? 'samples' : 'features';
 const alternative = samplesRepetitions > 0 ? measure(other, samplesRepetitions) : undefined;
 const loadAfter = loadAverage();
@@ -95,16 +121,15 @@ console.log(JSON.stringify({
   simd: chosen.runs[0].simd,
   form: chosen.runs[0].form,
   totalMs: chosen.totalMs,
-  minMs: round(Math.min(...chosen.runs.map((run) => run.result.milliseconds))),
+  minMs: round(Math.min(...chosen.wall)),
   cpuMedianMs: chosen.cpuMs,
   repetitions,
-  phasesMedianMs: chosen.phasesMedianMs,
-  gflopsGram: chosen.phasesMedianMs.gram ? round(gramGflop / (chosen.phasesMedianMs.gram / 1e3)) : undefined,
-  gflopsCholesky: chosen.phasesMedianMs.cholesky ? round(choleskyGflop / (chosen.phasesMedianMs.cholesky / 1e3)) : undefined,
-  firstCallMs: round(first.result.milliseconds),
-  firstCallPhasesMs: Object.fromEntries(Object.entries(first.phases).map(([name, value]) => [name, round(value)])),
+  kernelsMedianMs,
+  gflopsGram: round(gramGflop / (kernelsMedianMs.gram / 1e3)),
+  gflopsCholesky: round(choleskyGflop / (kernelsMedianMs.cholesky / 1e3)),
+  firstCallMs: round(first.ms),
   [`${other}Form`]: alternative
-    ? { medianMs: alternative.totalMs, cpuMedianMs: alternative.cpuMs, repetitions: samplesRepetitions, phasesMedianMs: alternative.phasesMedianMs }
+    ? { medianMs: alternative.totalMs, cpuMedianMs: alternative.cpuMs, repetitions: samplesRepetitions }
     : undefined,
   check: {
     fractionNegative: result.fractionNegative,

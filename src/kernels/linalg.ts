@@ -1,7 +1,7 @@
 // Float64 linear-algebra kernels for the Theorem-6 feature-repulsion check (docs/science.md §6;
-// arXiv 2509.21519 Theorem 6, as checked in arXiv 2605.08119). Built to dist/kernels/linalg.wasm
-// with its own memory. The buffers are laid out, and the blocked loops driven, by
-// src/training/diagnostics/repulsion.ts (`LinalgKernels`); every kernel does a bounded slice of the
+// arXiv 2509.21519 Theorem 6, as checked in arXiv 2605.08119) and Li₂'s ‖G_F‖ (§9, at the end).
+// Built to dist/kernels/linalg.wasm with its own memory. The buffers are laid out, and the blocked
+// loops driven, by src/training/diagnostics/linalgKernels.ts (`LinalgKernels`); every kernel does a bounded slice of the
 // work (a row range, a strip range) so that the driver calls it many times: V8 runs the first calls
 // of a wasm function in its baseline compiler and only later calls get the optimised code.
 //
@@ -641,4 +641,84 @@ export function packLowerColumns(l: usize, ld: i32, rows: i32, destination: usiz
       out += STEP_BYTES;
     }
   }
+}
+
+// ---- Li₂'s ‖G_F‖ (docs/science.md §9) -------------------------------------------------------------
+// ‖P₁⊥RV‖²_F = tr(R̃ᵀR̃ · VVᵀ): both M × M Grams are `gramTiles` products on packed strips of 4
+// classes (R̃ with steps over samples, V with steps over hidden units, packed by `packRowStrips`), so
+// the only new work is the residual, its centring and the trace. Driven by
+// src/training/diagnostics/linalgKernels.ts (`gradientFNorm`); the plain reference is
+// `gradientFNormReference` in src/training/diagnostics/li2.ts.
+
+/**
+ * The loss residual R = Y − Ŷ of training rows [rowStart, rowEnd) into packed strips of 4 classes:
+ * R[i][c] at packed + (c >> 2)·stripBytes + i·32 + (c & 3)·8, zero for the padding classes of the
+ * last strip; sums[c] += R[i][c] in row order (float64). `outputs` is float32 (rows × classes),
+ * `labels` int32. loss 0: class-centred MSE, Y = onehot(y) − 1/M and Ŷ = o − mean_c(o); loss 1:
+ * cross-entropy, Y = onehot(y) and Ŷ = softmax(o) (the row maximum subtracted before exp).
+ * Every entry is the float64 expression of the reference, evaluated in the same order.
+ */
+export function lossResidualStrips(
+  outputs: usize, labels: usize, classes: i32, loss: i32, rowStart: i32, rowEnd: i32, packed: usize, stripBytes: usize, sums: usize,
+): void {
+  const rowBytes = <usize>classes << 2;
+  const paddedClasses = (classes + 3) & ~3;
+  const share = 1.0 / <f64>classes;
+  for (let i = rowStart; i < rowEnd; i++) {
+    const row = outputs + <usize>i * rowBytes;
+    const label = load<i32>(labels + (<usize>i << 2));
+    const out = packed + (<usize>i << 5);
+    if (loss == 0) {
+      let mean: f64 = 0;
+      for (let c = 0; c < classes; c++) mean += <f64>load<f32>(row + (<usize>c << 2));
+      mean /= <f64>classes;
+      for (let c = 0; c < classes; c++) {
+        const value = (c == label ? 1.0 : 0.0) - share - (<f64>load<f32>(row + (<usize>c << 2)) - mean);
+        store<f64>(out + <usize>(c >> 2) * stripBytes + (<usize>(c & 3) << 3), value);
+        store<f64>(sums + (<usize>c << 3), load<f64>(sums + (<usize>c << 3)) + value);
+      }
+    } else {
+      let maximum: f64 = -Infinity;
+      for (let c = 0; c < classes; c++) maximum = max(maximum, <f64>load<f32>(row + (<usize>c << 2)));
+      let partition: f64 = 0;
+      for (let c = 0; c < classes; c++) partition += Math.exp(<f64>load<f32>(row + (<usize>c << 2)) - maximum);
+      for (let c = 0; c < classes; c++) {
+        const value = (c == label ? 1.0 : 0.0) - Math.exp(<f64>load<f32>(row + (<usize>c << 2)) - maximum) / partition;
+        store<f64>(out + <usize>(c >> 2) * stripBytes + (<usize>(c & 3) << 3), value);
+        store<f64>(sums + (<usize>c << 3), load<f64>(sums + (<usize>c << 3)) + value);
+      }
+    }
+    for (let c = classes; c < paddedClasses; c++) store<f64>(out + <usize>(c >> 2) * stripBytes + (<usize>(c & 3) << 3), 0);
+  }
+}
+
+/**
+ * Subtracts means[c] from every class column c of `strips` packed strips over rows [rowStart,
+ * rowEnd): P₁⊥, the centring over samples. `means` holds 4 · strips float64 (zero for padding).
+ */
+export function centreStrips(packed: usize, stripBytes: usize, strips: i32, means: usize, rowStart: i32, rowEnd: i32): void {
+  for (let s = 0; s < strips; s++) {
+    const m0 = v128.load(means + (<usize>s << 5)), m1 = v128.load(means + (<usize>s << 5), 16);
+    const strip = packed + <usize>s * stripBytes;
+    for (let i = rowStart; i < rowEnd; i++) {
+      const at = strip + (<usize>i << 5);
+      v128.store(at, f64x2.sub(v128.load(at), m0));
+      v128.store(at, f64x2.sub(v128.load(at, 16), m1), 16);
+    }
+  }
+}
+
+/**
+ * tr(AB) = Σ_{c,d} A[c][d]·B[c][d] of two symmetric size × size matrices stored as their lower
+ * triangles (ld floats per row): the diagonal once, each entry below it twice.
+ */
+export function lowerTraceProduct(a: usize, b: usize, ld: i32, size: i32): f64 {
+  const rowBytes = <usize>ld << 3;
+  let diagonal: f64 = 0, below: f64 = 0;
+  for (let c = 0; c < size; c++) {
+    const rowA = a + <usize>c * rowBytes, rowB = b + <usize>c * rowBytes;
+    for (let d = 0; d < c; d++) below += load<f64>(rowA + (<usize>d << 3)) * load<f64>(rowB + (<usize>d << 3));
+    diagonal += load<f64>(rowA + (<usize>c << 3)) * load<f64>(rowB + (<usize>c << 3));
+  }
+  return diagonal + 2 * below;
 }

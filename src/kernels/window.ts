@@ -1,7 +1,8 @@
 // Rolling-window kernels (docs/science.md §5): dot products of the newest flattened update with every
 // update held in the ring, for the incremental Gram G = ΔᵀΔ. Built to dist/kernels/window.wasm with
 // its own memory; the ring and the output live in that memory and are laid out by
-// src/training/diagnostics/rollingGram.ts.
+// src/training/diagnostics/rollingGram.ts (and by gradientSed.ts's DirectionSensitivity for the
+// gradient-direction probe of §8), through src/training/wasmKernels.ts.
 //
 // Precision: products and short partial sums in f32x4 (the data are float32 anyway), promoted to
 // float64 every CHUNK_BYTES so that no f32 accumulator sums more than 32 products per lane. The
@@ -63,8 +64,8 @@ export function dotsWithSlots(target: usize, ring: usize, strideBytes: usize, sl
   }
 }
 
-/** Σ_i a[i] · b[i] in f64 over `length` floats (a multiple of 4), 16-byte aligned pointers. */
-export function dot(a: usize, b: usize, length: i32): f64 {
+/** Σ_i a[i] · b[i] in f64 over `length` floats (a multiple of 4), 16-byte aligned pointers (the slots after the last group of 4). */
+function dot(a: usize, b: usize, length: i32): f64 {
   const end = <usize>length << 2;
   let total = f64x2.splat(0);
   let offset: usize = 0;

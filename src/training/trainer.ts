@@ -15,7 +15,7 @@ import { EigengapTracker } from './diagnostics/eigengap';
 import { repulsionCheck } from './diagnostics/repulsion';
 import { gradientFNorm, unitEnergies } from './diagnostics/li2';
 import { fourierContent } from './diagnostics/fourier';
-import { GradientSedTracker } from './diagnostics/gradientSed';
+import { DirectionSensitivity, drawProbes, GradientSedTracker } from './diagnostics/gradientSed';
 
 export interface TrainSeedOptions {
   config: RunConfig;
@@ -57,21 +57,19 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
   const gradientSedConfig = diagnostics.gradientSed?.enabled ? diagnostics.gradientSed : undefined;
   const engine = await createEngine(config.engine.name, { config, dataset, initial, keepFirstLayerGradient: gradientSedConfig !== undefined });
   options.onStart?.(engine.name, engine.backend);
+  // The diagnostics see flattened updates: the detector watches ΔWᵀ, ΔV is reported beside it.
   const tracker = new EigengapTracker({
     eigengap: diagnostics.eigengap,
-    firstLayerSize: 2 * modulus * hidden,
-    secondLayerSize: modulus * hidden,
+    updateLength: 2 * modulus * hidden,
+    secondaryUpdateLength: modulus * hidden,
     spectralEdge: diagnostics.spectralEdge,
     learningRate: config.optimizer.lr,
   });
-  const gradientSed = gradientSedConfig && new GradientSedTracker({
-    config: gradientSedConfig,
-    modulus,
-    hidden,
-    activation: config.model.activation,
-    operation,
-    seed,
-  });
+  // §8 on Wᵀ: the windows are model-agnostic, A(v) is this MLP's probe of its input gradient.
+  const gradientSed = gradientSedConfig && {
+    tracker: new GradientSedTracker({ config: gradientSedConfig, length: 2 * modulus * hidden, seed }),
+    probe: new DirectionSensitivity(modulus, hidden, config.model.activation, drawProbes(operation, modulus, gradientSedConfig.probes, seed)),
+  };
   const repulsionEpochs = new Set(diagnostics.repulsion.checkpoints);
   const fourierEpochs = new Set(diagnostics.li2.enabled ? diagnostics.li2.checkpoints : []);
   const reached = new Set<string>();
@@ -112,29 +110,34 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
         }
       }
       if (repulsionEpochs.has(epoch)) {
-        const check = repulsionCheck({
+        const input = {
           hidden: engine.trainHidden(),
           samples: dataset.train.size,
           units: hidden,
           weightDecay: config.optimizer.weightDecay,
           pairs: diagnostics.repulsion.pairs,
-        });
-        options.onEvent({ type: 'repulsion', ...base, epoch, ...check });
-        options.log?.(`epoch ${epoch}: Theorem-6 check ${check.applicable ? `fractionNegative ${check.fractionNegative}` : 'not applicable'} in ${check.milliseconds.toFixed(0)} ms`);
+        };
+        // The event's `milliseconds` is the check itself, as before (not the engine's H above).
+        const checkStarted = performance.now();
+        const check = repulsionCheck(input);
+        const milliseconds = performance.now() - checkStarted;
+        options.onEvent({ type: 'repulsion', ...base, epoch, ...check, milliseconds });
+        options.log?.(`epoch ${epoch}: Theorem-6 check ${check.applicable ? `fractionNegative ${check.fractionNegative}` : 'not applicable'} in ${milliseconds.toFixed(0)} ms`);
       }
       if (fourierEpochs.has(epoch)) {
         const energies = unitEnergies(engine.trainHidden(), dataset.train.y, modulus);
         options.onEvent({ type: 'fourier', ...base, epoch, ...fourierContent(engine.firstLayerTransposed(), modulus, hidden, energies) });
       }
-      if (gradientSed?.isDue(epoch)) {
+      if (gradientSed?.tracker.isDue(epoch)) {
         const sedStarted = performance.now();
-        Object.assign(record, gradientSed.evaluate(engine.firstLayerTransposed(), engine.secondLayer()));
+        gradientSed.probe.setParameters(engine.firstLayerTransposed(), engine.secondLayer());
+        Object.assign(record, gradientSed.tracker.evaluate(engine.firstLayerTransposed(), gradientSed.probe));
         options.log?.(`epoch ${epoch}: gradient-direction SED in ${(performance.now() - sedStarted).toFixed(0)} ms`);
       }
       if (epoch < config.epochs) {
         engine.step();
         tracker.push(engine.firstLayerUpdate(), engine.secondLayerUpdate());
-        gradientSed?.push(engine.firstLayerGradient(), engine.firstLayerUpdate());
+        gradientSed?.tracker.push(engine.firstLayerGradient(), engine.firstLayerUpdate());
       }
       record.milliseconds = performance.now() - started;
       options.onRecord(record);

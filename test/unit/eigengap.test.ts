@@ -12,6 +12,7 @@ import {
 } from '../../src/training/diagnostics/eigengap';
 import { spectralEdge } from '../../src/training/diagnostics/spectralEdge';
 import { symmetricEigenvalues } from '../../src/training/diagnostics/symmetricEigen';
+import { RandomStream } from '../../src/training/random';
 
 const detectorDefaults = { lag: 25, threshold: 0.04, warmup: 100 };
 
@@ -162,7 +163,7 @@ describe('EigengapTracker', () => {
     const window = 4;
     const size = 64;
     const tracker = new EigengapTracker({
-      eigengap: eigengapConfig(window), firstLayerSize: size, secondLayerSize: 8,
+      eigengap: eigengapConfig(window), updateLength: size, secondaryUpdateLength: 8,
       spectralEdge: { enabled: false, window: 10 }, learningRate: 1e-3,
     });
     assert.equal(tracker.epoch, 0);
@@ -194,7 +195,7 @@ describe('EigengapTracker', () => {
     const secondSize = 5;
     const amplitude = (s: number): number => 1 + ((s * 7) % 5);
     const tracker = new EigengapTracker({
-      eigengap: eigengapConfig(window), firstLayerSize: firstSize, secondLayerSize: secondSize,
+      eigengap: eigengapConfig(window), updateLength: firstSize, secondaryUpdateLength: secondSize,
       spectralEdge: { enabled: false, window: 10 }, learningRate: 1e-3,
     });
     const first: Float32Array[] = [];
@@ -225,7 +226,7 @@ describe('EigengapTracker', () => {
     const detector = { lag: 2, threshold: 0, warmup: 6 };
     const size = 12;
     const tracker = new EigengapTracker({
-      eigengap: eigengapConfig(5, detector), firstLayerSize: size, secondLayerSize: 4,
+      eigengap: eigengapConfig(5, detector), updateLength: size, secondaryUpdateLength: 4,
       spectralEdge: { enabled: true, window: 3 }, learningRate: 1e-3,
     });
     const rows: EigengapRowFields[] = [tracker.row];
@@ -254,7 +255,7 @@ describe('EigengapTracker', () => {
       const size = 32;
       const learningRate = 2e-3;
       const tracker = new EigengapTracker({
-        eigengap: eigengapConfig(eigengapWindow), firstLayerSize: size, secondLayerSize: 4,
+        eigengap: eigengapConfig(eigengapWindow), updateLength: size, secondaryUpdateLength: 4,
         spectralEdge: { enabled: true, window: edgeWindow }, learningRate,
       });
       const updates: Float32Array[] = [];
@@ -287,13 +288,36 @@ describe('EigengapTracker', () => {
 
   it('rejects updates of the wrong length and bad windows', () => {
     const tracker = new EigengapTracker({
-      eigengap: eigengapConfig(3), firstLayerSize: 8, secondLayerSize: 4,
+      eigengap: eigengapConfig(3), updateLength: 8, secondaryUpdateLength: 4,
       spectralEdge: { enabled: true, window: 10 }, learningRate: 1e-3,
     });
     assert.throws(() => tracker.push(new Float32Array(7), new Float32Array(4)));
     assert.throws(() => new EigengapTracker({
-      eigengap: eigengapConfig(0), firstLayerSize: 8, secondLayerSize: 4,
+      eigengap: eigengapConfig(0), updateLength: 8, secondaryUpdateLength: 4,
       spectralEdge: { enabled: false, window: 10 }, learningRate: 1e-3,
     }));
+  });
+
+  it('takes flattened updates only: without a secondary update the same primary fields and no secondary ones', () => {
+    // Another model family may have one tracked vector only; the primary fields must not depend on
+    // the secondary update.
+    const options = { eigengap: eigengapConfig(4), updateLength: 16, spectralEdge: { enabled: true, window: 3 }, learningRate: 1e-2 };
+    const alone = new EigengapTracker(options);
+    const paired = new EigengapTracker({ ...options, secondaryUpdateLength: 4 });
+    const random = new RandomStream(9, 'tracker-alone');
+    for (let t = 1; t <= 8; t++) {
+      const update = Float32Array.from({ length: 16 }, () => random.nextGaussian());
+      const secondary = Float32Array.from({ length: 4 }, () => random.nextGaussian());
+      const row = alone.push(update);
+      const pairedRow = paired.push(update, secondary);
+      const secondaryKeys = ['secondLayerEigenvalues', 'secondLayerGap23', 'secondLayerUpdateCosine'] as const;
+      for (const key of secondaryKeys) assert.equal(row[key], undefined, `row ${t}: ${key}`);
+      const primary = { ...pairedRow };
+      for (const key of secondaryKeys) delete primary[key];
+      assert.deepEqual(row, primary, `row ${t}`);
+      if (t >= 3) assert.ok(pairedRow.secondLayerEigenvalues !== undefined && row.gap23 !== undefined, `row ${t} has both spectra`);
+    }
+    assert.throws(() => alone.push(new Float32Array(16), new Float32Array(4)), /did not expect/);
+    assert.throws(() => paired.push(new Float32Array(16)), /expected a secondary/);
   });
 });

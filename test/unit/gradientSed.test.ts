@@ -324,13 +324,16 @@ describe('R_k = A(v_k) / median_j A(r_j)', () => {
   function tracker(config: Partial<GradientSedConfig>, seed: number): GradientSedTracker {
     return new GradientSedTracker({
       config: { enabled: true, window: 4, vectors: 2, directions: 9, probes: 4, epsilonScale: 0.005, every: 1, ...config },
-      modulus: 2,
-      hidden: 1,
-      activation: 'square',
-      operation: 'add',
+      length: 4,
       seed,
-      probes: probeSet(pairs),
     });
+  }
+
+  /** This MLP's A(v) on the model (Wᵀ, V) with the hand-picked probes: the tracker's probe. */
+  function probeAt(W: number[], V: number[], hidden: number): DirectionSensitivity {
+    const probe = new DirectionSensitivity(2, hidden, 'square', probeSet(pairs));
+    probe.setParameters(Float32Array.from(W), Float32Array.from(V));
+    return probe;
   }
 
   it('divides A of the windows’ top directions by the median A of the seed’s random directions', () => {
@@ -347,7 +350,7 @@ describe('R_k = A(v_k) / median_j A(r_j)', () => {
     // Σ αβ = 1.5 − 0.5 + 0.5 − 1.5 = 0; Σ α² = 20; Σ β² = 1.
     const combine = (first: number[], second: number[], t: number): Float32Array => Float32Array.from(first, (value, index) => alpha[t] * value + beta[t] * second[index]);
     for (let t = 0; t < 4; t++) sed.push(combine(g1, g2, t), combine(u1, u2, t));
-    const fields = sed.evaluate(Float32Array.from(W), Float32Array.from(V));
+    const fields = sed.evaluate(Float32Array.from(W), probeAt(W, V, 1));
 
     // The random directions of the seed's stream, in the order the tracker draws them.
     const stream = new RandomStream(seed, 'gradient-sed-directions');
@@ -373,7 +376,7 @@ describe('R_k = A(v_k) / median_j A(r_j)', () => {
     assert.ok(expectedGradient[0] / median > 2 && expectedUpdate[0] / median < 1, `median ${median}`);
 
     // The next evaluation draws fresh directions (the stream continues, as in the authors' code).
-    const next = sed.evaluate(Float32Array.from(W), Float32Array.from(V));
+    const next = sed.evaluate(Float32Array.from(W), probeAt(W, V, 1));
     const nextMedian = Array.from({ length: 9 }, () => A(randomUnitDirection(stream, 4))).sort((x, y) => x - y)[4];
     assert.ok(relative(next.randomSedSensitivityMedian as number, nextMedian) < 1e-6);
   });
@@ -383,12 +386,8 @@ describe('R_k = A(v_k) / median_j A(r_j)', () => {
     // lies in that unit's column of Wᵀ, its second one does not.
     const sed = new GradientSedTracker({
       config: { enabled: true, window: 3, vectors: 2, directions: 5, probes: 4, epsilonScale: 0.005, every: 1 },
-      modulus: 2,
-      hidden: 2,
-      activation: 'square',
-      operation: 'add',
+      length: 8,
       seed: 3,
-      probes: probeSet(pairs),
     });
     const deadColumn = [0, 0.5, 0, 0.5, 0, 0.5, 0, 0.5];
     const liveColumn = [0.5, 0, 0.5, 0, 0.5, 0, 0.5, 0];
@@ -397,7 +396,8 @@ describe('R_k = A(v_k) / median_j A(r_j)', () => {
       const row = Float32Array.from(deadColumn, (value, index) => dead * value + live * liveColumn[index]);
       sed.push(row, row);
     }
-    const fields = sed.evaluate(Float32Array.from([1, 1, 2, -1, 3, 2, 4, 1]), Float32Array.from([0.5, 0, -1, 0]));
+    const W = [1, 1, 2, -1, 3, 2, 4, 1];
+    const fields = sed.evaluate(Float32Array.from(W), probeAt(W, [0.5, 0, -1, 0], 2));
     assert.equal(fields.gradientSedRatios?.[0], 0);
     assert.ok((fields.gradientSedRatios?.[1] ?? 0) > 0);
   });

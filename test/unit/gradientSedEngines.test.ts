@@ -2,7 +2,8 @@
 // (docs/science.md §8, `keepFirstLayerGradient` / `firstLayerGradient()`): the reference engine's
 // against central differences of an independent float64 loss (weight decay excluded), the wasm
 // (both SIMD builds, 1 and 2 threads, padded and unpadded K) and tfjs engines' against the
-// reference step by step, and the promise that keeping it changes nothing else.
+// reference step by step. That keeping it changes nothing else, and the misuse it refuses, are part
+// of the engine contract (test/unit/engineContract.test.ts).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Activation, LossName, OptimizerName } from '../../src/shared/config/types';
@@ -10,7 +11,8 @@ import type { Split } from '../../src/training/data';
 import type { EngineOptions, TrainingEngine } from '../../src/training/engine';
 import { ReferenceEngine } from '../../src/training/engines/reference';
 import { createTfjsEngine } from '../../src/training/engines/tfjs';
-import { createWasmEngine, type WasmSimdChoice } from '../../src/training/engines/wasm';
+import { createWasmEngine } from '../../src/training/engines/wasm';
+import type { SimdChoice } from '../../src/training/wasmKernels';
 import { engineTestOptions } from './engineFixtures';
 
 interface Problem {
@@ -160,26 +162,19 @@ describe('first-layer loss gradient of the reference engine', () => {
     }
   }
 
-  it('is the gradient of the evaluate() before the step (the same as gradients() then), and refuses misuse', () => {
+  it('is the gradient of the evaluate() before the step (the same as gradients() then)', () => {
     const options = optionsOf({ modulus: 7, hidden: 10, trainSize: 20, activation: 'silu' }, true);
     const engine = new ReferenceEngine(options);
-    assert.throws(() => engine.firstLayerGradient(), /needs a step\(\)/);
     engine.evaluate();
     const before = engine.gradients().firstLayer;
     engine.step();
     assert.deepEqual(engine.firstLayerGradient(), before);
-    engine.evaluate();
-    assert.throws(() => engine.firstLayerGradient(), /needs a step\(\)/);
-    const plain = new ReferenceEngine(optionsOf({ modulus: 7, hidden: 10, trainSize: 20, activation: 'silu' }, false));
-    plain.evaluate();
-    plain.step();
-    assert.throws(() => plain.firstLayerGradient(), /keepFirstLayerGradient/);
   });
 });
 
 describe('first-layer loss gradient of the wasm engine against the reference', () => {
   for (const activation of ACTIVATIONS) {
-    for (const simd of ['relaxed', 'plain'] as WasmSimdChoice[]) {
+    for (const simd of ['relaxed', 'plain'] as SimdChoice[]) {
       it(`${activation}, ${simd} SIMD, M = 13, K = 36 (padded), 1 thread`, () =>
         compareWithReference(`${activation}/${simd}`, { modulus: 13, hidden: 36, trainSize: 67, activation }, (options) => createWasmEngine(options, { simd })));
     }
@@ -188,29 +183,6 @@ describe('first-layer loss gradient of the wasm engine against the reference', (
   }
   it('more than 4 K-panels and 256 training rows, cross-entropy, SGD (M = 23, K = 84)', () =>
     compareWithReference('square/sgd/ce', { modulus: 23, hidden: 84, trainSize: 301, activation: 'square', loss: 'crossEntropy', optimizer: 'sgd' }, (options) => createWasmEngine(options)));
-
-  it('keeping the gradient leaves the training bit-identical, and without it firstLayerGradient() throws', async () => {
-    const problem: Problem = { modulus: 13, hidden: 36, trainSize: 67, activation: 'relu', threads: 2 };
-    const kept = await createWasmEngine(optionsOf(problem, true));
-    const plain = await createWasmEngine(optionsOf(problem, false));
-    try {
-      assert.throws(() => kept.firstLayerGradient(), /needs a step\(\)/);
-      for (let step = 1; step <= 4; step++) {
-        assert.deepEqual(kept.evaluate(), plain.evaluate());
-        kept.step();
-        plain.step();
-        assert.deepEqual(kept.firstLayerUpdate(), plain.firstLayerUpdate());
-        assert.deepEqual(kept.secondLayerUpdate(), plain.secondLayerUpdate());
-        assert.ok(kept.firstLayerGradient().some((value) => value !== 0));
-        assert.throws(() => plain.firstLayerGradient(), /keepFirstLayerGradient/);
-      }
-      kept.evaluate();
-      assert.throws(() => kept.firstLayerGradient(), /needs a step\(\)/);
-    } finally {
-      kept.dispose();
-      plain.dispose();
-    }
-  });
 });
 
 describe('first-layer loss gradient of the tfjs engine (autodiff) against the reference', () => {
@@ -218,15 +190,4 @@ describe('first-layer loss gradient of the tfjs engine (autodiff) against the re
     it(`${activation}, M = 13, K = 36`, () =>
       compareWithReference(`tfjs ${activation}`, { modulus: 13, hidden: 36, trainSize: 67, activation }, (options) => createTfjsEngine(options)));
   }
-
-  it('throws without keepFirstLayerGradient', async () => {
-    const engine = await createTfjsEngine(optionsOf({ modulus: 7, hidden: 10, trainSize: 20, activation: 'square' }, false));
-    try {
-      engine.evaluate();
-      engine.step();
-      assert.throws(() => engine.firstLayerGradient(), /keepFirstLayerGradient/);
-    } finally {
-      engine.dispose();
-    }
-  });
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LossName } from '../../src/shared/config/types';
-import { gradientFNorm, lossResidual, unitEnergies } from '../../src/training/diagnostics/li2';
+import { gradientFNorm, gradientFNormReference, lossResidual, unitEnergies, type GradientFNormOptions } from '../../src/training/diagnostics/li2';
+import { availableLinalgBuilds } from '../../src/training/diagnostics/linalgKernels';
 import { RandomStream } from '../../src/training/random';
 
 function randomArray(length: number, random: RandomStream, scale = 1): Float32Array {
@@ -78,26 +79,67 @@ describe('gradientFNorm', () => {
     return Math.sqrt(sum);
   }
 
-  for (const loss of ['mse', 'crossEntropy'] as const) {
-    it(`matches the direct n × K computation (${loss})`, () => {
-      const random = new RandomStream(2, `gf-${loss}`);
-      const [samples, classes, hidden] = [40, 7, 13];
-      const output = randomArray(samples * classes, random, 0.3);
-      const labels = randomLabels(samples, classes, random);
-      const v = randomArray(classes * hidden, random, 0.5);
-      const expected = directNorm(output, labels, v, loss);
-      assert.ok(expected > 0);
-      assert.ok(Math.abs(gradientFNorm(output, labels, v, loss) / expected - 1) < 1e-10);
+  /** Every path: the plain reference and the kernel on each available linalg.wasm build. */
+  const PATHS: { label: string; options: GradientFNormOptions }[] = [
+    { label: 'reference', options: { implementation: 'reference' } },
+    ...availableLinalgBuilds().map((simd) => ({ label: `linalg.wasm (${simd})`, options: { simd } })),
+  ];
+
+  it('runs on the plain build at least (the kernel is tested, not skipped)', () => {
+    assert.ok(PATHS.some((path) => path.options.simd === 'plain'), JSON.stringify(PATHS));
+  });
+
+  for (const path of PATHS) {
+    for (const loss of ['mse', 'crossEntropy'] as const) {
+      it(`matches the direct n × K computation (${loss}, ${path.label})`, () => {
+        const random = new RandomStream(2, `gf-${loss}`);
+        const [samples, classes, hidden] = [40, 7, 13];
+        const output = randomArray(samples * classes, random, 0.3);
+        const labels = randomLabels(samples, classes, random);
+        const v = randomArray(classes * hidden, random, 0.5);
+        const expected = directNorm(output, labels, v, loss);
+        assert.ok(expected > 0);
+        assert.ok(Math.abs(gradientFNorm(output, labels, v, loss, path.options) / expected - 1) < 1e-10);
+      });
+    }
+
+    it(`vanishes when the residual is the same for every sample (P₁⊥ removes it; ${path.label})`, () => {
+      // Every sample has the same label and output: R has identical rows, so P₁⊥ R = 0.
+      const [samples, classes, hidden] = [5, 3, 4];
+      const output = new Float32Array(samples * classes);
+      for (let i = 0; i < samples; i++) output.set([0.2, -0.1, 0.4], i * classes);
+      const v = Float32Array.from({ length: classes * hidden }, (_, index) => index - 3);
+      assert.ok(gradientFNorm(output, new Int32Array(samples).fill(1), v, 'mse', path.options) < 1e-12);
     });
   }
 
-  it('vanishes when the residual is the same for every sample (P₁⊥ removes it)', () => {
-    // Every sample has the same label and output: R has identical rows, so P₁⊥ R = 0.
-    const [samples, classes, hidden] = [5, 3, 4];
-    const output = new Float32Array(samples * classes);
-    for (let i = 0; i < samples; i++) output.set([0.2, -0.1, 0.4], i * classes);
-    const v = Float32Array.from({ length: classes * hidden }, (_, index) => index - 3);
-    assert.ok(gradientFNorm(output, new Int32Array(samples).fill(1), v, 'mse') < 1e-12);
+  for (const simd of availableLinalgBuilds()) {
+    it(`the kernel (${simd}) agrees with the plain reference to 12 digits at awkward and default-like sizes, and mutates nothing`, () => {
+      // M not a multiple of the 4-class strips, K and n odd, n beyond one residual chunk; the last
+      // is the default workload's shape (M = 71, K = 2048, n = 2016).
+      for (const [samples, classes, hidden, seed] of [[3, 2, 1, 1], [37, 5, 19, 2], [301, 13, 9, 3], [2016, 71, 2048, 4]]) {
+        for (const loss of ['mse', 'crossEntropy'] as const) {
+          const random = new RandomStream(seed, `gf-kernel-${loss}`);
+          const output = randomArray(samples * classes, random, 0.5);
+          const labels = randomLabels(samples, classes, random);
+          const v = randomArray(classes * hidden, random, 0.05);
+          const [outputCopy, labelsCopy, vCopy] = [output.slice(), labels.slice(), v.slice()];
+          const expected = gradientFNormReference(output, labels, v, loss);
+          const actual = gradientFNorm(output, labels, v, loss, { simd });
+          assert.ok(Math.abs(actual / expected - 1) < 1e-12, `M ${classes}, K ${hidden}, n ${samples}, ${loss}: ${actual} vs ${expected}`);
+          // A second call reuses the arena: the same number.
+          assert.equal(gradientFNorm(output, labels, v, loss, { simd }), actual);
+          assert.deepEqual([output, labels, v], [outputCopy, labelsCopy, vCopy]);
+        }
+      }
+    });
+  }
+
+  it('rejects inconsistent shapes on every path', () => {
+    for (const path of PATHS) {
+      assert.throws(() => gradientFNorm(new Float32Array(10), new Int32Array(3), new Float32Array(6), 'mse', path.options), /n × M/);
+      assert.throws(() => gradientFNorm(new Float32Array(9), new Int32Array(3), new Float32Array(7), 'mse', path.options), /multiple of M/);
+    }
   });
 });
 

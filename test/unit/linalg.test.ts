@@ -1,11 +1,12 @@
-// The float64 kernels of linalg.wasm (through LinalgKernels) against the plain TypeScript
+// The float64 kernels of linalg.wasm (through LinalgKernels, src/training/diagnostics/linalgKernels.ts) against the plain TypeScript
 // reference and against matrices with known factors. Needs dist/kernels/linalg.wasm: `node esbuild.js` first.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   addToDiagonal, centreColumns, cholesky, forwardSubstitution, gaussJordanInverse, gramOfColumns, gramOfRows, multiply, transpose,
 } from '../../src/training/diagnostics/linalgReference';
-import { availableLinalgBuilds, linalgKernels, repulsionCheckDetailed, type RepulsionForm } from '../../src/training/diagnostics/repulsion';
+import { availableLinalgBuilds, linalgKernels } from '../../src/training/diagnostics/linalgKernels';
+import { repulsionCheckDetailed, type RepulsionForm } from '../../src/training/diagnostics/repulsion';
 import { RandomStream } from '../../src/training/random';
 
 /** Sizes around the 4-wide tiles and the 64-wide Cholesky blocks. */

@@ -7,8 +7,9 @@ import { fiveNumberSummary } from '../../src/shared/statistics';
 import {
   addToDiagonal, centreColumns, gaussJordanInverse, gramOfColumns, gramOfRows, identity, multiply, transpose,
 } from '../../src/training/diagnostics/linalgReference';
+import { availableLinalgBuilds } from '../../src/training/diagnostics/linalgKernels';
 import {
-  availableLinalgBuilds, publishedResidual, repulsionCheck, repulsionCheckDetailed, type RepulsionInput, type RepulsionOptions,
+  publishedResidual, repulsionCheck, repulsionCheckDetailed, type RepulsionInput, type RepulsionOptions,
 } from '../../src/training/diagnostics/repulsion';
 import { RandomStream } from '../../src/training/random';
 

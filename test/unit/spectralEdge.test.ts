@@ -4,7 +4,6 @@ import {
   adiabaticParameter,
   singularValuesFromEigenvalues,
   spectralEdge,
-  spectralEdgeDecline,
   spectralEdgePosition,
   subleadingGap,
 } from '../../src/training/diagnostics/spectralEdge';
@@ -107,44 +106,5 @@ describe('spectralEdge', () => {
     assert.equal(adiabaticParameter([1, 2, 3, 4], [1], 0.5, 2), undefined);
     assert.equal(adiabaticParameter([1, 2, 3, 4], [1, 2, 3, 2], 0.5, 0), undefined);
     assert.equal(adiabaticParameter([1, 2, 3, 4], undefined, 0.5, 2), undefined);
-  });
-});
-
-describe('spectralEdgeDecline', () => {
-  // Window 3 in these rows: epochs 0–2 have partial windows and do not count.
-  const rows = [
-    { epoch: 0, testAcc: 0.01 },
-    { epoch: 1, testAcc: 0.01 },
-    { epoch: 2, testAcc: 0.01, g23: 100 },
-    { epoch: 3, testAcc: 0.02, g23: 4 },
-    { epoch: 4, testAcc: 0.3, g23: 12 },
-    { epoch: 5, testAcc: 0.9, g23: 6 },
-    { epoch: 6, testAcc: 0.95, g23: 3 },
-    { epoch: 7, testAcc: 1, g23: 50 },
-  ];
-
-  it('divides the pre-grokking peak by g₂₃ at the first epoch with test accuracy ≥ 0.95', () => {
-    assert.deepEqual(spectralEdgeDecline(rows, 3), {
-      grokEpoch: 6, peakEpoch: 4, peakG23: 12, grokG23: 3, ratio: 4, declined: true,
-    });
-  });
-
-  it('ignores rows whose window is not yet full', () => {
-    assert.equal(spectralEdgeDecline(rows, 2).peakG23, 100);
-    assert.equal(spectralEdgeDecline(rows, 2).peakEpoch, 2);
-    assert.equal(spectralEdgeDecline(rows, 10).grokG23, null);
-    assert.equal(spectralEdgeDecline(rows, 10).ratio, null);
-  });
-
-  it('uses a strict 1.5 threshold and reports nulls when undefined', () => {
-    const flat = rows.map((row) => (row.epoch === 4 ? { ...row, g23: 4.5 } : row.epoch === 5 ? { ...row, g23: 4 } : row));
-    assert.equal(spectralEdgeDecline(flat, 3).ratio, 1.5);
-    assert.equal(spectralEdgeDecline(flat, 3).declined, false);
-    const noGrok = spectralEdgeDecline(rows.map((row) => ({ ...row, testAcc: 0.5 })), 3);
-    assert.deepEqual(noGrok, { grokEpoch: null, peakEpoch: null, peakG23: null, grokG23: null, ratio: null, declined: null });
-    const early = spectralEdgeDecline(rows.map((row) => ({ ...row, testAcc: row.epoch >= 3 ? 1 : 0 })), 3);
-    assert.equal(early.grokEpoch, 3);
-    assert.equal(early.grokG23, 4);
-    assert.equal(early.ratio, null);
   });
 });

@@ -1,7 +1,8 @@
 // The wasm engine (src/kernels/epoch.ts through src/training/engines/wasm.ts) against the plain
 // TypeScript reference engine, from the same initial weights and split: per-epoch losses and
 // accuracies, the updates ΔWᵀ and ΔV, the cached H and O, for every activation × optimiser, both
-// SIMD builds and both thread counts; determinism; the two-thread engine's shutdown.
+// SIMD builds and both thread counts; the two-thread engine's shutdown. The contract every engine
+// keeps (ΔW, inputs untouched, determinism, call order) is test/unit/engineContract.test.ts.
 //
 // Sizes are small and deliberately awkward: M = 7 and 13 (not multiples of 8), K = 10 and 36 (not
 // multiples of 16, so the padded layouts and the unpadded copies are exercised), odd n_train, a
@@ -13,10 +14,11 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Activation, LossName, OptimizerName, RunConfig } from '../../src/shared/config/types';
 import type { Dataset } from '../../src/training/data';
-import type { Evaluation, TrainingEngine } from '../../src/training/engine';
+import type { Evaluation } from '../../src/training/engine';
 import { ReferenceEngine } from '../../src/training/engines/reference';
-import { createWasmEngine, type WasmEngine, type WasmSimdChoice } from '../../src/training/engines/wasm';
+import { createWasmEngine, type WasmEngine } from '../../src/training/engines/wasm';
 import type { Parameters } from '../../src/training/parameters';
+import type { SimdChoice } from '../../src/training/wasmKernels';
 import { engineTestConfig, engineTestOptions, type EngineProblem } from './engineFixtures';
 
 interface Problem {
@@ -123,7 +125,7 @@ function assertEvaluationClose(label: string, actual: Evaluation, expected: Eval
  * step), and the final parameters.
  * Checks that training moved the train accuracy. Returns the (disposed) engine for its properties.
  */
-async function compareWithReference(problem: Problem, simd: WasmSimdChoice = 'auto'): Promise<WasmEngine> {
+async function compareWithReference(problem: Problem, simd: SimdChoice = 'auto'): Promise<WasmEngine> {
   const options = setUp(problem);
   const reference = new ReferenceEngine(options);
   const engine = await createWasmEngine(options, { simd });
@@ -243,42 +245,7 @@ describe('wasm engine with two threads', () => {
   });
 });
 
-describe('wasm engine behaviour', () => {
-  it('is deterministic: the same seed gives bit-identical rows and parameters', async () => {
-    const problem: Problem = { activation: 'silu', optimizer: 'adam', modulus: 7, hidden: 10, trainSize: 19, seed: 5 };
-    const first = await createWasmEngine(setUp(problem));
-    const second = await createWasmEngine(setUp(problem));
-    try {
-      for (let epoch = 0; epoch < 10; epoch++) {
-        assert.deepEqual(second.evaluate(), first.evaluate(), `row ${epoch}`);
-        first.step();
-        second.step();
-      }
-      assert.deepEqual(second.firstLayerTransposed(), first.firstLayerTransposed());
-      assert.deepEqual(second.secondLayer(), first.secondLayer());
-    } finally {
-      first.dispose();
-      second.dispose();
-    }
-  });
-
-  it('does not mutate the initial parameters, and throws on step() without evaluate() and after dispose()', async () => {
-    const options = setUp({ activation: 'square', optimizer: 'sgd' });
-    const firstCopy = options.initial.firstLayerTransposed.slice();
-    const secondCopy = options.initial.secondLayer.slice();
-    const engine: TrainingEngine = await createWasmEngine(options);
-    assert.equal(engine.name, 'wasm');
-    assert.throws(() => engine.step(), /evaluate\(\)/);
-    engine.evaluate();
-    engine.step();
-    assert.throws(() => engine.step(), /evaluate\(\)/);
-    assert.deepEqual(engine.firstLayerTransposed().length, firstCopy.length);
-    assert.deepEqual(options.initial.firstLayerTransposed, firstCopy);
-    assert.deepEqual(options.initial.secondLayer, secondCopy);
-    engine.dispose();
-    assert.throws(() => engine.evaluate(), /disposed/);
-  });
-
+describe('wasm engine specifics (the shared contract is engineContract.test.ts)', () => {
   it('rejects a thread count other than 1 or 2', async () => {
     const options = setUp({ activation: 'square', optimizer: 'adam' });
     const config = { ...options.config, engine: { name: 'wasm' as const, threads: 3 as unknown as 1 } };

@@ -67,11 +67,6 @@ export class LockInDetector {
     this.config = config;
   }
 
-  /** Rows observed so far. */
-  get rows(): number {
-    return this.gaps.length;
-  }
-
   /** Epoch at which the detector fired, or null. */
   get firedEpoch(): number | null {
     return this.fired;
@@ -100,34 +95,54 @@ export type EigengapRowFields = Pick<EpochRecord,
   | 'secondLayerEigenvalues' | 'secondLayerGap23' | 'updateCosine' | 'secondLayerUpdateCosine'>
   & SpectralEdgeFields;
 
+/** The spectrum fields of the secondary update's window (eigenvalues and g); absent when undefined. */
+function secondarySpectrum(window: RollingGram, size: number): EigengapRowFields {
+  const fields: EigengapRowFields = {};
+  const held = Math.min(window.count, size);
+  if (held >= MINIMUM_UPDATES_FOR_GAP) {
+    const eigenvalues = symmetricEigenvalues(window.gram(held), held);
+    fields.secondLayerEigenvalues = Array.from(eigenvalues.subarray(0, REPORTED_EIGENVALUES));
+    const gap = gapRatio(eigenvalues);
+    if (gap !== undefined) fields.secondLayerGap23 = gap;
+  }
+  return fields;
+}
+
 export interface EigengapTrackerOptions {
   eigengap: EigengapConfig;
-  /** Entries of the flattened first-layer update ΔWᵀ (2MK). */
-  firstLayerSize: number;
-  /** Entries of the flattened second-layer update ΔV (MK). */
-  secondLayerSize: number;
-  /** Spectral-edge quantities (docs/science.md §7): computed on the newest `window` first-layer updates when enabled. */
+  /**
+   * Entries of the flattened update whose spectrum the detector watches (for this MLP ΔWᵀ of the
+   * first layer, 2MK: the records' `eigenvalues`, `gap23`, `updateCosine` and the spectral edge).
+   */
+  updateLength: number;
+  /**
+   * Entries of a second flattened update reported beside it (for this MLP ΔV, MK: the records'
+   * `secondLayerEigenvalues`, `secondLayerGap23`, `secondLayerUpdateCosine`). Absent: none.
+   */
+  secondaryUpdateLength?: number;
+  /** Spectral-edge quantities (docs/science.md §7): computed on the newest `window` updates when enabled. */
   spectralEdge: SpectralEdgeConfig;
   /** Learning rate of the optimiser, for the adiabatic parameter. */
   learningRate: number;
 }
 
 /**
- * Per-seed tracker of the rolling spectra. Feed it once per optimiser step (push); after step t it
- * holds row t's fields. One RollingGram per layer: its ring holds max(w, spectral-edge window)
- * updates (at least 2, for the update cosine), and each window is the newest sub-window of it.
+ * Per-seed tracker of the rolling spectra. It is fed flattened parameter updates and knows nothing
+ * of the model. Feed it once per optimiser step (push); after step t it holds row t's fields. One
+ * RollingGram per update: its ring holds max(w, spectral-edge window) updates (at least 2, for the
+ * update cosine), and each window is the newest sub-window of it.
  */
 export class EigengapTracker {
   private readonly eigengapWindow: number;
   private readonly edgeWindow: number | undefined;
   private readonly learningRate: number;
-  private readonly firstLayer: RollingGram;
-  private readonly secondLayer: RollingGram;
+  private readonly primary: RollingGram;
+  private readonly secondary: RollingGram | undefined;
   private readonly detector: LockInDetector;
   private previousEdgeGram: Float64Array | undefined;
   private fields: EigengapRowFields = {};
 
-  /** Allocates both rings (≈ 35 MB at the defaults) and records row 0 (no updates, no fields). */
+  /** Allocates the rings (≈ 35 MB for both of this MLP at the defaults) and records row 0 (no updates, no fields). */
   constructor(options: EigengapTrackerOptions) {
     const { eigengap, spectralEdge: edge } = options;
     if (!Number.isInteger(eigengap.window) || eigengap.window < 1) throw new Error(`eigengap window must be a positive integer, got ${eigengap.window}`);
@@ -136,15 +151,15 @@ export class EigengapTracker {
     this.edgeWindow = edge.enabled ? edge.window : undefined;
     this.learningRate = options.learningRate;
     const capacity = Math.max(this.eigengapWindow, this.edgeWindow ?? 0, 2);
-    this.firstLayer = new RollingGram(options.firstLayerSize, capacity);
-    this.secondLayer = new RollingGram(options.secondLayerSize, capacity);
+    this.primary = new RollingGram(options.updateLength, capacity);
+    this.secondary = options.secondaryUpdateLength === undefined ? undefined : new RollingGram(options.secondaryUpdateLength, capacity);
     this.detector = new LockInDetector(eigengap.detector);
     this.detector.observe(undefined);
   }
 
   /** The row the current fields describe: the number of steps pushed. */
   get epoch(): number {
-    return this.firstLayer.pushed;
+    return this.primary.pushed;
   }
 
   /** Fields of the current row (a fresh object each push; do not mutate). */
@@ -162,57 +177,49 @@ export class EigengapTracker {
     return this.detector.firedEpoch;
   }
 
-  /** The eigengap window's first-layer Gram of the current row, oldest → newest. */
-  firstLayerGram(): Float64Array {
-    return this.firstLayer.gram(this.eigengapWindow);
-  }
-
   /**
-   * Adds the updates of step t (ΔWᵀ flattened, ΔV; copied, not kept) and computes row t's fields.
-   * Returns them (also available as `row`).
+   * Adds the updates of step t (flattened; copied, not kept; `secondaryUpdate` exactly when the
+   * tracker was made with a secondaryUpdateLength) and computes row t's fields. Returns them (also
+   * available as `row`).
    */
-  push(firstLayerUpdate: Float32Array, secondLayerUpdate: Float32Array): EigengapRowFields {
-    this.firstLayer.push(firstLayerUpdate);
-    this.secondLayer.push(secondLayerUpdate);
+  push(update: Float32Array, secondaryUpdate?: Float32Array): EigengapRowFields {
+    if ((secondaryUpdate === undefined) !== (this.secondary === undefined)) {
+      throw new Error(`EigengapTracker.push: ${this.secondary ? 'expected' : 'did not expect'} a secondary update`);
+    }
+    this.primary.push(update);
+    if (secondaryUpdate) this.secondary?.push(secondaryUpdate);
     const fields: EigengapRowFields = {};
 
-    const firstSize = Math.min(this.firstLayer.count, this.eigengapWindow);
-    const firstGram = this.firstLayer.gram(firstSize);
-    const firstEigenvalues = symmetricEigenvalues(firstGram, firstSize);
-    if (firstSize >= MINIMUM_UPDATES_FOR_GAP) {
-      const leading = Array.from(firstEigenvalues.subarray(0, REPORTED_EIGENVALUES));
+    const size = Math.min(this.primary.count, this.eigengapWindow);
+    const gram = this.primary.gram(size);
+    const eigenvalues = symmetricEigenvalues(gram, size);
+    if (size >= MINIMUM_UPDATES_FOR_GAP) {
+      const leading = Array.from(eigenvalues.subarray(0, REPORTED_EIGENVALUES));
       fields.eigenvalues = leading;
       fields.singularValues = leading.map((value) => Math.sqrt(Math.max(value, 0)));
     }
-    const gap = firstSize >= MINIMUM_UPDATES_FOR_GAP ? gapRatio(firstEigenvalues) : undefined;
+    const gap = size >= MINIMUM_UPDATES_FOR_GAP ? gapRatio(eigenvalues) : undefined;
     if (gap !== undefined) fields.gap23 = gap;
     const slope = this.detector.observe(gap);
     if (slope !== undefined) fields.gapSlope = slope;
-    const rank = effectiveRank(firstEigenvalues);
+    const rank = effectiveRank(eigenvalues);
     if (rank !== undefined) fields.effectiveRank = rank;
-
-    const secondSize = Math.min(this.secondLayer.count, this.eigengapWindow);
-    if (secondSize >= MINIMUM_UPDATES_FOR_GAP) {
-      const secondEigenvalues = symmetricEigenvalues(this.secondLayer.gram(secondSize), secondSize);
-      fields.secondLayerEigenvalues = Array.from(secondEigenvalues.subarray(0, REPORTED_EIGENVALUES));
-      const secondGap = gapRatio(secondEigenvalues);
-      if (secondGap !== undefined) fields.secondLayerGap23 = secondGap;
-    }
-
-    const cosine = this.firstLayer.latestCosine();
+    // Fields in the order the records have always had (a run's rows stay byte-identical).
+    if (this.secondary) Object.assign(fields, secondarySpectrum(this.secondary, this.eigengapWindow));
+    const cosine = this.primary.latestCosine();
     if (cosine !== undefined) fields.updateCosine = cosine;
-    const secondCosine = this.secondLayer.latestCosine();
-    if (secondCosine !== undefined) fields.secondLayerUpdateCosine = secondCosine;
+    const secondaryCosine = this.secondary?.latestCosine();
+    if (secondaryCosine !== undefined) fields.secondLayerUpdateCosine = secondaryCosine;
 
     if (this.edgeWindow !== undefined) {
-      const edgeSize = Math.min(this.firstLayer.count, this.edgeWindow);
-      const edgeGram = edgeSize === firstSize ? firstGram : this.firstLayer.gram(edgeSize);
+      const edgeSize = Math.min(this.primary.count, this.edgeWindow);
+      const edgeGram = edgeSize === size ? gram : this.primary.gram(edgeSize);
       Object.assign(fields, spectralEdge({
         gram: edgeGram,
         size: edgeSize,
         previousGram: this.previousEdgeGram,
         learningRate: this.learningRate,
-        eigenvalues: edgeSize === firstSize ? firstEigenvalues : undefined,
+        eigenvalues: edgeSize === size ? eigenvalues : undefined,
       }));
       this.previousEdgeGram = edgeGram;
     }

@@ -21,6 +21,10 @@
  *    The sensitivity of the learned function is meant over the whole input domain, not only the
  *    memorised pairs.
  *
+ * Split by what depends on the model: GradientSedTracker (the windows, their singular directions,
+ * the random directions and the ratios) takes flattened vectors and a SensitivityProbe, so another
+ * model family can reuse it; DirectionSensitivity, drawProbes and inputGradient are this MLP's A(v).
+ *
  * Cost: A(v) is 2 · probes · 2MK multiply-adds (≈ 0.6 G at the defaults), for 2·vectors + directions
  * = 26 directions per evaluation. The central difference is computed in an exactly equivalent form
  * that needs no subtraction of μ's: with z = Wᵀ[a] + Wᵀ[M + b], d = v[a] + v[M + b] and
@@ -36,9 +40,9 @@ import type { Activation, GradientSedConfig, Operation } from '../../shared/conf
 import type { EpochRecord } from '../../shared/runFormat';
 import { median } from '../../shared/statistics';
 import { label } from '../data';
-import { kernelModule } from '../kernelFiles';
 import { activationDerivative } from '../model';
 import { RandomStream } from '../random';
+import { compileKernel, KernelInstance, roundUp } from '../wasmKernels';
 import { RollingGram } from './rollingGram';
 import { symmetricEigen } from './symmetricEigen';
 
@@ -157,12 +161,8 @@ export function topRightSingularVectors(window: RollingGram, count: number): Sin
 
 /** The window.wasm export used here (src/kernels/window.ts). */
 interface DotKernel {
-  memory: WebAssembly.Memory;
   dotsWithSlots(target: number, ring: number, strideBytes: number, slotCount: number, length: number, out: number): void;
 }
-
-const PAGE_BYTES = 65536;
-const alignUp = (value: number, alignment: number): number => Math.ceil(value / alignment) * alignment;
 
 /**
  * A(v) for one model and one probe set. Holds a window.wasm instance whose memory holds the block
@@ -194,23 +194,15 @@ export class DirectionSensitivity {
     this.hidden = hidden;
     this.activation = activation;
     this.probes = probes;
-    this.half = alignUp(hidden, 4);
+    this.half = roundUp(hidden, 4);
     const rows = 2 * modulus;
-    this.kernel = new WebAssembly.Instance(kernelModule('window.wasm'), {
-      env: { abort: () => { throw new Error('window.wasm aborted'); } },
-    }).exports as unknown as DotKernel;
-    // Everything the module placed in memory lives below its initial size: start after it.
-    this.outputOffset = alignUp(this.kernel.memory.buffer.byteLength, 64);
-    this.targetOffset = alignUp(this.outputOffset + rows * 8, 64);
-    this.blockOffset = alignUp(this.targetOffset + 2 * this.half * 4, 64);
-    const end = this.blockOffset + rows * 2 * this.half * 4;
-    const missingPages = Math.ceil((end - this.kernel.memory.buffer.byteLength) / PAGE_BYTES);
-    if (missingPages > 0) this.kernel.memory.grow(missingPages);
-    // Views after growing (growth detaches the old buffer); fresh pages are zero, so the padding is.
-    const buffer = this.kernel.memory.buffer;
-    this.outputs = new Float64Array(buffer, this.outputOffset, rows);
-    this.target = new Float32Array(buffer, this.targetOffset, 2 * this.half);
-    this.block = new Float32Array(buffer, this.blockOffset, rows * 2 * this.half);
+    const instance = new KernelInstance<DotKernel>(compileKernel('window', 'plain').module, 'window.wasm');
+    this.kernel = instance.exports;
+    // Fresh pages are zero, so the padding of the block and of the probe vector is.
+    [this.outputOffset, this.targetOffset, this.blockOffset] = instance.reserve(rows * 8, 2 * this.half * 4, rows * 2 * this.half * 4);
+    this.outputs = instance.f64(this.outputOffset, rows);
+    this.target = instance.f32(this.targetOffset, 2 * this.half);
+    this.block = instance.f32(this.blockOffset, rows * 2 * this.half);
     this.direction = new Float32Array(rows * hidden);
   }
 
@@ -313,32 +305,36 @@ export type GradientSedFields = Pick<EpochRecord,
   | 'gradientSedRatios' | 'updateSedRatios' | 'gradientSingularValues'
   | 'gradientSedSensitivities' | 'updateSedSensitivities' | 'randomSedSensitivityMedian'>;
 
+/**
+ * What the tracker needs of a model: A(v), the sensitivity of its learned function to a unit
+ * direction v of the tracked parameter vector, at the parameters of the row being evaluated.
+ * `DirectionSensitivity` is this MLP's (its input gradient μ_x); another model family brings its own.
+ */
+export interface SensitivityProbe {
+  sensitivity(direction: ArrayLike<number>, epsilon: number): number;
+}
+
 export interface GradientSedTrackerOptions {
   config: GradientSedConfig;
-  modulus: number;
-  hidden: number;
-  activation: Activation;
-  operation: Operation;
-  /** The run's seed: probes and random directions come from its named streams. */
+  /** Entries of the tracked flattened parameter vector (for this MLP, Wᵀ: 2MK). */
+  length: number;
+  /** The run's seed: the random directions come from its `gradient-sed-directions` stream. */
   seed: number;
-  /** Probes to use instead of drawing `config.probes` from the seed (tests with hand-computed answers). */
-  probes?: ProbeSet;
 }
 
 /**
- * Per-seed state of the diagnostic: the two windows (≈ 2 × 23 MB at the defaults), the probes and
- * the random-direction stream. Feed it after every step (push); ask isDue(t) at row t and, if so,
- * evaluate() with the parameters of row t.
+ * Per-seed state of the diagnostic, model-agnostic: the two windows of flattened vectors (≈ 2 × 23 MB
+ * at the defaults) and the random-direction stream. Feed it after every step (push); ask isDue(t)
+ * at row t and, if so, evaluate() with the tracked parameters of row t and a probe set to them.
  */
 export class GradientSedTracker {
   private readonly config: GradientSedConfig;
   private readonly gradients: RollingGram;
   private readonly updates: RollingGram;
-  private readonly sensitivity: DirectionSensitivity;
   private readonly directions: RandomStream;
 
   constructor(options: GradientSedTrackerOptions) {
-    const { config, modulus, hidden } = options;
+    const { config, length } = options;
     if (!Number.isInteger(config.vectors) || config.vectors < 1 || config.vectors >= config.window) {
       throw new Error(`gradient-SED vectors must be an integer in [1, window), got ${config.vectors} with window ${config.window}`);
     }
@@ -346,11 +342,8 @@ export class GradientSedTracker {
     if (!(config.epsilonScale > 0)) throw new Error(`gradient-SED epsilonScale must be positive, got ${config.epsilonScale}`);
     if (!Number.isInteger(config.directions) || config.directions < 1) throw new Error(`gradient-SED directions must be a positive integer, got ${config.directions}`);
     this.config = config;
-    const length = 2 * modulus * hidden;
     this.gradients = new RollingGram(length, config.window);
     this.updates = new RollingGram(length, config.window);
-    const probes = options.probes ?? drawProbes(options.operation, modulus, config.probes, options.seed);
-    this.sensitivity = new DirectionSensitivity(modulus, hidden, options.activation, probes);
     this.directions = new RandomStream(options.seed, 'gradient-sed-directions');
   }
 
@@ -360,8 +353,8 @@ export class GradientSedTracker {
   }
 
   /**
-   * Adds step t's first-layer loss gradient dL/dWᵀ and update ΔWᵀ (both copied, 2MK entries), which
-   * makes the windows those of row t.
+   * Adds step t's loss gradient and update of the tracked parameters (both copied, `length`
+   * entries; for this MLP dL/dWᵀ and ΔWᵀ), which makes the windows those of row t.
    */
   push(gradient: Float32Array, update: Float32Array): void {
     this.gradients.push(gradient);
@@ -374,22 +367,24 @@ export class GradientSedTracker {
   }
 
   /**
-   * The fields of the current row at its parameters (Wᵀ, V of row t): singular directions of both
-   * windows, A of each, A of `directions` fresh random unit directions, and the ratios. Ratios are
-   * left out when the median is 0. Advances the random-direction stream.
+   * The fields of the current row: singular directions of both windows, A of each and of `directions`
+   * fresh random unit directions (by `probe`, which must be set to the row's parameters), and the
+   * ratios, with ε = epsilonScale · ‖parameters‖. Ratios are left out when the median is 0.
+   * Advances the random-direction stream.
+   *
+   * @param parameters the tracked parameter vector of row t (for this MLP, Wᵀ)
    */
-  evaluate(firstLayerTransposed: Float32Array, secondLayer: Float32Array): GradientSedFields {
+  evaluate(parameters: Float32Array, probe: SensitivityProbe): GradientSedFields {
     let squares = 0;
-    for (let index = 0; index < firstLayerTransposed.length; index++) squares += firstLayerTransposed[index] * firstLayerTransposed[index];
+    for (let index = 0; index < parameters.length; index++) squares += parameters[index] * parameters[index];
     const epsilon = this.config.epsilonScale * Math.sqrt(squares);
-    this.sensitivity.setParameters(firstLayerTransposed, secondLayer);
     const gradientDirections = topRightSingularVectors(this.gradients, this.config.vectors);
     const updateDirections = topRightSingularVectors(this.updates, this.config.vectors);
-    const gradientSensitivities = gradientDirections.vectors.map((vector) => this.sensitivity.sensitivity(vector, epsilon));
-    const updateSensitivities = updateDirections.vectors.map((vector) => this.sensitivity.sensitivity(vector, epsilon));
+    const gradientSensitivities = gradientDirections.vectors.map((vector) => probe.sensitivity(vector, epsilon));
+    const updateSensitivities = updateDirections.vectors.map((vector) => probe.sensitivity(vector, epsilon));
     const randomSensitivities: number[] = [];
     for (let index = 0; index < this.config.directions; index++) {
-      randomSensitivities.push(this.sensitivity.sensitivity(randomUnitDirection(this.directions, this.gradients.length), epsilon));
+      randomSensitivities.push(probe.sensitivity(randomUnitDirection(this.directions, this.gradients.length), epsilon));
     }
     const baseline = median(randomSensitivities) as number;
     const fields: GradientSedFields = {

@@ -2,8 +2,15 @@
  * Li₂ stage metrics (arXiv 2509.21519, Fig. 3; docs/science.md §9) computed from the engine's buffers:
  * the norm of the back-propagated gradient G_F and the per-unit energy E(w_j).
  * All sums are in float64; inputs are the engine's float32 views and are not mutated.
+ *
+ * ‖G_F‖ runs every row, so it runs in linalg.wasm (linalgKernels.ts): no per-row arrays, and 2–3 ms
+ * against 30–45 ms for the plain path at the defaults on a loaded machine (docs/performance.md §3.4).
+ * `gradientFNormReference` is the plain TypeScript it is checked against. Both take arrays (outputs,
+ * labels, the readout V), not a model.
  */
 import type { LossName } from '../../shared/config/types';
+import type { SimdChoice } from '../wasmKernels';
+import { linalgKernels, tryLinalgKernels } from './linalgKernels';
 
 /**
  * The residual R = Y − Ŷ that the loss drives to zero, (n × M) float64, for each training sample:
@@ -65,25 +72,52 @@ function rowDot(values: Float32Array | Float64Array, first: number, second: numb
   return sum0 + sum1 + sum2 + sum3;
 }
 
+export interface GradientFNormOptions {
+  /** Default `wasm` (linalg.wasm, falling back to `reference` when no build loads with simd `auto`). */
+  implementation?: 'wasm' | 'reference';
+  /** linalg.wasm build for `wasm`: `auto` (default) or a specific one (throws if it cannot be loaded). */
+  simd?: SimdChoice;
+}
+
+/** M and K of ‖G_F‖'s inputs, checked: o is n × M, V is M × K. */
+function gradientShape(trainOutput: Float32Array, labels: Int32Array, secondLayer: Float32Array): { classes: number; hidden: number } {
+  const classes = trainOutput.length / labels.length;
+  if (!Number.isInteger(classes) || classes < 1) throw new Error(`gradientFNorm: output length ${trainOutput.length} is not n × M for n = ${labels.length}`);
+  const hidden = secondLayer.length / classes;
+  if (!Number.isInteger(hidden)) throw new Error(`gradientFNorm: V has ${secondLayer.length} entries, not a multiple of M = ${classes}`);
+  return { classes, hidden };
+}
+
 /**
  * ‖G_F‖_F with G_F = P₁⊥ R V (Li₂'s back-propagated gradient; docs/science.md §9): R is the loss
  * residual of `lossResidual` (n × M), P₁⊥ = I − 11ᵀ/n centres it over samples, V is (M × K).
  * Computed as √tr(R̃ᵀR̃ · VVᵀ) with two M × M matrices, O(nM² + M²K), instead of forming the
- * n × K product (O(nMK)). Mutates nothing.
+ * n × K product (O(nMK)), in linalg.wasm. Mutates nothing.
  *
  * @param trainOutput outputs o = V σ(W x) on the training split, (n × M) row-major
  * @param labels training labels y, length n
  * @param secondLayer V, (M × K) row-major
  */
-export function gradientFNorm(trainOutput: Float32Array, labels: Int32Array, secondLayer: Float32Array, loss: LossName): number {
+export function gradientFNorm(trainOutput: Float32Array, labels: Int32Array, secondLayer: Float32Array, loss: LossName, options: GradientFNormOptions = {}): number {
+  const { classes, hidden } = gradientShape(trainOutput, labels, secondLayer);
+  const simd = options.simd ?? 'auto';
+  const kernels = options.implementation === 'reference' ? undefined : simd === 'auto' ? tryLinalgKernels('auto') : linalgKernels(simd);
+  if (!kernels) return gradientFNormReference(trainOutput, labels, secondLayer, loss);
+  return kernels.gradientFNorm(trainOutput, labels, secondLayer, classes, hidden, loss);
+}
+
+/**
+ * The plain TypeScript ‖G_F‖ that the kernel is checked against (and the path without linalg.wasm):
+ * the same trace form in float64, with R̃ stored class by class so that every entry of R̃ᵀR̃ is a dot
+ * product of two contiguous rows. Allocates R and R̃ (2 × n × M float64). Mutates nothing.
+ */
+export function gradientFNormReference(trainOutput: Float32Array, labels: Int32Array, secondLayer: Float32Array, loss: LossName): number {
   const samples = labels.length;
-  const classes = trainOutput.length / samples;
-  const hidden = secondLayer.length / classes;
-  if (!Number.isInteger(hidden)) throw new Error(`gradientFNorm: V has ${secondLayer.length} entries, not a multiple of M = ${classes}`);
+  const { classes, hidden } = gradientShape(trainOutput, labels, secondLayer);
   const residual = lossResidual(trainOutput, labels, loss);
   // R̃ column by column (M × n): every entry of A = R̃ᵀR̃ is then a dot product of two contiguous
-  // rows, summed in registers. Accumulating A row by row instead writes to A n·M²/2 times, which
-  // made this the costliest diagnostic of an epoch (≈ 35 ms at the defaults, against ≈ 20 ms now).
+  // rows, summed in registers (accumulating A row by row writes to A n·M²/2 times: ≈ 35 ms at the
+  // defaults against ≈ 20 ms).
   const centred = new Float64Array(classes * samples);
   for (let c = 0; c < classes; c++) {
     let mean = 0;

@@ -30,11 +30,15 @@
  */
 import type { RepulsionEvent } from '../../shared/runFormat';
 import { fiveNumberSummary } from '../../shared/statistics';
-import { kernelModule, relaxedKernelModule } from '../kernelFiles';
+import { roundUp, type SimdBuild, type SimdChoice } from '../wasmKernels';
 import { centreColumns, cholesky as referenceCholesky, forwardSubstitution, gramOfColumns } from './linalgReference';
+import { linalgKernels, packedFactorStepCount, ROW_CHUNK, STEP_BYTES, tryLinalgKernels, type LinalgKernels } from './linalgKernels';
 
-/** The check's record without the event envelope (type, condition, seed, epoch, time). */
-export type RepulsionResult = Omit<RepulsionEvent, 'type' | 'condition' | 'seed' | 'epoch' | 'time'>;
+/**
+ * The check's record without the event envelope (type, condition, seed, epoch, time) and without
+ * `milliseconds`, which whoever writes the event measures around the call (src/training/trainer.ts).
+ */
+export type RepulsionResult = Omit<RepulsionEvent, 'type' | 'condition' | 'seed' | 'epoch' | 'time' | 'milliseconds'>;
 
 export interface RepulsionInput {
   /** F = σ(Z) of the training split, (samples × units) row-major, as the engine's trainHidden(). Not mutated. */
@@ -61,7 +65,7 @@ export interface RepulsionOptions {
    */
   implementation?: 'wasm' | 'reference';
   /** linalg.wasm build for `wasm`: `auto` (default: relaxed SIMD when built and accepted, else plain) or a specific one (throws if it cannot be loaded). */
-  simd?: 'auto' | LinalgSimd;
+  simd?: SimdChoice;
 }
 
 /** Everything computed for one kept pair (j < l), float64. */
@@ -90,11 +94,9 @@ export interface RepulsionDetails {
   form?: RepulsionForm;
   implementation: 'wasm' | 'reference';
   /** Which linalg.wasm build ran (`relaxed`: fused multiply-add), for `wasm`. */
-  simd?: LinalgSimd;
+  simd?: SimdBuild;
   /** The kept pairs in the order of `pairList` (|cos| descending). Empty when not applicable. */
   pairs: RepulsionPair[];
-  /** Wall-clock milliseconds per phase (names depend on the form). */
-  phases: Record<string, number>;
 }
 
 /**
@@ -108,9 +110,8 @@ export function repulsionCheck(input: RepulsionInput): RepulsionResult {
   return repulsionCheckDetailed(input).result;
 }
 
-/** `repulsionCheck` with the per-pair quantities, the form used and a timing breakdown. */
+/** `repulsionCheck` with the per-pair quantities and the form and build used. */
 export function repulsionCheckDetailed(input: RepulsionInput, options: RepulsionOptions = {}): RepulsionDetails {
-  const start = performance.now();
   const { hidden, samples, units, weightDecay } = input;
   if (!Number.isInteger(samples) || samples < 1 || !Number.isInteger(units) || units < 1 || hidden.length !== samples * units) {
     throw new Error(`repulsionCheck: hidden has ${hidden.length} values, expected samples (${samples}) × units (${units})`);
@@ -118,13 +119,12 @@ export function repulsionCheckDetailed(input: RepulsionInput, options: Repulsion
   if (!Number.isInteger(input.pairs) || input.pairs < 1) throw new Error(`repulsionCheck: pairs must be a positive integer, got ${input.pairs}`);
   let implementation = options.implementation ?? 'wasm';
   let kernels: LinalgKernels | undefined;
-  const notApplicable = (reason: string, form?: RepulsionForm, phases: Record<string, number> = {}): RepulsionDetails => ({
-    result: { applicable: false, reason, weightDecay, pairs: input.pairs, milliseconds: performance.now() - start },
+  const notApplicable = (reason: string, form?: RepulsionForm): RepulsionDetails => ({
+    result: { applicable: false, reason, weightDecay, pairs: input.pairs },
     form,
     implementation,
     simd: kernels?.simd,
     pairs: [],
-    phases,
   });
   if (weightDecay === 0) return notApplicable('weight decay is 0, so F̃ᵀF̃ + ηI is singular and B is undefined');
   if (!Number.isFinite(weightDecay)) return notApplicable(`weight decay ${weightDecay} is not a finite number`);
@@ -138,16 +138,12 @@ export function repulsionCheckDetailed(input: RepulsionInput, options: Repulsion
   const requested = options.form ?? 'auto';
   const form: RepulsionForm = implementation === 'reference' ? 'features'
     : requested === 'auto' ? chooseForm(samples, units, capacity) : requested;
-  const phases: Record<string, number> = {};
   const outcome = kernels
-    ? (form === 'features' ? kernels.featuresForm(input, capacity, phases) : kernels.samplesForm(input, capacity, phases))
-    : referenceQuantities(input, capacity, phases);
-  if ('failure' in outcome) return notApplicable(outcome.failure, form, phases);
-  const summaryStart = performance.now();
+    ? (form === 'features' ? featuresForm(kernels, input, capacity) : samplesForm(kernels, input, capacity))
+    : referenceQuantities(input, capacity);
+  if ('failure' in outcome) return notApplicable(outcome.failure, form);
   const { result, pairs } = summarise(outcome, weightDecay);
-  phases.summary = performance.now() - summaryStart;
-  result.milliseconds = performance.now() - start;
-  return { result, form, implementation, simd: kernels?.simd, pairs, phases };
+  return { result, form, implementation, simd: kernels?.simd, pairs };
 }
 
 /**
@@ -223,7 +219,6 @@ function summarise(quantities: PairQuantities, weightDecay: number): { result: R
     normalizedCouplingQuantiles: fiveNumberSummary(normalized),
     pairList: pairs.map((pair, index) => [pair.j, pair.l, pair.cosine, pair.coupling, normalized[index]]),
     diagonality: quantities.diagonality,
-    milliseconds: 0,
   };
   if (result.fractionNegativePositiveCos === undefined) delete result.fractionNegativePositiveCos;
   if (result.diagonality === undefined) delete result.diagonality;
@@ -247,20 +242,13 @@ function diagonalityOf(offDiagonalLowerSum: number, diagonalSum: number, units: 
  * loops, all pairs ranked by |cos| (ties: earlier row l, then earlier j), A = G + ηI = LLᵀ, and
  * B_jl = (L⁻¹e_j)·(L⁻¹e_l) by forward substitution for each involved unit.
  */
-function referenceQuantities(input: RepulsionInput, capacity: number, phases: Record<string, number>): QuantitiesOutcome {
+function referenceQuantities(input: RepulsionInput, capacity: number): QuantitiesOutcome {
   const { samples, units, weightDecay } = input;
-  let mark = performance.now();
-  const lap = (name: string): void => {
-    const now = performance.now();
-    phases[name] = now - mark;
-    mark = now;
-  };
   for (let index = 0; index < input.hidden.length; index++) {
     if (!Number.isFinite(input.hidden[index])) return { failure: 'the hidden activations contain non-finite values' };
   }
   const centred = centreColumns(input.hidden, samples, units);
   const gram = gramOfColumns(centred, samples, units);
-  lap('gram');
   const inverseNorms = new Float64Array(units);
   let diagonalSum = 0;
   let offDiagonalSum = 0;
@@ -283,14 +271,12 @@ function referenceQuantities(input: RepulsionInput, capacity: number, phases: Re
     }
   }
   const kept = top.sort(comparePairs);
-  lap('ranking');
   const a = Float64Array.from(gram);
   for (let i = 0; i < units; i++) a[i * units + i] += weightDecay;
   const factorisation = referenceCholesky(a, units);
   if ('failedPivot' in factorisation) {
     return { failure: choleskyFailure('F̃ᵀF̃ + ηI', factorisation.failedPivot, `hidden unit ${factorisation.failedPivot}`) };
   }
-  lap('cholesky');
   const solved = new Map<number, Float64Array>();
   const solve = (unit: number): Float64Array => {
     let x = solved.get(unit);
@@ -313,7 +299,6 @@ function referenceQuantities(input: RepulsionInput, capacity: number, phases: Re
     gram: gram[l * units + j],
     gramSquared: dotProduct(gramRow(j), gramRow(l)),
   }));
-  lap('solves');
   return { pairs, diagonality: diagonalityOf(offDiagonalSum, diagonalSum, units) };
 }
 
@@ -327,554 +312,207 @@ function choleskyFailure(matrix: string, pivot: number, what: string): string {
   return `the Cholesky factorisation of ${matrix} failed at pivot ${pivot} (${what}): not positive definite in float64`;
 }
 
-// ---- WebAssembly kernels (src/kernels/linalg.ts) ------------------------------------------------------
+// ---- the WebAssembly path: the two forms on the linalg.wasm arena (linalgKernels.ts) -------------------
 
-interface LinalgExports {
-  memory: WebAssembly.Memory;
-  gramTiles(packed: number, stripBytes: number, c: number, ldc: number, rowStrip: number, stripStart: number, stripEnd: number, firstStep: number, steps: number, mode: number): void;
-  columnSums(source: number, columns: number, rowStart: number, rowEnd: number, sums: number): void;
-  centredColumnSquares(source: number, columns: number, rowStart: number, rowEnd: number, means: number, squares: number): void;
-  packColumnStrips(source: number, rows: number, columns: number, means: number, destination: number, stripStart: number, stripEnd: number): void;
-  packRowStrips(source: number, rows: number, columns: number, means: number, destination: number, stripStart: number, stripEnd: number): void;
-  packColumnStrips32(source: number, rows: number, columns: number, means: number, destination: number, stripStart: number, stripEnd: number): void;
-  scanLowerPairs(g: number, ldg: number, rowStart: number, rowEnd: number, inverseNorms: number, heap: number, capacity: number, state: number): void;
-  cosineBlocks(packed: number, rows: number, rowBlock: number, blockStart: number, blockEnd: number, size: number, inverseNorms: number, heap: number, capacity: number, state: number, scratch: number): void;
-  choleskyPanel(a: number, ld: number, first: number, width: number, rowStart: number, rowEnd: number): number;
-  packPanel(a: number, ld: number, rowStart: number, rowEnd: number, column: number, width: number, destination: number, stripBytes: number, stripStart: number, stripEnd: number): void;
-  solvePackedPanel(packed: number, stripBytes: number, width: number, stripStart: number, stripEnd: number, l: number, ld: number, first: number): void;
-  unpackPanel(packed: number, stripBytes: number, width: number, stripStart: number, stripEnd: number, a: number, ld: number, rowStart: number, rowEnd: number, column: number): void;
-  permutedLowerCopy(g: number, ldg: number, a: number, lda: number, permutation: number, rowStart: number, rowEnd: number, shift: number): void;
-  lowerInverseRows(l: number, ld: number, offset: number, size: number, x: number, ldx: number, rowStart: number, rowEnd: number): void;
-  gatherCentredColumns(source: number, rows: number, columns: number, means: number, indices: number, first: number, last: number, destination: number, ldd: number): void;
-  packLowerColumns(l: number, ld: number, rows: number, destination: number, stripBytes: number, stripStart: number, stripEnd: number): void;
-  productTiles(a: number, aStripBytes: number, b: number, bStripBytes: number, c: number, ldc: number, rowStrip: number, stripStart: number, stripEnd: number, firstStep: number, steps: number, mode: number): void;
-}
-
-const MODE_STORE = 0;
-const MODE_ADD = 1;
-const MODE_SUBTRACT = 2;
-/** Bytes per step of a packed strip of 4 float64 (or 8 float32). */
-const STEP_BYTES = 32;
-/** Gram-type products: steps per pass, so that the row strip's slice (512 × 32 B = 16 KB) stays in L1 … */
-const GRAM_STEP_BLOCK = 512;
-/** … and column strips per panel (64 slices of 16 KB, from L2/L3): the best of 32, 64 and 128 measured. */
-const GRAM_PANEL_STRIPS = 64;
-/** Cholesky block-column width (a multiple of 4). */
-const CHOLESKY_BLOCK = 64;
-/** Rows per call of the row-wise kernels (small enough that V8's optimised code takes over early). */
-const ROW_CHUNK = 64;
-/** Rows per call of the memory-bound streaming kernels (column sums), for the same reason. */
-const STREAM_ROW_CHUNK = 16;
 /** Column blocks (of 8) per panel of the float32 cosine ranking. */
 const COSINE_PANEL_BLOCKS = 8;
 
 /**
- * Steps allocated per strip of the packed factor: pivots + 2, so that strips are not a power of two
- * bytes apart (64 KB at 2048 pivots would put every strip's step p in the same L2 set).
+ * A kept pair's quantities from its Gram entries and B's entries (`inverseEntry` on positions in
+ * the involved units S, `position` maps a unit to its position): the part both forms share.
  */
-function packedFactorStepCount(pivots: number): number {
-  return pivots + 2;
+function keptPair(
+  j: number, l: number, position: Map<number, number>,
+  entries: { gram: number; gramJJ: number; gramLL: number; gramSquared: number },
+  inverseEntry: (a: number, b: number) => number,
+): PairQuantities['pairs'][number] {
+  const a = position.get(j) as number;
+  const b = position.get(l) as number;
+  const { gram, gramJJ, gramLL, gramSquared } = entries;
+  return {
+    j,
+    l,
+    cosine: gramJJ > 0 && gramLL > 0 ? gram / Math.sqrt(gramJJ * gramLL) : 0,
+    coupling: inverseEntry(a, b),
+    couplingJJ: inverseEntry(a, a),
+    couplingLL: inverseEntry(b, b),
+    gram,
+    gramSquared,
+  };
 }
 
-function roundUp(value: number, multiple: number): number {
-  return Math.ceil(value / multiple) * multiple;
+/** The top-pairs heap of scanLowerPairs / cosineBlocks (sorted as reported) and the absolute sums of the Gram's entries. */
+function readHeap(linalg: LinalgKernels, heap: number, capacity: number, state: number): { pairs: { score: number; j: number; l: number }[]; offDiagonal: number; diagonal: number } {
+  const count = linalg.i32(state, 1)[0];
+  const scores = linalg.f64(heap, capacity);
+  const indices = linalg.i32(heap + 8 * capacity, 2 * capacity);
+  const pairs: { score: number; j: number; l: number }[] = [];
+  for (let k = 0; k < count; k++) pairs.push({ score: scores[k], j: indices[2 * k], l: indices[2 * k + 1] });
+  pairs.sort(comparePairs);
+  const sums = linalg.f64(state + 8, 2);
+  return { pairs, offDiagonal: sums[0], diagonal: sums[1] };
 }
 
-/** linalg.wasm builds: `relaxed` (fused multiply-add, linalg-relaxed.wasm) or `plain` (linalg.wasm). */
-export type LinalgSimd = 'relaxed' | 'plain';
+/** K × K form (see the module comment), on the linalg.wasm arena. */
+function featuresForm(linalg: LinalgKernels, input: RepulsionInput, capacity: number): QuantitiesOutcome {
+  const { samples: n, units: k, weightDecay } = input;
+  const width = roundUp(k, 4);
+  const strips = width / 4;
+  const [matrixRegion, gramRegion, means, inverseNorms, heap, state, permutation, inverseRows] = linalg.reserve(
+    Math.max(n * width, (width + 4) * (width + 4)) * 8, // packed F̃, later the permuted A = LLᵀ
+    Math.max(width * (width + 4) * 8, n * k * 4), // a copy of F, later G = F̃ᵀF̃, later the packed L
+    width * 8, width * 8, capacity * 16, 24, k * 4,
+    4 * capacity * capacity * 8,
+  );
+  linalg.f32(gramRegion, n * k).set(input.hidden);
+  linalg.columnMeans(gramRegion, n, k, means);
+  if (!linalg.f64(means, k).every(Number.isFinite)) return { failure: 'the hidden activations contain non-finite values' };
+  for (let strip = 0; strip < strips; strip += 2) {
+    linalg.exports.packColumnStrips(gramRegion, n, k, means, matrixRegion, strip, Math.min(strips, strip + 2));
+  }
+  // Rows of G and A are width + 4 floats apart: power-of-two strides would map the 4 rows of a tile
+  // to the same cache sets.
+  const ldg = width + 4;
+  linalg.gram(matrixRegion, n * STEP_BYTES, strips, n, gramRegion, ldg);
 
-const sharedKernels = new Map<LinalgSimd, LinalgKernels | null>();
+  const g = linalg.f64(gramRegion, width * ldg);
+  const norms = linalg.f64(inverseNorms, k);
+  for (let j = 0; j < k; j++) {
+    const diagonal = g[j * ldg + j];
+    norms[j] = diagonal > 0 ? 1 / Math.sqrt(diagonal) : 0;
+  }
+  linalg.i32(state, 6).fill(0);
+  for (let row = 0; row < k; row += ROW_CHUNK) {
+    linalg.exports.scanLowerPairs(gramRegion, ldg, row, Math.min(k, row + ROW_CHUNK), inverseNorms, heap, capacity, state);
+  }
+  const ranked = readHeap(linalg, heap, capacity, state);
 
-/**
- * Compiles one linalg.wasm build. The relaxed-SIMD build (linalg-relaxed.wasm) needs V8's
- * --experimental-wasm-relaxed-simd on Node 20, which is set first, as the wasm engine does for its
- * own kernels. Throws if the build is missing or the runtime rejects it.
- */
-function compileLinalg(simd: LinalgSimd): WebAssembly.Module {
-  if (simd === 'plain') return kernelModule('linalg.wasm');
-  return relaxedKernelModule('linalg-relaxed.wasm');
+  // Involved units S (ascending), placed last: π = (units not in S ascending, then S).
+  const involved = [...new Set(ranked.pairs.flatMap((pair) => [pair.j, pair.l]))].sort((a, b) => a - b);
+  const s = involved.length;
+  const positionInS = new Map(involved.map((unit, index) => [unit, index]));
+  const order = linalg.i32(permutation, k);
+  let next = 0;
+  for (let unit = 0; unit < k; unit++) if (!positionInS.has(unit)) order[next++] = unit;
+  for (const unit of involved) order[next++] = unit;
+  const gramAt = (x: number, y: number): number => (x >= y ? g[x * ldg + y] : g[y * ldg + x]);
+  const gramSquared = ranked.pairs.map(({ j, l }) => {
+    let sum = 0;
+    for (let m = 0; m < k; m++) sum += gramAt(j, m) * gramAt(l, m);
+    return sum;
+  });
+  const entries = ranked.pairs.map(({ j, l }) => ({ gram: gramAt(l, j), gramJJ: gramAt(j, j), gramLL: gramAt(l, l) }));
+  for (let row = 0; row < k; row += ROW_CHUNK) {
+    linalg.exports.permutedLowerCopy(gramRegion, ldg, matrixRegion, width + 4, permutation, row, Math.min(k, row + ROW_CHUNK), weightDecay);
+  }
+  // G is no longer needed: its region holds the packed L (width/4 strips × (k + 2) steps).
+  const failed = linalg.choleskyInPlace(matrixRegion, width + 4, k, k, gramRegion);
+  if (failed >= 0) {
+    const unit = linalg.i32(permutation, k)[failed];
+    return { failure: choleskyFailure('F̃ᵀF̃ + ηI', failed, `hidden unit ${unit}, in an order that puts the ${s} paired units last`) };
+  }
+  // Rows a of X = columns of L_SS⁻¹; B_SS = XXᵀ restricted to k ≥ max(a, b).
+  for (let row = 0; row < s; row += ROW_CHUNK) {
+    linalg.exports.lowerInverseRows(matrixRegion, width + 4, k - s, s, inverseRows, s, row, Math.min(s, row + ROW_CHUNK));
+  }
+  const x = linalg.f64(inverseRows, s * s);
+  const inverseEntry = (a: number, b: number): number => {
+    const from = Math.max(a, b);
+    return dotProduct(x, x, s - from, a * s + from, b * s + from);
+  };
+  const pairs = ranked.pairs.map(({ j, l }, index) => keptPair(j, l, positionInS, { ...entries[index], gramSquared: gramSquared[index] }, inverseEntry));
+  return { pairs, diagonality: diagonalityOf(ranked.offDiagonal, ranked.diagonal, k) };
 }
 
-/** The process-wide instance of a build (`auto`: relaxed if it loads, else plain), or undefined. */
-function tryLinalgKernels(choice: 'auto' | LinalgSimd): LinalgKernels | undefined {
-  if (choice === 'auto') return tryLinalgKernels('relaxed') ?? tryLinalgKernels('plain');
-  if (!sharedKernels.has(choice)) {
-    try {
-      sharedKernels.set(choice, new LinalgKernels(compileLinalg(choice), choice));
-    } catch {
-      sharedKernels.set(choice, null);
+/** n × n (Woodbury) form (see the module comment), on the linalg.wasm arena. */
+function samplesForm(linalg: LinalgKernels, input: RepulsionInput, capacity: number): QuantitiesOutcome {
+  const { samples: n, units: k, weightDecay: eta } = input;
+  const blocks = Math.ceil(k / 8);
+  const meansLength = roundUp(k, 8);
+  const [hidden, means, squares, inverseNorms, heap, state, scratch, packed32] = linalg.reserve(
+    n * k * 4, meansLength * 8, meansLength * 8, meansLength * 8, capacity * 16, 24, 64 * 8, blocks * n * STEP_BYTES,
+  );
+  linalg.f32(hidden, n * k).set(input.hidden);
+  linalg.columnMeans(hidden, n, k, means);
+  if (!linalg.f64(means, k).every(Number.isFinite)) return { failure: 'the hidden activations contain non-finite values' };
+  linalg.f64(squares, k).fill(0);
+  for (let row = 0; row < n; row += ROW_CHUNK) linalg.exports.centredColumnSquares(hidden, k, row, Math.min(n, row + ROW_CHUNK), means, squares);
+  const squareView = linalg.f64(squares, k);
+  const norms = linalg.f64(inverseNorms, k);
+  for (let j = 0; j < k; j++) norms[j] = squareView[j] > 0 ? 1 / Math.sqrt(squareView[j]) : 0;
+  for (let block = 0; block < blocks; block += 4) {
+    linalg.exports.packColumnStrips32(hidden, n, k, means, packed32, block, Math.min(blocks, block + 4));
+  }
+  // Cosine ranking and diagonality from the float32 Gram, block by block; nothing K × K is stored.
+  linalg.i32(state, 6).fill(0);
+  for (let panel = 0; panel < blocks; panel += COSINE_PANEL_BLOCKS) {
+    for (let row = panel; row < blocks; row++) {
+      linalg.exports.cosineBlocks(packed32, n, row, panel, Math.min(panel + COSINE_PANEL_BLOCKS, row + 1), k, inverseNorms, heap, capacity, state, scratch);
     }
   }
-  return sharedKernels.get(choice) ?? undefined;
-}
+  const ranked = readHeap(linalg, heap, capacity, state);
 
-/**
- * The process-wide linalg.wasm instance (`auto`: the relaxed-SIMD build if available, else plain).
- * Throws if the requested build cannot be loaded (`npm run build` builds linalg.wasm).
- */
-export function linalgKernels(choice: 'auto' | LinalgSimd = 'auto'): LinalgKernels {
-  const kernels = tryLinalgKernels(choice);
-  if (!kernels) throw new Error(`linalg.wasm (${choice}) could not be loaded: run \`npm run build\` first`);
-  return kernels;
-}
-
-/** The linalg.wasm builds this process can load (for tests that check each). */
-export function availableLinalgBuilds(): LinalgSimd[] {
-  return (['plain', 'relaxed'] as LinalgSimd[]).filter((choice) => tryLinalgKernels(choice) !== undefined);
-}
-
-/**
- * Float64 blocked linear algebra on one instance of linalg.wasm with its own memory. The memory is
- * a scratch arena: every operation lays out its buffers from the start of the free memory, growing
- * it when needed (it never shrinks), so views and offsets are valid only within one operation.
- */
-export class LinalgKernels {
-  /** Which build this instance runs. */
-  readonly simd: LinalgSimd;
-  private readonly kernel: LinalgExports;
-  private readonly base: number;
-
-  constructor(module: WebAssembly.Module, simd: LinalgSimd) {
-    this.simd = simd;
-    const instance = new WebAssembly.Instance(module, {
-      env: { abort: () => { throw new Error('linalg.wasm aborted'); } },
-    });
-    this.kernel = instance.exports as unknown as LinalgExports;
-    this.base = roundUp(this.kernel.memory.buffer.byteLength, 64);
+  const involved = [...new Set(ranked.pairs.flatMap((pair) => [pair.j, pair.l]))].sort((a, b) => a - b);
+  const s = involved.length;
+  const positionInS = new Map(involved.map((unit, index) => [unit, index]));
+  // Samples padded to a multiple of 4 with decoupled unit pivots, so that the border starts on a strip.
+  const padded = roundUp(n, 4);
+  const size = padded + s;
+  const ld = roundUp(size, 4) + 4;
+  const sampleStrips = padded / 4;
+  const rowLength = padded + 4;
+  const factorStripsBytes = Math.ceil(size / 4) * packedFactorStepCount(padded) * STEP_BYTES;
+  const [, , , , , , , , packed, bordered, indices, columnsOfS, packedS, products] = linalg.reserve(
+    n * k * 4, meansLength * 8, meansLength * 8, meansLength * 8, capacity * 16, 24, 64 * 8, blocks * n * STEP_BYTES,
+    Math.max(sampleStrips * k * STEP_BYTES, factorStripsBytes), // packed F̃ (row strips), then the packed L, then L's packed columns
+    ld * ld * 8,
+    s * 4,
+    s * rowLength * 8,
+    Math.ceil(s / 4) * n * STEP_BYTES,
+    roundUp(n, 4) * (roundUp(s, 4) + 4) * 8,
+  );
+  for (let strip = 0; strip < sampleStrips; strip += 4) {
+    linalg.exports.packRowStrips(hidden, n, k, means, packed, strip, Math.min(sampleStrips, strip + 4));
   }
-
-  /** Byte offsets of consecutive 64-byte-aligned buffers of the given byte sizes; grows the memory to hold them. */
-  private layout(...sizes: number[]): number[] {
-    const offsets: number[] = [];
-    let end = this.base;
-    for (const size of sizes) {
-      offsets.push(end);
-      end = roundUp(end + size, 64);
-    }
-    const missing = end - this.kernel.memory.buffer.byteLength;
-    if (missing > 0) this.kernel.memory.grow(Math.ceil(missing / 65536));
-    return offsets;
+  linalg.gram(packed, k * STEP_BYTES, sampleStrips, k, bordered, ld);
+  const c = linalg.f64(bordered, ld * ld);
+  for (let i = 0; i < padded; i++) c[i * ld + i] += i < n ? eta : 1;
+  // Border rows padded + a = f̃_{S_a}ᵀ, trailing block 0: after the first `padded` pivots it holds
+  // −(L⁻¹f̃_a)·(L⁻¹f̃_b).
+  linalg.i32(indices, s).set(involved);
+  linalg.f64(columnsOfS, s * rowLength).fill(0);
+  for (let a = 0; a < s; a += ROW_CHUNK) {
+    linalg.exports.gatherCentredColumns(hidden, n, k, means, indices, a, Math.min(s, a + ROW_CHUNK), columnsOfS, rowLength);
   }
-
-  private f64(offset: number, length: number): Float64Array {
-    return new Float64Array(this.kernel.memory.buffer, offset, length);
+  const columns = linalg.f64(columnsOfS, s * rowLength);
+  const matrix = linalg.f64(bordered, ld * ld);
+  for (let a = 0; a < s; a++) {
+    matrix.set(columns.subarray(a * rowLength, a * rowLength + padded), (padded + a) * ld);
+    matrix.fill(0, (padded + a) * ld + padded, (padded + a) * ld + padded + a + 1);
   }
-
-  private f32(offset: number, length: number): Float32Array {
-    return new Float32Array(this.kernel.memory.buffer, offset, length);
-  }
-
-  private i32(offset: number, length: number): Int32Array {
-    return new Int32Array(this.kernel.memory.buffer, offset, length);
-  }
-
-  // ---- blocked drivers (offsets into the arena) ----
-
-  /** Column means of the float32 matrix at `source` into `means` (float64, zeroed first). */
-  private columnMeans(source: number, rows: number, columns: number, means: number): void {
-    this.f64(means, columns).fill(0);
-    for (let row = 0; row < rows; row += STREAM_ROW_CHUNK) this.kernel.columnSums(source, columns, row, Math.min(rows, row + STREAM_ROW_CHUNK), means);
-    const view = this.f64(means, columns);
-    for (let j = 0; j < columns; j++) view[j] /= rows;
-  }
-
-  /**
-   * Lower 4 × 4 tiles (b ≤ a) of C (∘)= XᵀX over rows strips a ∈ [rowStart, rowEnd) and column strips
-   * b ∈ [columnStart, columnEnd), for X in packed strips (stripBytes apart) and steps [0, steps):
-   * blocked by GRAM_STEP_BLOCK steps and GRAM_PANEL_STRIPS column strips. The first step block uses
-   * `firstMode`, the others `laterMode` (store then add for a Gram, subtract throughout for an update).
-   */
-  private tileProducts(
-    packed: number, stripBytes: number, c: number, ldc: number,
-    rowStart: number, rowEnd: number, columnStart: number, columnEnd: number, steps: number, firstMode: number, laterMode: number,
-  ): void {
-    for (let first = 0; first < steps; first += GRAM_STEP_BLOCK) {
-      const count = Math.min(GRAM_STEP_BLOCK, steps - first);
-      const mode = first === 0 ? firstMode : laterMode;
-      for (let panel = columnStart; panel < columnEnd; panel += GRAM_PANEL_STRIPS) {
-        const panelEnd = Math.min(columnEnd, panel + GRAM_PANEL_STRIPS);
-        for (let row = Math.max(rowStart, panel); row < rowEnd; row++) {
-          this.kernel.gramTiles(packed, stripBytes, c, ldc, row, panel, Math.min(panelEnd, row + 1), first, count, mode);
-        }
-      }
-    }
-  }
-
-  /**
-   * Lower 4 × 4 tiles of XᵀX into C (ldc floats per row) for X in packed strips (`strips` strips of
-   * `steps` steps). Tiles on the diagonal are whole; rows and columns of the padding strips are
-   * written too (as Gram entries of the zero padding).
-   */
-  private gram(packed: number, stripBytes: number, strips: number, steps: number, c: number, ldc: number): void {
-    this.tileProducts(packed, stripBytes, c, ldc, 0, strips, 0, strips, steps, MODE_STORE, MODE_ADD);
-  }
-
-  /**
-   * In-place left-looking blocked Cholesky of the lower-stored symmetric A (size × size, ld floats per
-   * row, roundUp(size, 4) rows and columns allocated) for its first `pivots` pivots (a multiple
-   * of 4 unless pivots = size). For each block column [first, first + CHOLESKY_BLOCK): subtract the
-   * products of the finished columns (a Gram-type product over `first` steps of the packed L), factor
-   * the diagonal block, then solve the rows below it on packed strips, which go into the packed L
-   * (`packed`: roundUp(size, 4)/4 strips of 4 rows × packedFactorStepCount(pivots) steps) and back
-   * into A. Afterwards rows < pivots hold L, the border rows (≥ pivots) hold
-   * A₂₁L₁₁⁻ᵀ and the trailing block the Schur complement A₂₂ − L₂₁L₂₁ᵀ (lower). Returns −1, or the
-   * first row whose pivot is not positive.
-   */
-  private choleskyInPlace(a: number, ld: number, size: number, pivots: number, packed: number): number {
-    if (pivots < size && pivots % 4 !== 0) throw new Error(`choleskyInPlace: ${pivots} pivots of ${size} rows is not a multiple of 4`);
-    const strips = Math.ceil(size / 4);
-    const stripBytes = packedFactorStepCount(pivots) * STEP_BYTES;
-    for (let first = 0; first < pivots; first += CHOLESKY_BLOCK) {
-      const width = Math.min(CHOLESKY_BLOCK, pivots - first);
-      const end = first + width;
-      this.tileProducts(packed, stripBytes, a, ld, first / 4, strips, first / 4, Math.ceil(end / 4), first, MODE_SUBTRACT, MODE_SUBTRACT);
-      const failed = this.kernel.choleskyPanel(a, ld, first, width, first, end);
-      if (failed !== 0) return failed - 1;
-      if (end >= size) continue;
-      const below = Math.ceil((size - end) / 4);
-      const destination = packed + (end / 4) * stripBytes + first * STEP_BYTES;
-      for (let strip = 0; strip < below; strip += ROW_CHUNK) {
-        const stripEnd = Math.min(below, strip + ROW_CHUNK);
-        this.kernel.packPanel(a, ld, end, size, first, width, destination, stripBytes, strip, stripEnd);
-        this.kernel.solvePackedPanel(destination, stripBytes, width, strip, stripEnd, a, ld, first);
-        this.kernel.unpackPanel(destination, stripBytes, width, strip, stripEnd, a, ld, end, size, first);
-      }
-    }
-    if (pivots < size) this.tileProducts(packed, stripBytes, a, ld, pivots / 4, strips, pivots / 4, strips, pivots, MODE_SUBTRACT, MODE_SUBTRACT);
-    return -1;
-  }
-
-  /** Offers the lower triangle of the K × K Gram to the top-pairs heap; returns the heap's pairs and the absolute sums. */
-  private readHeap(heap: number, capacity: number, state: number): { pairs: { score: number; j: number; l: number }[]; offDiagonal: number; diagonal: number } {
-    const count = this.i32(state, 1)[0];
-    const scores = this.f64(heap, capacity);
-    const indices = this.i32(heap + 8 * capacity, 2 * capacity);
-    const pairs: { score: number; j: number; l: number }[] = [];
-    for (let k = 0; k < count; k++) pairs.push({ score: scores[k], j: indices[2 * k], l: indices[2 * k + 1] });
-    pairs.sort(comparePairs);
-    const sums = this.f64(state + 8, 2);
-    return { pairs, offDiagonal: sums[0], diagonal: sums[1] };
-  }
-
-  /**
-   * Vᵀ = LᵀX (rows × count, ldv floats per row, roundUp(rows, 4) rows allocated) for the lower-
-   * triangular L (rows × rows, ld floats per row) and the right-hand sides X given as rows of length
-   * `rows` (count of them, ldx floats apart): both operands packed (`packedRhs`: ceil(count/4) · rows
-   * · 32 bytes; `packedColumns`: roundUp(rows, 4) · rows · 8 bytes), then a Gram-type product.
-   */
-  private lowerTransposeProduct(
-    l: number, ld: number, rows: number, x: number, ldx: number, count: number, packedRhs: number, packedColumns: number, v: number, ldv: number,
-  ): void {
-    const stripBytes = rows * STEP_BYTES;
-    const rhsStrips = Math.ceil(count / 4);
-    const columnStrips = Math.ceil(rows / 4);
-    for (let strip = 0; strip < rhsStrips; strip += ROW_CHUNK) {
-      this.kernel.packPanel(x, ldx, 0, count, 0, rows, packedRhs, stripBytes, strip, Math.min(rhsStrips, strip + ROW_CHUNK));
-    }
-    for (let strip = 0; strip < columnStrips; strip += 8) {
-      this.kernel.packLowerColumns(l, ld, rows, packedColumns, stripBytes, strip, Math.min(columnStrips, strip + 8));
-    }
-    this.f64(v, roundUp(rows, 4) * ldv).fill(0);
-    // Step k meets column strip q only for 4q ≤ k (L is lower): later strips are skipped per block.
-    for (let first = 0; first < rows; first += GRAM_STEP_BLOCK) {
-      const steps = Math.min(GRAM_STEP_BLOCK, rows - first);
-      const activeStrips = Math.ceil((first + steps) / 4);
-      for (let strip = 0; strip < activeStrips; strip++) {
-        this.kernel.productTiles(packedColumns, stripBytes, packedRhs, stripBytes, v, ldv, strip, 0, rhsStrips, first, steps, MODE_ADD);
-      }
-    }
-  }
-
-  // ---- the two forms of the check ----
-
-  /** K × K form (see the module comment). Fills `phases` with milliseconds. */
-  featuresForm(input: RepulsionInput, capacity: number, phases: Record<string, number>): QuantitiesOutcome {
-    const { samples: n, units: k, weightDecay } = input;
-    const width = roundUp(k, 4);
-    const strips = width / 4;
-    const [matrixRegion, gramRegion, means, inverseNorms, heap, state, permutation, inverseRows] = this.layout(
-      Math.max(n * width, (width + 4) * (width + 4)) * 8, // packed F̃, later the permuted A = LLᵀ
-      Math.max(width * (width + 4) * 8, n * k * 4), // a copy of F, later G = F̃ᵀF̃, later the packed L
-      width * 8, width * 8, capacity * 16, 24, k * 4,
-      4 * capacity * capacity * 8,
-    );
-    let mark = performance.now();
-    const lap = (name: string): void => {
-      const now = performance.now();
-      phases[name] = now - mark;
-      mark = now;
-    };
-    this.f32(gramRegion, n * k).set(input.hidden);
-    this.columnMeans(gramRegion, n, k, means);
-    if (!this.f64(means, k).every(Number.isFinite)) return { failure: 'the hidden activations contain non-finite values' };
-    for (let strip = 0; strip < strips; strip += 2) {
-      this.kernel.packColumnStrips(gramRegion, n, k, means, matrixRegion, strip, Math.min(strips, strip + 2));
-    }
-    lap('centre');
-    // Rows of G and A are width + 4 floats apart: power-of-two strides would map the 4 rows of a tile
-    // to the same cache sets.
-    const ldg = width + 4;
-    this.gram(matrixRegion, n * STEP_BYTES, strips, n, gramRegion, ldg);
-    lap('gram');
-
-    const g = this.f64(gramRegion, width * ldg);
-    const norms = this.f64(inverseNorms, k);
-    for (let j = 0; j < k; j++) {
-      const diagonal = g[j * ldg + j];
-      norms[j] = diagonal > 0 ? 1 / Math.sqrt(diagonal) : 0;
-    }
-    this.i32(state, 6).fill(0);
-    for (let row = 0; row < k; row += ROW_CHUNK) {
-      this.kernel.scanLowerPairs(gramRegion, ldg, row, Math.min(k, row + ROW_CHUNK), inverseNorms, heap, capacity, state);
-    }
-    const ranked = this.readHeap(heap, capacity, state);
-    lap('ranking');
-
-    // Involved units S (ascending), placed last: π = (units not in S ascending, then S).
-    const involved = [...new Set(ranked.pairs.flatMap((pair) => [pair.j, pair.l]))].sort((a, b) => a - b);
-    const s = involved.length;
-    const positionInS = new Map(involved.map((unit, index) => [unit, index]));
-    const order = this.i32(permutation, k);
-    let next = 0;
-    for (let unit = 0; unit < k; unit++) if (!positionInS.has(unit)) order[next++] = unit;
-    for (const unit of involved) order[next++] = unit;
-    const gramAt = (x: number, y: number): number => (x >= y ? g[x * ldg + y] : g[y * ldg + x]);
-    const gramSquared = ranked.pairs.map(({ j, l }) => {
-      let sum = 0;
-      for (let m = 0; m < k; m++) sum += gramAt(j, m) * gramAt(l, m);
-      return sum;
-    });
-    const entries = ranked.pairs.map(({ j, l }) => ({ gram: gramAt(l, j), gramJJ: gramAt(j, j), gramLL: gramAt(l, l) }));
-    for (let row = 0; row < k; row += ROW_CHUNK) {
-      this.kernel.permutedLowerCopy(gramRegion, ldg, matrixRegion, width + 4, permutation, row, Math.min(k, row + ROW_CHUNK), weightDecay);
-    }
-    lap('permute');
-    // G is no longer needed: its region holds the packed L (width/4 strips × (k + 2) steps).
-    const failed = this.choleskyInPlace(matrixRegion, width + 4, k, k, gramRegion);
-    if (failed >= 0) {
-      const unit = this.i32(permutation, k)[failed];
-      return { failure: choleskyFailure('F̃ᵀF̃ + ηI', failed, `hidden unit ${unit}, in an order that puts the ${s} paired units last`) };
-    }
-    lap('cholesky');
-    // Rows a of X = columns of L_SS⁻¹; B_SS = XXᵀ restricted to k ≥ max(a, b).
-    for (let row = 0; row < s; row += ROW_CHUNK) {
-      this.kernel.lowerInverseRows(matrixRegion, width + 4, k - s, s, inverseRows, s, row, Math.min(s, row + ROW_CHUNK));
-    }
-    const x = this.f64(inverseRows, s * s);
-    const inverseEntry = (a: number, b: number): number => {
-      const from = Math.max(a, b);
-      return dotProduct(x, x, s - from, a * s + from, b * s + from);
-    };
-    const pairs = ranked.pairs.map(({ j, l }, index) => {
-      const a = positionInS.get(j) as number;
-      const b = positionInS.get(l) as number;
-      const { gram, gramJJ, gramLL } = entries[index];
-      return {
-        j,
-        l,
-        cosine: gramJJ > 0 && gramLL > 0 ? gram / Math.sqrt(gramJJ * gramLL) : 0,
-        coupling: inverseEntry(a, b),
-        couplingJJ: inverseEntry(a, a),
-        couplingLL: inverseEntry(b, b),
-        gram,
-        gramSquared: gramSquared[index],
-      };
-    });
-    lap('solves');
-    return { pairs, diagonality: diagonalityOf(ranked.offDiagonal, ranked.diagonal, k) };
-  }
-
-  /** n × n (Woodbury) form (see the module comment). Fills `phases` with milliseconds. */
-  samplesForm(input: RepulsionInput, capacity: number, phases: Record<string, number>): QuantitiesOutcome {
-    const { samples: n, units: k, weightDecay: eta } = input;
-    const blocks = Math.ceil(k / 8);
-    const meansLength = roundUp(k, 8);
-    const [hidden, means, squares, inverseNorms, heap, state, scratch, packed32] = this.layout(
-      n * k * 4, meansLength * 8, meansLength * 8, meansLength * 8, capacity * 16, 24, 64 * 8, blocks * n * STEP_BYTES,
-    );
-    let mark = performance.now();
-    const lap = (name: string): void => {
-      const now = performance.now();
-      phases[name] = now - mark;
-      mark = now;
-    };
-    this.f32(hidden, n * k).set(input.hidden);
-    this.columnMeans(hidden, n, k, means);
-    if (!this.f64(means, k).every(Number.isFinite)) return { failure: 'the hidden activations contain non-finite values' };
-    this.f64(squares, k).fill(0);
-    for (let row = 0; row < n; row += ROW_CHUNK) this.kernel.centredColumnSquares(hidden, k, row, Math.min(n, row + ROW_CHUNK), means, squares);
-    const squareView = this.f64(squares, k);
-    const norms = this.f64(inverseNorms, k);
-    for (let j = 0; j < k; j++) norms[j] = squareView[j] > 0 ? 1 / Math.sqrt(squareView[j]) : 0;
-    for (let block = 0; block < blocks; block += 4) {
-      this.kernel.packColumnStrips32(hidden, n, k, means, packed32, block, Math.min(blocks, block + 4));
-    }
-    lap('centre');
-    // Cosine ranking and diagonality from the float32 Gram, block by block; nothing K × K is stored.
-    this.i32(state, 6).fill(0);
-    for (let panel = 0; panel < blocks; panel += COSINE_PANEL_BLOCKS) {
-      for (let row = panel; row < blocks; row++) {
-        this.kernel.cosineBlocks(packed32, n, row, panel, Math.min(panel + COSINE_PANEL_BLOCKS, row + 1), k, inverseNorms, heap, capacity, state, scratch);
-      }
-    }
-    const ranked = this.readHeap(heap, capacity, state);
-    lap('ranking');
-
-    const involved = [...new Set(ranked.pairs.flatMap((pair) => [pair.j, pair.l]))].sort((a, b) => a - b);
-    const s = involved.length;
-    const positionInS = new Map(involved.map((unit, index) => [unit, index]));
-    // Samples padded to a multiple of 4 with decoupled unit pivots, so that the border starts on a strip.
-    const padded = roundUp(n, 4);
-    const size = padded + s;
-    const ld = roundUp(size, 4) + 4;
-    const sampleStrips = padded / 4;
-    const rowLength = padded + 4;
-    const factorStripsBytes = Math.ceil(size / 4) * packedFactorStepCount(padded) * STEP_BYTES;
-    const [, , , , , , , , packed, bordered, indices, columnsOfS, packedS, products] = this.layout(
-      n * k * 4, meansLength * 8, meansLength * 8, meansLength * 8, capacity * 16, 24, 64 * 8, blocks * n * STEP_BYTES,
-      Math.max(sampleStrips * k * STEP_BYTES, factorStripsBytes), // packed F̃ (row strips), then the packed L, then L's packed columns
-      ld * ld * 8,
-      s * 4,
-      s * rowLength * 8,
-      Math.ceil(s / 4) * n * STEP_BYTES,
-      roundUp(n, 4) * (roundUp(s, 4) + 4) * 8,
-    );
-    for (let strip = 0; strip < sampleStrips; strip += 4) {
-      this.kernel.packRowStrips(hidden, n, k, means, packed, strip, Math.min(sampleStrips, strip + 4));
-    }
-    this.gram(packed, k * STEP_BYTES, sampleStrips, k, bordered, ld);
-    lap('gram');
-    const c = this.f64(bordered, ld * ld);
-    for (let i = 0; i < padded; i++) c[i * ld + i] += i < n ? eta : 1;
-    // Border rows padded + a = f̃_{S_a}ᵀ, trailing block 0: after the first `padded` pivots it holds
-    // −(L⁻¹f̃_a)·(L⁻¹f̃_b).
-    this.i32(indices, s).set(involved);
-    this.f64(columnsOfS, s * rowLength).fill(0);
-    for (let a = 0; a < s; a += ROW_CHUNK) {
-      this.kernel.gatherCentredColumns(hidden, n, k, means, indices, a, Math.min(s, a + ROW_CHUNK), columnsOfS, rowLength);
-    }
-    const columns = this.f64(columnsOfS, s * rowLength);
-    const matrix = this.f64(bordered, ld * ld);
-    for (let a = 0; a < s; a++) {
-      matrix.set(columns.subarray(a * rowLength, a * rowLength + padded), (padded + a) * ld);
-      matrix.fill(0, (padded + a) * ld + padded, (padded + a) * ld + padded + a + 1);
-    }
-    const failed = this.choleskyInPlace(bordered, ld, size, padded, packed);
-    if (failed >= 0) return { failure: choleskyFailure('F̃F̃ᵀ + ηI', failed, `training sample ${failed}`) };
-    lap('cholesky');
-    // Published residual needs (G²)_jl = f̃_jᵀF̃F̃ᵀf̃_l = (Lᵀf̃_j)·(Lᵀf̃_l) − η f̃_j·f̃_l: V = LᵀF̃_S
-    // (n × s), from the packed columns of L (in `packed`, free after the factorisation).
-    const rowsOfV = roundUp(s, 4) + 4;
-    this.lowerTransposeProduct(bordered, ld, n, columnsOfS, rowLength, s, packedS, packed, products, rowsOfV);
-    const product = this.f64(products, roundUp(n, 4) * rowsOfV);
-    const transposedDot = (a: number, b: number): number => {
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += product[i * rowsOfV + a] * product[i * rowsOfV + b];
-      return sum;
-    };
-    const factor = this.f64(bordered, ld * ld);
-    const columnView = this.f64(columnsOfS, s * rowLength);
-    const trailing = (a: number, b: number): number => (a >= b ? factor[(padded + a) * ld + padded + b] : factor[(padded + b) * ld + padded + a]);
-    const inverseEntry = (a: number, b: number): number => ((a === b ? 1 : 0) + trailing(a, b)) / eta;
-    const pairs = ranked.pairs.map(({ j, l }) => {
-      const a = positionInS.get(j) as number;
-      const b = positionInS.get(l) as number;
-      const gram = dotProduct(columnView, columnView, n, a * rowLength, b * rowLength);
-      const gramJJ = dotProduct(columnView, columnView, n, a * rowLength, a * rowLength);
-      const gramLL = dotProduct(columnView, columnView, n, b * rowLength, b * rowLength);
-      return {
-        j,
-        l,
-        cosine: gramJJ > 0 && gramLL > 0 ? gram / Math.sqrt(gramJJ * gramLL) : 0,
-        coupling: inverseEntry(a, b),
-        couplingJJ: inverseEntry(a, a),
-        couplingLL: inverseEntry(b, b),
-        gram,
-        gramSquared: transposedDot(a, b) - eta * gram,
-      };
-    });
-    lap('solves');
-    return { pairs, diagonality: diagonalityOf(ranked.offDiagonal, ranked.diagonal, k) };
-  }
-
-  // ---- whole-matrix operations on typed arrays (copied in and out), for tests and tools ----
-
-  /**
-   * G = F̃ᵀF̃ (`columns`: columns × columns) or F̃F̃ᵀ (`rows`: rows × rows) of the column-centred
-   * float32 matrix F (rows × columns), by the blocked float64 kernels; returned full (symmetric).
-   */
-  centredGram(matrix: Float32Array, rows: number, columns: number, side: 'columns' | 'rows'): Float64Array {
-    const size = side === 'columns' ? columns : rows;
-    const width = roundUp(size, 4);
-    const strips = width / 4;
-    const steps = side === 'columns' ? rows : columns;
-    const [source, means, packed, gram] = this.layout(rows * columns * 4, roundUp(columns, 4) * 8, strips * steps * STEP_BYTES, width * width * 8);
-    this.f32(source, rows * columns).set(matrix);
-    this.columnMeans(source, rows, columns, means);
-    if (side === 'columns') this.kernel.packColumnStrips(source, rows, columns, means, packed, 0, strips);
-    else this.kernel.packRowStrips(source, rows, columns, means, packed, 0, strips);
-    this.gram(packed, steps * STEP_BYTES, strips, steps, gram, width);
-    const lower = this.f64(gram, width * width);
-    const full = new Float64Array(size * size);
-    for (let i = 0; i < size; i++) {
-      for (let j = 0; j <= i; j++) {
-        full[i * size + j] = lower[i * width + j];
-        full[j * size + i] = lower[i * width + j];
-      }
-    }
-    return full;
-  }
-
-  /**
-   * Blocked Cholesky of the symmetric A (size × size, lower triangle read) for its first `pivots`
-   * pivots (default all). Returns the lower-triangular result (size × size, zeros above the diagonal
-   * in the factored columns): rows < pivots hold L₁₁, border rows hold L₂₁ = A₂₁L₁₁⁻ᵀ (i.e. forward
-   * solves of the border rows), and the trailing block the Schur complement A₂₂ − L₂₁L₂₁ᵀ (lower).
-   */
-  cholesky(matrix: Float64Array, size: number, pivots = size): { factor: Float64Array } | { failedPivot: number } {
-    const ld = roundUp(size, 4) + 4;
-    const [a, packed] = this.layout(ld * ld * 8, Math.ceil(size / 4) * packedFactorStepCount(pivots) * STEP_BYTES);
-    const view = this.f64(a, ld * ld);
-    view.fill(0);
-    for (let i = 0; i < size; i++) view.set(matrix.subarray(i * size, i * size + i + 1), i * ld);
-    const failed = this.choleskyInPlace(a, ld, size, pivots, packed);
-    if (failed >= 0) return { failedPivot: failed };
-    const result = this.f64(a, ld * ld);
-    const factor = new Float64Array(size * size);
-    for (let i = 0; i < size; i++) factor.set(result.subarray(i * ld, i * ld + i + 1), i * size);
-    return { factor };
-  }
-
-  /**
-   * X with rows X[a] = T⁻¹e_a (a column of T⁻¹ stored as a row; zero before a) for the lower-
-   * triangular T (size × size). Then (TTᵀ)⁻¹[a][b] = X[a]·X[b].
-   */
-  lowerInverseRows(lower: Float64Array, size: number): Float64Array {
-    const [l, x] = this.layout(size * size * 8, size * size * 8);
-    this.f64(l, size * size).set(lower);
-    this.kernel.lowerInverseRows(l, size, 0, size, x, size, 0, size);
-    return Float64Array.from(this.f64(x, size * size));
-  }
-
-  /**
-   * Y = X L for right-hand sides X (count × size, one per row) and lower-triangular L (size × size),
-   * i.e. rows (Lᵀx)ᵀ. Returns Y (count × size).
-   */
-  lowerRightProduct(rowsOfX: Float64Array, count: number, lower: Float64Array, size: number): Float64Array {
-    const ld = roundUp(size, 4) + 4;
-    const ldv = roundUp(count, 4) + 4;
-    const [x, l, packedRhs, packedColumns, v] = this.layout(
-      count * size * 8, size * ld * 8, Math.ceil(count / 4) * size * STEP_BYTES, roundUp(size, 4) * size * 8, roundUp(size, 4) * ldv * 8,
-    );
-    this.f64(x, count * size).set(rowsOfX);
-    const lView = this.f64(l, size * ld);
-    lView.fill(Number.NaN); // the upper part must not be read
-    for (let i = 0; i < size; i++) lView.set(lower.subarray(i * size, i * size + i + 1), i * ld);
-    this.lowerTransposeProduct(l, ld, size, x, size, count, packedRhs, packedColumns, v, ldv);
-    const vView = this.f64(v, roundUp(size, 4) * ldv);
-    const result = new Float64Array(count * size);
-    for (let r = 0; r < count; r++) for (let i = 0; i < size; i++) result[r * size + i] = vView[i * ldv + r];
-    return result;
-  }
-
+  const failed = linalg.choleskyInPlace(bordered, ld, size, padded, packed);
+  if (failed >= 0) return { failure: choleskyFailure('F̃F̃ᵀ + ηI', failed, `training sample ${failed}`) };
+  // Published residual needs (G²)_jl = f̃_jᵀF̃F̃ᵀf̃_l = (Lᵀf̃_j)·(Lᵀf̃_l) − η f̃_j·f̃_l: V = LᵀF̃_S
+  // (n × s), from the packed columns of L (in `packed`, free after the factorisation).
+  const rowsOfV = roundUp(s, 4) + 4;
+  linalg.lowerTransposeProduct(bordered, ld, n, columnsOfS, rowLength, s, packedS, packed, products, rowsOfV);
+  const product = linalg.f64(products, roundUp(n, 4) * rowsOfV);
+  const transposedDot = (a: number, b: number): number => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += product[i * rowsOfV + a] * product[i * rowsOfV + b];
+    return sum;
+  };
+  const factor = linalg.f64(bordered, ld * ld);
+  const columnView = linalg.f64(columnsOfS, s * rowLength);
+  const trailing = (a: number, b: number): number => (a >= b ? factor[(padded + a) * ld + padded + b] : factor[(padded + b) * ld + padded + a]);
+  const inverseEntry = (a: number, b: number): number => ((a === b ? 1 : 0) + trailing(a, b)) / eta;
+  const pairs = ranked.pairs.map(({ j, l }) => {
+    const a = positionInS.get(j) as number;
+    const b = positionInS.get(l) as number;
+    const gram = dotProduct(columnView, columnView, n, a * rowLength, b * rowLength);
+    const gramJJ = dotProduct(columnView, columnView, n, a * rowLength, a * rowLength);
+    const gramLL = dotProduct(columnView, columnView, n, b * rowLength, b * rowLength);
+    return keptPair(j, l, positionInS, { gram, gramJJ, gramLL, gramSquared: transposedDot(a, b) - eta * gram }, inverseEntry);
+  });
+  return { pairs, diagonality: diagonalityOf(ranked.offDiagonal, ranked.diagonal, k) };
 }

@@ -1,5 +1,5 @@
 /**
- * The rolling Gram G = ΔᵀΔ of the last `window` flattened parameter updates (docs/science.md §5, arXiv
+ * The rolling Gram G = ΔᵀΔ of the last `capacity` flattened parameter updates (docs/science.md §5, arXiv
  * 2605.08119), kept **incrementally**: each push copies the new update into its ring slot inside
  * the window.wasm memory and computes only its dot products with the updates held, i.e. one new
  * row and column of G. Nothing is ever rebuilt from scratch.
@@ -8,27 +8,20 @@
  * accumulation). G[i][j] is the dot of the i-th and j-th held updates, so its eigenvalues are the
  * squared singular values of the stacked updates.
  */
-import { kernelModule } from '../kernelFiles';
+import { compileKernel, KernelInstance, roundUp } from '../wasmKernels';
 
 interface WindowKernelExports {
-  memory: WebAssembly.Memory;
   dotsWithSlots(target: number, ring: number, strideBytes: number, slotCount: number, length: number, out: number): void;
-  dot(a: number, b: number, length: number): number;
 }
 
-const PAGE_BYTES = 65536;
 /** Slots start on cache-line boundaries and are padded with zeros to whole SIMD vectors. */
 const SLOT_ALIGNMENT_FLOATS = 16;
-
-function alignUp(value: number, alignment: number): number {
-  return Math.ceil(value / alignment) * alignment;
-}
 
 export class RollingGram {
   /** Number of float32 entries of each update (P). */
   readonly length: number;
-  /** Number of updates the ring holds (w). */
-  readonly window: number;
+  /** Number of updates the ring holds (its capacity; a diagnostic's window is the newest `last` of them). */
+  readonly capacity: number;
   private readonly kernel: WindowKernelExports;
   /** Floats between the starts of consecutive slots (length rounded up, zero-padded). */
   private readonly strideFloats: number;
@@ -36,63 +29,55 @@ export class RollingGram {
   private readonly ringBytesOffset: number;
   private readonly floats: Float32Array;
   private readonly outputs: Float64Array;
-  /** Dot products by physical slot: entries[a · window + b] = ⟨slot a, slot b⟩. */
+  /** Dot products by physical slot: entries[a · capacity + b] = ⟨slot a, slot b⟩. */
   private readonly entries: Float64Array;
   /** Updates pushed since construction. */
   private pushes = 0;
 
   /**
-   * Allocates the ring (window × length float32, about 23 MB at w = 20, P = 290 816) in a new
-   * instance of window.wasm with its own memory.
+   * Allocates the ring (capacity × length float32, about 23 MB at 20 × 290 816) in a new instance
+   * of window.wasm with its own memory.
    */
-  constructor(length: number, window: number) {
+  constructor(length: number, capacity: number) {
     if (!Number.isInteger(length) || length < 1) throw new Error(`RollingGram: update length must be a positive integer, got ${length}`);
-    if (!Number.isInteger(window) || window < 1) throw new Error(`RollingGram: window must be a positive integer, got ${window}`);
+    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`RollingGram: capacity must be a positive integer, got ${capacity}`);
     this.length = length;
-    this.window = window;
-    this.strideFloats = alignUp(length, SLOT_ALIGNMENT_FLOATS);
-    const instance = new WebAssembly.Instance(kernelModule('window.wasm'), {
-      env: { abort: () => { throw new Error('window.wasm aborted'); } },
-    });
-    this.kernel = instance.exports as unknown as WindowKernelExports;
-    // Everything the module placed in memory lives below its initial size: start after it.
-    const base = alignUp(this.kernel.memory.buffer.byteLength, 64);
-    this.outputBytesOffset = base;
-    this.ringBytesOffset = alignUp(base + window * 8, 64);
-    const totalBytes = this.ringBytesOffset + window * this.strideFloats * 4;
-    const missingPages = Math.ceil((totalBytes - this.kernel.memory.buffer.byteLength) / PAGE_BYTES);
-    if (missingPages > 0) this.kernel.memory.grow(missingPages);
-    // Views after growing: growth detaches the previous buffer. Fresh pages are zero, so the padding
-    // after each slot's `length` floats stays zero and adds nothing to the dots.
-    this.floats = new Float32Array(this.kernel.memory.buffer);
-    this.outputs = new Float64Array(this.kernel.memory.buffer, this.outputBytesOffset, window);
-    this.entries = new Float64Array(window * window);
+    this.capacity = capacity;
+    this.strideFloats = roundUp(length, SLOT_ALIGNMENT_FLOATS);
+    const instance = new KernelInstance<WindowKernelExports>(compileKernel('window', 'plain').module, 'window.wasm');
+    this.kernel = instance.exports;
+    // Fresh pages are zero, so the padding after each slot's `length` floats stays zero and adds
+    // nothing to the dots.
+    [this.outputBytesOffset, this.ringBytesOffset] = instance.reserve(capacity * 8, capacity * this.strideFloats * 4);
+    this.floats = instance.f32(0, instance.memory.buffer.byteLength / 4);
+    this.outputs = instance.f64(this.outputBytesOffset, capacity);
+    this.entries = new Float64Array(capacity * capacity);
   }
 
-  /** Updates currently held: min(pushes, window). */
+  /** Updates currently held: min(pushes, capacity). */
   get count(): number {
-    return Math.min(this.pushes, this.window);
+    return Math.min(this.pushes, this.capacity);
   }
 
-  /** Updates pushed since construction (including those that left the window). */
+  /** Updates pushed since construction (including those that left the ring). */
   get pushed(): number {
     return this.pushes;
   }
 
   /**
    * Adds an update (copied; `update` is not kept or mutated), replacing the oldest when the ring is
-   * full, and computes its dot products with every held update (including itself): O(window · P).
+   * full, and computes its dot products with every held update (including itself): O(capacity · P).
    */
   push(update: Float32Array): void {
     if (update.length !== this.length) throw new Error(`RollingGram.push: expected ${this.length} entries, got ${update.length}`);
-    const slot = this.pushes % this.window;
+    const slot = this.pushes % this.capacity;
     const slotFloatOffset = this.ringBytesOffset / 4 + slot * this.strideFloats;
     this.floats.set(update, slotFloatOffset);
     this.pushes++;
     // Held slots are always 0 … count − 1 (the ring fills in order, then wraps).
     const held = this.count;
     this.kernel.dotsWithSlots(slotFloatOffset * 4, this.ringBytesOffset, this.strideFloats * 4, held, this.strideFloats, this.outputBytesOffset);
-    const w = this.window;
+    const w = this.capacity;
     for (let other = 0; other < held; other++) {
       const value = this.outputs[other];
       this.entries[slot * w + other] = value;
@@ -102,7 +87,7 @@ export class RollingGram {
 
   /** Physical slot of the update with logical index `index` among the `last` newest (0 = oldest). */
   private slotOf(index: number, last: number): number {
-    return (this.pushes - last + index) % this.window;
+    return (this.pushes - last + index) % this.capacity;
   }
 
   /**
@@ -112,7 +97,7 @@ export class RollingGram {
   gram(last: number = this.count): Float64Array {
     const size = Math.max(0, Math.min(Math.floor(last), this.count));
     const result = new Float64Array(size * size);
-    const w = this.window;
+    const w = this.capacity;
     for (let i = 0; i < size; i++) {
       const slotI = this.slotOf(i, size);
       for (let j = 0; j < size; j++) result[i * size + j] = this.entries[slotI * w + this.slotOf(j, size)];
@@ -136,14 +121,14 @@ export class RollingGram {
   /** ⟨Δ_newest, Δ_previous⟩, or undefined with fewer than two updates held. */
   latestDot(): number | undefined {
     if (this.count < 2) return undefined;
-    return this.entries[this.slotOf(1, 2) * this.window + this.slotOf(0, 2)];
+    return this.entries[this.slotOf(1, 2) * this.capacity + this.slotOf(0, 2)];
   }
 
   /** ‖Δ‖² of the update `age` steps old (0 = newest), or undefined if not held. */
   squaredNorm(age = 0): number | undefined {
     if (!Number.isInteger(age) || age < 0 || age >= this.count) return undefined;
     const slot = this.slotOf(this.count - 1 - age, this.count);
-    return this.entries[slot * this.window + slot];
+    return this.entries[slot * this.capacity + slot];
   }
 
   /**

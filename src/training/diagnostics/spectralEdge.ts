@@ -11,11 +11,6 @@ import type { EpochRecord } from '../../shared/runFormat';
 import { eigenvalueRatio, largestGapPosition } from '../../shared/spectrumRank';
 import { symmetricEigenvalues } from './symmetricEigen';
 
-/** Test accuracy that defines the grokking epoch for the decline (the thesis's criterion). */
-export const DECLINE_GROK_ACCURACY = 0.95;
-/** A run "declined" when max g₂₃ before grokking exceeds g₂₃ at grokking by more than this factor. */
-export const DECLINE_RATIO_THRESHOLD = 1.5;
-
 /** σ_j = √max(λ_j, 0) for Gram eigenvalues λ_j (negative λ are rounding noise of a PSD matrix). Order is kept. */
 export function singularValuesFromEigenvalues(eigenvalues: ArrayLike<number>): Float64Array {
   return Float64Array.from({ length: eigenvalues.length }, (_, index) => Math.sqrt(Math.max(eigenvalues[index], 0)));
@@ -130,52 +125,4 @@ export function spectralEdge(input: SpectralEdgeInput): SpectralEdgeFields {
     if (adiabatic !== undefined) fields.adiabatic = adiabatic;
   }
   return fields;
-}
-
-export interface SpectralEdgeDecline {
-  /** First epoch with test accuracy ≥ 0.95, or null. */
-  grokEpoch: number | null;
-  /** Epoch of the largest g₂₃ strictly before grokEpoch, or null. */
-  peakEpoch: number | null;
-  peakG23: number | null;
-  /** g₂₃ at grokEpoch, or null. */
-  grokG23: number | null;
-  /** peakG23 / grokG23 (null when either is missing or grokG23 ≤ 0). */
-  ratio: number | null;
-  /** ratio > 1.5, or null when the ratio is undefined. */
-  declined: boolean | null;
-}
-
-/**
- * The thesis's "decline" before grokking (arXiv 2603.28964, Table 7): max g₂₃ over the rows before
- * the first epoch with test accuracy ≥ 0.95, divided by g₂₃ at that epoch; declined if > 1.5.
- * As in the author's code (`gram_R_trajectory`), only full windows count: rows with
- * epoch < `window` (whose window holds fewer than `window` updates) are ignored for both g₂₃
- * values. Rows without g₂₃ are skipped. Pure.
- *
- * @param window the spectral-edge window (default 10)
- */
-export function spectralEdgeDecline(
-  rows: ReadonlyArray<Pick<EpochRecord, 'epoch' | 'testAcc' | 'g23'>>,
-  window = 10,
-): SpectralEdgeDecline {
-  const grokRow = rows.find((row) => row.testAcc >= DECLINE_GROK_ACCURACY);
-  const result: SpectralEdgeDecline = { grokEpoch: null, peakEpoch: null, peakG23: null, grokG23: null, ratio: null, declined: null };
-  if (!grokRow) return result;
-  const fullWindow = (row: Pick<EpochRecord, 'epoch' | 'g23'>): row is { epoch: number; g23: number } =>
-    row.epoch >= window && row.g23 !== undefined && Number.isFinite(row.g23);
-  result.grokEpoch = grokRow.epoch;
-  result.grokG23 = fullWindow(grokRow) ? grokRow.g23 : null;
-  for (const row of rows) {
-    if (row.epoch >= grokRow.epoch || !fullWindow(row)) continue;
-    if (result.peakG23 === null || row.g23 > result.peakG23) {
-      result.peakG23 = row.g23;
-      result.peakEpoch = row.epoch;
-    }
-  }
-  if (result.peakG23 !== null && result.grokG23 !== null && result.grokG23 > 0) {
-    result.ratio = result.peakG23 / result.grokG23;
-    result.declined = result.ratio > DECLINE_RATIO_THRESHOLD;
-  }
-  return result;
 }

@@ -176,6 +176,7 @@ export class ReferenceEngine implements TrainingEngine {
 
   /** True between an evaluate() and the next step(): the cache describes the current parameters. */
   private cacheFresh = false;
+  private disposed = false;
   /** True once the gradients of the cached forward pass are computed. */
   private gradientsReady = false;
 
@@ -217,6 +218,7 @@ export class ReferenceEngine implements TrainingEngine {
    * current parameters. Mutates the activation buffers only.
    */
   evaluate(): Evaluation {
+    this.requireLive();
     const M = this.modulus;
     const K = this.hidden;
     const activation = this.config.model.activation;
@@ -251,6 +253,7 @@ export class ReferenceEngine implements TrainingEngine {
    * update buffers. Throws if evaluate() was not called since the last step().
    */
   step(): void {
+    this.requireLive();
     this.requireFreshCache('step()');
     this.computeGradients();
     this.stepCount++;
@@ -294,9 +297,17 @@ export class ReferenceEngine implements TrainingEngine {
     return this.output;
   }
 
-  /** Nothing to release: the buffers are ordinary garbage-collected arrays. */
+  /**
+   * Nothing to release (the buffers are ordinary garbage-collected arrays), but the engine refuses
+   * work afterwards, as the others do (test/unit/engineContract.test.ts).
+   */
   dispose(): void {
     this.cacheFresh = false;
+    this.disposed = true;
+  }
+
+  private requireLive(): void {
+    if (this.disposed) throw new Error('ReferenceEngine used after dispose()');
   }
 
   private requireFreshCache(caller: string): void {

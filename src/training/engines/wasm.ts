@@ -27,22 +27,20 @@ import { Worker } from 'node:worker_threads';
 import type { Activation, LossName, OptimizerName, RunConfig } from '../../shared/config/types';
 import type { Split } from '../data';
 import type { EngineOptions, Evaluation, TrainingEngine } from '../engine';
-import { kernelModule, relaxedKernelModule } from '../kernelFiles';
 import { checkEngineOptions } from '../model';
+import { compileKernel, KernelInstance, planBuffers, roundUp, sharedMemory, WASM_PAGE, type SimdBuild, type SimdChoice } from '../wasmKernels';
 import { CONTROL_LENGTH, ControlIndex, ThreadOperation, type KernelThreadData } from './wasmThread';
-
-/** Which SIMD build to use: `auto` tries relaxed SIMD and falls back to plain SIMD. */
-export type WasmSimdChoice = 'auto' | 'relaxed' | 'plain';
 
 /** Options of the wasm engine beyond EngineOptions (tests and benchmarks). */
 export interface WasmEngineSettings {
   /** Default `auto`. `relaxed` throws when the runtime cannot compile the relaxed-SIMD build. */
-  simd?: WasmSimdChoice;
+  /** Which build: `auto` tries relaxed SIMD and falls back to plain SIMD (wasmKernels.ts). */
+  simd?: SimdChoice;
 }
 
 /** The wasm engine; `simd` tells which build runs. */
 export interface WasmEngine extends TrainingEngine {
-  readonly simd: 'relaxed' | 'plain';
+  readonly simd: SimdBuild;
   readonly threads: 1 | 2;
 }
 
@@ -54,7 +52,6 @@ const OPTIMIZER_GROUP = 4;
 const MODULUS_ALIGNMENT = 8;
 /** Training and test rows are padded to a multiple of 4: the forward pass takes four rows at a time. */
 const ROW_ALIGNMENT = 4;
-const WASM_PAGE = 65536;
 /** How long the second thread may take to pick up a command before the engine gives up on it. */
 const THREAD_PICKUP_MS = 10_000;
 /** Buffers start above the first page (the kernels have no static data; heapBase() is checked). */
@@ -91,7 +88,6 @@ const FLOAT_FIELDS: ReadonlySet<LayoutField> = new Set<LayoutField>([
 
 /** The kernel exports (src/kernels/epoch.ts). Addresses and sizes are byte offsets / counts. */
 interface EpochKernels {
-  memory?: WebAssembly.Memory;
   forwardRows(layout: number, split: number, rowStart: number, rowEnd: number, thread: number): void;
   trainLoss(layout: number): number;
   testLoss(layout: number): number;
@@ -106,8 +102,6 @@ const ACTIVATION_CODE: Record<Activation, number> = { square: 0, relu: 1, silu: 
 const LOSS_CODE: Record<LossName, number> = { mse: 0, crossEntropy: 1 };
 const OPTIMIZER_CODE: Record<OptimizerName, number> = { adam: 0, adamw: 1, sgd: 2 };
 
-const roundUp = (value: number, multiple: number): number => Math.ceil(value / multiple) * multiple;
-
 /** Sizes of the problem and its padded forms. */
 interface Dimensions {
   modulus: number;
@@ -121,7 +115,7 @@ interface Dimensions {
   testRowsPadded: number;
 }
 
-/** Byte address and size of every buffer, 64-byte aligned, from FIRST_ADDRESS up. */
+/** Byte address of every buffer, 64-byte aligned, from FIRST_ADDRESS up (wasmKernels.ts's planBuffers). */
 function planMemory(dimensions: Dimensions, keepFirstLayerGradient: boolean): { addresses: Record<BufferField, number>; end: number } {
   const { modulus: M, paddedModulus: MP, hidden: K, paddedHidden: KP, trainRows: n, trainRowsPadded: n4, testRowsPadded: t4 } = dimensions;
   const floats: Record<BufferField, number> = {
@@ -161,31 +155,13 @@ function planMemory(dimensions: Dimensions, keepFirstLayerGradient: boolean): { 
     // Only with keepFirstLayerGradient (docs/science.md §8): 1.2 MB at the defaults, else nothing.
     firstLayerGradient: keepFirstLayerGradient ? 2 * M * KP : 0,
   };
-  let top = FIRST_ADDRESS + roundUp(LAYOUT_FIELDS.length * 4, 64);
+  // The layout block first, at FIRST_ADDRESS, then the buffers in BUFFER_FIELDS order.
+  const { offsets, end } = planBuffers(FIRST_ADDRESS, [LAYOUT_FIELDS.length * 4, ...BUFFER_FIELDS.map((field) => floats[field] * 4)]);
   const addresses = {} as Record<BufferField, number>;
-  for (const field of BUFFER_FIELDS) {
-    addresses[field] = top;
-    top += roundUp(floats[field] * 4, 64);
-  }
-  return { addresses, end: top };
-}
-
-/**
- * Compiles the epoch kernels: the relaxed-SIMD build when the runtime accepts it (setting V8's
- * flag first: Node 20 ships relaxed SIMD behind it), else the plain SIMD build.
- */
-function compileKernels(shared: boolean, choice: WasmSimdChoice): { module: WebAssembly.Module; simd: 'relaxed' | 'plain' } {
-  const suffix = shared ? '-shared' : '';
-  if (choice !== 'plain') {
-    try {
-      return { module: relaxedKernelModule(`epoch${suffix}-relaxed.wasm`), simd: 'relaxed' };
-    } catch (error) {
-      if (choice === 'relaxed') {
-        throw new Error(`the relaxed-SIMD kernels cannot run here: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-  }
-  return { module: kernelModule(`epoch${suffix}.wasm`), simd: 'plain' };
+  BUFFER_FIELDS.forEach((field, index) => {
+    addresses[field] = offsets[index + 1];
+  });
+  return { addresses, end };
 }
 
 /** Where the second thread's entry is: next to the bundle (dist/wasmThread.js) or this source file. */
@@ -320,22 +296,21 @@ class WasmEpochEngine implements WasmEngine {
   private disposed = false;
 
   constructor(
-    readonly simd: 'relaxed' | 'plain',
+    readonly simd: SimdBuild,
     readonly threads: 1 | 2,
-    instance: WebAssembly.Instance,
-    memory: WebAssembly.Memory,
+    kernel: KernelInstance<EpochKernels>,
     dimensions: Dimensions,
     addresses: Record<BufferField, number>,
     options: EngineOptions,
     thread: KernelThread | undefined,
   ) {
     this.backend = `simd${simd === 'relaxed' ? '-relaxed' : ''}-${threads}-thread${threads > 1 ? 's' : ''}`;
-    this.kernels = instance.exports as unknown as EpochKernels;
+    this.kernels = kernel.exports;
     this.dimensions = dimensions;
     this.optimizerConfig = options.config.optimizer;
     this.thread = thread;
     this.layoutAddress = FIRST_ADDRESS;
-    const buffer = memory.buffer;
+    const buffer = kernel.memory.buffer;
     this.layoutInts = new Int32Array(buffer, this.layoutAddress, LAYOUT_FIELDS.length);
     this.layoutFloats = new Float32Array(buffer, this.layoutAddress, LAYOUT_FIELDS.length);
     if (this.kernels.layoutBytes() !== LAYOUT_FIELDS.length * 4) {
@@ -576,26 +551,15 @@ export async function createWasmEngine(options: EngineOptions, settings: WasmEng
   const { addresses, end } = planMemory(dimensions, keepFirstLayerGradient);
   // Address 0 tells the kernel not to copy the gradient (the buffers start at FIRST_ADDRESS > 0).
   if (!keepFirstLayerGradient) addresses.firstLayerGradient = 0;
-  const pages = Math.ceil(end / WASM_PAGE);
   const shared = threads === 2;
-  const { module, simd } = compileKernels(shared, settings.simd ?? 'auto');
-  const abort = (): never => {
-    throw new Error('wasm kernel abort');
-  };
-  let memory: WebAssembly.Memory;
-  let instance: WebAssembly.Instance;
-  if (shared) {
-    memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-    instance = new WebAssembly.Instance(module, { env: { memory, abort } });
-  } else {
-    instance = new WebAssembly.Instance(module, { env: { abort } });
-    memory = (instance.exports as unknown as EpochKernels).memory as WebAssembly.Memory;
-    const missing = pages - memory.buffer.byteLength / WASM_PAGE;
-    if (missing > 0) memory.grow(missing);
-  }
-  const thread = shared ? await KernelThread.start(module, memory, FIRST_ADDRESS) : undefined;
+  const { module, simd } = compileKernel(shared ? 'epoch-shared' : 'epoch', settings.simd ?? 'auto');
+  // Two threads share one memory, made at its final size (views in both threads stay valid); one
+  // thread grows the module's own memory.
+  const kernel = new KernelInstance<EpochKernels>(module, 'epoch.wasm', shared ? { memory: sharedMemory(end), base: FIRST_ADDRESS } : { base: FIRST_ADDRESS });
+  kernel.growTo(end);
+  const thread = shared ? await KernelThread.start(module, kernel.memory, FIRST_ADDRESS) : undefined;
   try {
-    return new WasmEpochEngine(simd, threads, instance, memory, dimensions, addresses, options, thread);
+    return new WasmEpochEngine(simd, threads, kernel, dimensions, addresses, options, thread);
   } catch (error) {
     thread?.stop();
     throw error;

@@ -13,6 +13,7 @@
  * execArgv).
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { KernelInstance } from '../wasmKernels';
 
 /** Indices into the control block (Int32Array). */
 export const ControlIndex = {
@@ -67,15 +68,7 @@ function isKernelThreadData(value: unknown): value is KernelThreadData {
  * done; returns on `exit`. Blocks its thread in Atomics.wait between commands.
  */
 function runKernelThread(data: KernelThreadData, port: NonNullable<typeof parentPort>): void {
-  const instance = new WebAssembly.Instance(data.module, {
-    env: {
-      memory: data.memory,
-      abort: () => {
-        throw new Error('wasm kernel abort');
-      },
-    },
-  });
-  const kernels = instance.exports as unknown as ThreadKernels;
+  const kernels = new KernelInstance<ThreadKernels>(data.module, 'epoch.wasm (second thread)', { memory: data.memory }).exports;
   const control = new Int32Array(data.control);
   const argument = (index: number): number => control[ControlIndex.arguments + index];
   // The engine's first command has sequence number 1; start from the known 0, not from a load,
