@@ -241,17 +241,27 @@ describe('spectral-edge decline edge cases', () => {
   const row = (epoch: number, testAcc: number, g23?: number) => ({ epoch, trainLoss: 1, trainAcc: 1, testLoss: 1, testAcc, weightNorm: 1, ...(g23 === undefined ? {} : { g23 }) });
 
   it('has no ratio without a grokking epoch, without g₂₃ before it, or with g₂₃ = 0 at it', () => {
-    assert.equal(spectralEdgeDecline([row(0, 0.1, 5), row(1, 0.9, 4)]).ratio, null);
-    assert.deepEqual(spectralEdgeDecline([row(0, 0.1), row(1, 0.96, 4)]), { grokEpoch95: 1, peakG23: null, peakEpoch: null, g23AtGrok: 4, ratio: null, declined: null });
-    assert.equal(spectralEdgeDecline([row(0, 0.1, 3), row(1, 0.96, 0)]).ratio, null);
+    assert.equal(spectralEdgeDecline([row(0, 0.1, 5), row(1, 0.9, 4)], 0).ratio, null);
+    assert.deepEqual(spectralEdgeDecline([row(0, 0.1), row(1, 0.96, 4)], 0), { grokEpoch95: 1, peakG23: null, peakEpoch: null, g23AtGrok: 4, ratio: null, declined: null });
+    assert.equal(spectralEdgeDecline([row(0, 0.1, 3), row(1, 0.96, 0)], 0).ratio, null);
   });
 
   it('uses strictly earlier rows for the peak and the first row at ≥ 0.95 for the denominator', () => {
     // The row at grokking has the largest g₂₃; it is not "before", so the peak is 3 and the ratio 3/6.
-    const decline = spectralEdgeDecline([row(0, 0.1, 2), row(1, 0.2, 3), row(2, 0.95, 6), row(3, 0.99, 0.1)]);
+    const decline = spectralEdgeDecline([row(0, 0.1, 2), row(1, 0.2, 3), row(2, 0.95, 6), row(3, 0.99, 0.1)], 0);
     assert.deepEqual(decline, { grokEpoch95: 2, peakG23: 3, peakEpoch: 1, g23AtGrok: 6, ratio: 0.5, declined: false });
     // Exactly 1.5 is not a decline ("> 1.5").
-    assert.equal(spectralEdgeDecline([row(0, 0.1, 3), row(1, 0.95, 2)]).declined, false);
+    assert.equal(spectralEdgeDecline([row(0, 0.1, 3), row(1, 0.95, 2)], 0).declined, false);
+  });
+
+  it('counts only rows whose window is full, as the author’s code does (epoch ≥ window)', () => {
+    // Window 2: rows 0 and 1 hold fewer than 2 updates; their large early g₂₃ is no peak.
+    const rows = [row(0, 0.1, 90), row(1, 0.1, 80), row(2, 0.2, 6), row(3, 0.5, 9), row(4, 0.96, 3)];
+    assert.deepEqual(spectralEdgeDecline(rows, 2), { grokEpoch95: 4, peakG23: 9, peakEpoch: 3, g23AtGrok: 3, ratio: 3, declined: true });
+    // A grokking row whose window is not full has no g₂₃ to divide by.
+    assert.equal(spectralEdgeDecline(rows, 5).ratio, null);
+    // Unknown window (no run.json, no assignment file): no decline.
+    assert.deepEqual(spectralEdgeDecline(rows, undefined).declined, null);
   });
 });
 

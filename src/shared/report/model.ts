@@ -261,23 +261,29 @@ export function conditionSettings(input: Pick<ReportInput, 'manifest' | 'assigne
 
 /**
  * docs/science.md §7: the largest g₂₃ strictly before the first epoch with test accuracy ≥ 0.95, divided
- * by g₂₃ at that epoch; "declined" when the ratio exceeds 1.5. Read from the rows themselves.
+ * by g₂₃ at that epoch; "declined" when the ratio exceeds 1.5. Read from the rows themselves. As in
+ * the author's code (multitask-grokking `gram_R_trajectory`, whose trajectory starts once a window
+ * holds `window` updates), only rows with a full window count: epoch ≥ `window` (row t's window
+ * holds min(t, w) updates, docs/science.md §5). Without the window (a run folder that does not say
+ * how it was configured) there is no decline.
  */
-export function spectralEdgeDecline(records: readonly EpochRecord[]): SeedDecline {
+export function spectralEdgeDecline(records: readonly EpochRecord[], window: number | undefined): SeedDecline {
   const grokIndex = records.findIndex((record) => record.testAcc >= DECLINE_GROK_THRESHOLD);
   const none: SeedDecline = { grokEpoch95: null, peakG23: null, peakEpoch: null, g23AtGrok: null, ratio: null, declined: null };
-  if (grokIndex < 0) return none;
+  if (grokIndex < 0 || window === undefined) return none;
   const grokRecord = records[grokIndex];
+  const fullWindowG23 = (record: EpochRecord): number | null =>
+    record.epoch >= window && typeof record.g23 === 'number' && Number.isFinite(record.g23) ? record.g23 : null;
   let peakG23: number | null = null;
   let peakEpoch: number | null = null;
   for (const record of records.slice(0, grokIndex)) {
-    const value = record.g23;
-    if (typeof value === 'number' && Number.isFinite(value) && (peakG23 === null || value > peakG23)) {
+    const value = fullWindowG23(record);
+    if (value !== null && (peakG23 === null || value > peakG23)) {
       peakG23 = value;
       peakEpoch = record.epoch;
     }
   }
-  const atGrok = typeof grokRecord.g23 === 'number' && Number.isFinite(grokRecord.g23) ? grokRecord.g23 : null;
+  const atGrok = fullWindowG23(grokRecord);
   const ratio = peakG23 !== null && atGrok !== null && atGrok > 0 ? peakG23 / atGrok : null;
   return { grokEpoch95: grokRecord.epoch, peakG23, peakEpoch, g23AtGrok: atGrok, ratio, declined: ratio === null ? null : ratio > DECLINE_RATIO_THRESHOLD };
 }
@@ -422,7 +428,7 @@ export function buildRunReport(input: ReportInput): RunReport {
           // The dashboard table's readings; from the rows here for a seed summary.json does not list.
           ...(row?.rankReadings ?? (settings.lateStage ? lateStageRankReadings(seed.records, settings.lateStage[0], settings.lateStage[1]) : unknownRankReadings())),
           finalTestAcc: summary?.finalTestAcc ?? (last ? last.testAcc : null),
-          spectralEdge: spectralEdgeDecline(seed.records),
+          spectralEdge: spectralEdgeDecline(seed.records, conditionConfig(input, condition)?.diagnostics.spectralEdge.window),
         };
       });
     const incompleteSeeds = seeds
