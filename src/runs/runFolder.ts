@@ -189,12 +189,32 @@ export function readManifest(runDirectory: string): RunManifest | undefined {
 export function readSummary(runDirectory: string): RunSummary | undefined {
   return readJson<RunSummary>(path.join(runDirectory, RUN_SUMMARY));
 }
-/** What a seed's worker was asked to run, when its assignment file is there and holds a config. */
-export function readSeedAssignment(runDirectory: string, condition: string, seed: number): WorkerAssignment | undefined {
-  const assignment = readJson<WorkerAssignment>(seedAssignmentPath(runDirectory, condition, seed));
-  if (!assignment || typeof assignment.config !== 'object' || assignment.config === null) return undefined;
+/**
+ * An assignment file (`node dist/worker.js <file>`): what a worker is asked to run. Throws a
+ * RunFolderError naming the file when it cannot be read or lacks a run, a seed or a config.
+ */
+export function readWorkerAssignment(file: string): WorkerAssignment {
+  let assignment: Partial<WorkerAssignment>;
+  try {
+    assignment = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<WorkerAssignment>;
+  } catch (error) {
+    throw new RunFolderError(`cannot read the assignment ${file}: ${error instanceof SyntaxError ? 'it is not JSON' : describeFileError(error)}`);
+  }
+  const { runId, runDirectory, condition, seed, config } = assignment;
+  if (typeof runId !== 'string' || typeof runDirectory !== 'string' || typeof condition !== 'string' || typeof seed !== 'number' || typeof config !== 'object' || config === null) {
+    throw new RunFolderError(`the assignment ${file} lacks its run id, run folder, condition, seed or config`);
+  }
   // Like run.json (src/shared/runFormatUpgrade.ts): what an older run's config lacks, with its default.
-  return { ...assignment, config: withDefaults(assignment.config) };
+  return { runId, runDirectory, condition, seed, config: withDefaults(config) };
+}
+
+/** What a seed's worker was asked to run, when its assignment file is there and complete. */
+export function readSeedAssignment(runDirectory: string, condition: string, seed: number): WorkerAssignment | undefined {
+  try {
+    return readWorkerAssignment(seedAssignmentPath(runDirectory, condition, seed));
+  } catch {
+    return undefined;
+  }
 }
 export function readSeedStatus(runDirectory: string, condition: string, seed: number): SeedStatusFile | undefined {
   return readJson<SeedStatusFile>(seedStatusPath(runDirectory, condition, seed));

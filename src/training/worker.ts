@@ -9,13 +9,13 @@
  * cannot be written any more (a full disk), the worker still tells its parent how it ended and
  * exits: its parent records what it can (src/producer/runLaunch.ts exitedSeedStatus).
  */
-import fs from 'node:fs';
 import type { RunEvent, SeedStatus, SeedStatusFile } from '../shared/runFormat';
 import type { WorkerAssignment, WorkerMessage } from '../shared/protocol/worker';
 import {
   LineAppender,
   RUN_EVENTS,
   hostName,
+  readWorkerAssignment,
   seedLogPath,
   seedRecordsPath,
   writeSeedStatus,
@@ -49,9 +49,9 @@ async function main(): Promise<number> {
   }
   let assignment: WorkerAssignment;
   try {
-    assignment = JSON.parse(fs.readFileSync(assignmentFile, 'utf8')) as WorkerAssignment;
+    assignment = readWorkerAssignment(assignmentFile);
   } catch (error) {
-    process.stderr.write(`cannot read the assignment ${assignmentFile}: ${(error as Error).message}\n`);
+    process.stderr.write(`${(error as Error).message}\n`);
     return 1;
   }
   const { runId, runDirectory, condition, seed, config } = assignment;

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EpochRecord, RunEvent, RunManifest, RunSummary, SeedStatusFile } from '../../src/shared/runFormat';
 import { parseJsonLines } from '../../src/runs/jsonLines';
+import { isProcessAlive } from '../../src/runs/runFolderReader';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -321,15 +322,6 @@ const readJsonIfThere = <T>(file: string): T | undefined => {
   }
 };
 
-/** Whether a process of this machine is alive. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 describe('grokking-lab run: faults and resume', () => {
   it('after a kill -9 of the command line, report calls the run interrupted and run --resume finishes it in the same folder', async () => {
@@ -349,7 +341,7 @@ describe('grokking-lab run: faults and resume', () => {
     child.kill('SIGKILL');
     await new Promise((resolve) => child.on('exit', resolve));
     // Its worker notices that its parent is gone and stops after its epoch.
-    await waitFor('the orphaned worker to stop', () => !isAlive(orphan), 30_000);
+    await waitFor('the orphaned worker to stop', () => !isProcessAlive(orphan), 30_000);
     assert.equal(readJson<RunManifest>(path.join(runDirectory, 'run.json')).status, 'running', 'nobody could write the end');
     assert.equal(statusOf(2)?.status, 'queued');
     assert.equal(fs.existsSync(path.join(runDirectory, 'summary.json')), false);
@@ -400,7 +392,7 @@ describe('grokking-lab run: faults and resume', () => {
       assert.deepEqual(leftovers, []);
       for (const seed of [0, 1]) {
         const status = readJsonIfThere<SeedStatusFile>(path.join(runDirectory, 'grok', `seed-${seed}.status.json`));
-        if (status?.pid !== undefined) assert.equal(isAlive(status.pid), false, `the worker of seed ${seed} is still alive`);
+        if (status?.pid !== undefined) assert.equal(isProcessAlive(status.pid), false, `the worker of seed ${seed} is still alive`);
       }
     } finally {
       spawnSync('umount', [disk]);
