@@ -82,7 +82,7 @@ export function describeFileError(error: unknown): string {
     EROFS: 'the file system is read-only',
     ENOSPC: 'no space left on the disk',
     EDQUOT: 'the disk quota is exceeded',
-    ENOENT: 'a folder on the way does not exist',
+    ENOENT: 'no such file or folder',
   };
   if (code && words[code]) return `${words[code]} (${code})`;
   return code ?? (error as Error).message ?? String(error);
