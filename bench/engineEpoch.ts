@@ -9,8 +9,8 @@
 // (backward pass, optimiser, ΔW and ΔV materialised). Prints one JSON line:
 // {engine, threads, hidden, backend, medianMs, minMs, gflops, partsMedianMs, epochs, warmup, loadAverage}
 // gflops uses the nominal 2·(3·n_train + n_test)·K·M FLOP per epoch (docs/science.md §11).
-import type { Activation, RunConfig } from '../src/shared/config/types';
-import { defaultRunConfig } from '../src/shared/config/defaults';
+import type { Activation } from '../src/shared/config/types';
+import { defaultRunConfig, withDefaults } from '../src/shared/config/defaults';
 import { makeDataset } from '../src/training/data';
 import type { TrainingEngine } from '../src/training/engine';
 import { createEngine, type EngineChoice } from '../src/training/engines';
@@ -35,22 +35,14 @@ async function main(): Promise<void> {
   const activation = argument('activation', defaults.model.activation) as Activation;
   const keepFirstLayerGradient = process.argv.includes('--keep-gradient');
   if (threads !== 1 && threads !== 2) throw new Error('--threads must be 1 or 2');
-  const { task, optimizer } = defaults;
-  const config: RunConfig = {
-    task: { ...task },
+  // The defaults with every diagnostic off: the epoch alone, as the PyTorch peer measures it.
+  const config = withDefaults({
     model: { hidden, activation },
-    loss: defaults.loss,
-    optimizer: { ...optimizer, betas: [optimizer.betas[0], optimizer.betas[1]] },
     epochs: warmup + epochs,
-    diagnostics: {
-      eigengap: { ...defaults.diagnostics.eigengap, lateStage: [200, 400] },
-      repulsion: { checkpoints: [], pairs: 200 },
-      spectralEdge: { enabled: false, window: 10 },
-      li2: { enabled: false, checkpoints: [] },
-      gradientSed: { ...defaults.diagnostics.gradientSed, enabled: false },
-    },
+    diagnostics: { repulsion: { checkpoints: [] }, spectralEdge: { enabled: false }, li2: { enabled: false, checkpoints: [] }, gradientSed: { enabled: false } },
     engine: { name: engineName === 'tfjs' ? 'tfjs' : 'wasm', threads },
-  };
+  });
+  const { task } = config;
   const seed = 0;
   const dataset = makeDataset(task.operation, task.modulus, task.trainSize, seed);
   const initial = initialParameters(task.modulus, hidden, seed);

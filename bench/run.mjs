@@ -277,10 +277,8 @@ async function main() {
       { env: { OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) } })
     : { ok: false, error: `not measured: ${torch.reason}` }));
   // A study row as the trainer times it (evaluate, the per-row diagnostics, step), and ‖G_F‖'s share.
-  const studyRow = fs.existsSync(studyRowScript)
-    ? runJson('study row with every per-row diagnostic (ours, 1 thread)', tsx, [studyRowScript, '--hidden', String(settings.hidden),
-      '--rows', String(settings.epochs), '--warmup', String(settings.warmup), '--rounds', settings.quick ? '1' : '2'])
-    : { ok: false, error: 'not measured: bench/studyRow.ts does not exist' };
+  const studyRow = runJson('study row with every per-row diagnostic (ours, 1 thread)', tsx, [studyRowScript, '--hidden', String(settings.hidden),
+    '--rows', String(settings.epochs), '--warmup', String(settings.warmup), '--rounds', settings.quick ? '1' : '2']);
   const memory = await measureWorkerMemory(settings.hidden);
   const loadAfter = loadAverage();
 

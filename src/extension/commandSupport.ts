@@ -75,7 +75,7 @@ function progressOf(run: ActiveRunView): { percent: number; message: string } {
  * Shows a run's progress as a notification with Cancel (cancelling stops the run) until it ends,
  * then says how it ended. Does not wait: returns at once.
  */
-export function showRunProgress(manager: RunManager, run: ActiveRunView, onEnded: (status: RunStatus) => void): void {
+function showRunProgress(manager: RunManager, run: ActiveRunView, onEnded: (status: RunStatus) => void): void {
   void vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Grokking Lab: ${run.experiment}`, cancellable: true },
     async (progress, token) => {

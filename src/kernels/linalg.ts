@@ -656,7 +656,8 @@ export function packLowerColumns(l: usize, ld: i32, rows: i32, destination: usiz
  * last strip; sums[c] += R[i][c] in row order (float64). `outputs` is float32 (rows × classes),
  * `labels` int32. loss 0: class-centred MSE, Y = onehot(y) − 1/M and Ŷ = o − mean_c(o); loss 1:
  * cross-entropy, Y = onehot(y) and Ŷ = softmax(o) (the row maximum subtracted before exp).
- * Every entry is the float64 expression of the reference, evaluated in the same order.
+ * Every entry is the reference's float64 formula, evaluated in the same order (exp is
+ * AssemblyScript's, not V8's: cross-entropy entries agree to rounding, not always bit for bit).
  */
 export function lossResidualStrips(
   outputs: usize, labels: usize, classes: i32, loss: i32, rowStart: i32, rowEnd: i32, packed: usize, stripBytes: usize, sums: usize,

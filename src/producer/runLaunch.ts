@@ -58,7 +58,7 @@ export function newRunManifest(input: NewRunInput): RunManifest {
 }
 
 /** A condition with its config replaced (e.g. `--epochs`), re-hashed, keeping its name and grid point. */
-export function withConfig(condition: ResolvedCondition, config: ResolvedCondition['config']): ResolvedCondition {
+function withConfig(condition: ResolvedCondition, config: ResolvedCondition['config']): ResolvedCondition {
   return { ...condition, config, configHash: sha256Hex(canonicalJson(config)) };
 }
 

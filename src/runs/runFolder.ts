@@ -182,9 +182,16 @@ export function writeSeedStatus(runDirectory: string, status: SeedStatusFile): v
  * The run's manifest as the current format, older ones upgraded (src/shared/runFormatUpgrade.ts), so
  * no viewer needs defaults of its own; undefined when run.json is missing or not JSON.
  */
+/** run.json, upgraded to the current format; undefined when it is missing or damaged past reading (a viewer then treats it as missing). */
 export function readManifest(runDirectory: string): RunManifest | undefined {
   const stored = readJson<StoredRunManifest>(path.join(runDirectory, RUN_MANIFEST));
-  return typeof stored === 'object' && stored !== null ? upgradeRunManifest(stored) : undefined;
+  if (typeof stored !== 'object' || stored === null) return undefined;
+  try {
+    return upgradeRunManifest(stored);
+  } catch {
+    // A config whose parts are not objects (`model: null`) cannot be completed: not a readable run.json.
+    return undefined;
+  }
 }
 export function readSummary(runDirectory: string): RunSummary | undefined {
   return readJson<RunSummary>(path.join(runDirectory, RUN_SUMMARY));
@@ -277,7 +284,7 @@ export interface RunContents {
 export function readRun(runDirectory: string): RunContents {
   const manifest = readManifest(runDirectory);
   const seeds: RunContents['seeds'] = [];
-  const conditions = manifest ? manifest.conditions.map((condition) => condition.name) : listConditionFolders(runDirectory);
+  const conditions = manifest ? manifest.conditions.map((condition) => condition.name) : subfolders(runDirectory).map((folder) => path.basename(folder));
   for (const condition of conditions) {
     const seedNumbers = manifest ? manifest.seeds : listSeedFiles(path.join(runDirectory, condition));
     for (const seed of seedNumbers) {
@@ -289,15 +296,25 @@ export function readRun(runDirectory: string): RunContents {
   return { directory: runDirectory, manifest, summary: readSummary(runDirectory), events: events.rows, skippedEvents: events.skipped, seeds };
 }
 
-function listConditionFolders(runDirectory: string): string[] {
+/** The folders in a folder (full paths, sorted; hidden ones left out: no run, experiment or condition name starts with a dot); none when it cannot be read. */
+export function subfolders(directory: string): string[] {
   try {
     return fs
-      .readdirSync(runDirectory, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => entry.name)
+      .readdirSync(directory, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+      .map((entry) => path.join(directory, entry.name))
       .sort();
   } catch {
     return [];
+  }
+}
+
+/** A file's modification time in milliseconds, 0 when it does not exist. */
+export function modifiedTime(file: string): number {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 

@@ -18,11 +18,13 @@ import {
   RUN_EVENTS,
   RUN_MANIFEST,
   hostName,
+  modifiedTime,
   readManifest,
   readSeedStatus,
   readSummary,
   seedRecordsPath,
   seedStatusPath,
+  subfolders,
 } from './runFolder';
 
 /** Follows a file another process appends JSON lines to: each read returns the rows added since the last. */
@@ -107,23 +109,12 @@ export function lastRecordedEpoch(file: string): number {
  */
 export function findRunDirectories(runsFolder: string): string[] {
   const found: string[] = [];
-  for (const experiment of subdirectories(runsFolder)) {
-    for (const run of subdirectories(experiment)) {
+  for (const experiment of subfolders(runsFolder)) {
+    for (const run of subfolders(experiment)) {
       if (fs.existsSync(path.join(run, RUN_MANIFEST))) found.push(run);
     }
   }
   return found;
-}
-
-function subdirectories(directory: string): string[] {
-  try {
-    return fs
-      .readdirSync(directory, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
-      .map((entry) => path.join(directory, entry.name));
-  } catch {
-    return [];
-  }
 }
 
 /** Whether a process with this pid exists on this machine. */
@@ -180,19 +171,19 @@ export class RunFolderReader {
     const seedSummaries = new Map(summary?.seeds.map((seed) => [`${seed.condition}/${seed.seed}`, seed]) ?? []);
     const events = summary ? undefined : this.followEvents(runDirectory);
 
-    let lastWrite = mtime(path.join(runDirectory, RUN_MANIFEST));
+    let lastWrite = modifiedTime(path.join(runDirectory, RUN_MANIFEST));
     const files: { condition: string; seed: number; file?: SeedStatusFile }[] = [];
     for (const condition of conditions) {
       for (const seed of manifest?.seeds ?? []) {
         files.push({ condition, seed, file: readSeedStatus(runDirectory, condition, seed) });
-        lastWrite = Math.max(lastWrite, mtime(seedStatusPath(runDirectory, condition, seed)));
+        lastWrite = Math.max(lastWrite, modifiedTime(seedStatusPath(runDirectory, condition, seed)));
       }
     }
     // Rows of running seeds are the freshest writes of a live run.
     for (const { condition, seed, file } of files) {
-      if (file?.status === 'running') lastWrite = Math.max(lastWrite, mtime(seedRecordsPath(runDirectory, condition, seed)));
+      if (file?.status === 'running') lastWrite = Math.max(lastWrite, modifiedTime(seedRecordsPath(runDirectory, condition, seed)));
     }
-    if (events) lastWrite = Math.max(lastWrite, mtime(path.join(runDirectory, RUN_EVENTS)));
+    if (events) lastWrite = Math.max(lastWrite, modifiedTime(path.join(runDirectory, RUN_EVENTS)));
     const real = realRunState({ manifest, seeds: files, active, quietForMs: now - lastWrite, host: this.host, processAlive: this.processAlive });
     const { status } = real;
 
@@ -256,14 +247,6 @@ export class RunFolderReader {
       if (event.type === 'milestone' && event.milestone === 'grok99' && !followed.grokEpochs.has(key)) followed.grokEpochs.set(key, event.epoch);
     }
     return followed;
-  }
-}
-
-function mtime(file: string): number {
-  try {
-    return fs.statSync(file).mtimeMs;
-  } catch {
-    return 0;
   }
 }
 

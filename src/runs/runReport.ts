@@ -13,7 +13,7 @@ import { renderHtmlReport } from '../shared/report/html';
 import type { ReportInput, ReportSeedInput, RunReport } from '../shared/report/model';
 import { buildRunReport } from '../shared/report/model';
 import { reportDocument } from '../shared/report/tables';
-import { RUN_EVENTS, RUN_MANIFEST, readManifest, readRun, readSeedAssignment, seedRecordsPath, seedStatusPath } from './runFolder';
+import { RUN_EVENTS, RUN_MANIFEST, modifiedTime, readManifest, readRun, readSeedAssignment, seedRecordsPath, seedStatusPath, subfolders } from './runFolder';
 import type { RunConfig } from '../shared/config/types';
 import packageJson from '../../package.json';
 import { realRunState, type SeedOnDisk } from './runFolderReader';
@@ -29,17 +29,6 @@ function isDirectory(candidate: string): boolean {
     return fs.statSync(candidate).isDirectory();
   } catch {
     return false;
-  }
-}
-
-function subfolders(directory: string): string[] {
-  try {
-    return fs
-      .readdirSync(directory, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => path.join(directory, entry.name));
-  } catch {
-    return [];
   }
 }
 
@@ -110,14 +99,6 @@ export function resolveRunFolder(candidate: string): ResolvedRunFolder {
   throw new RunReportError(`${candidate}: not a run folder (no run.json and no <condition>/seed-<n>.jsonl).`);
 }
 
-function modifiedAt(file: string): number {
-  try {
-    return fs.statSync(file).mtimeMs;
-  } catch {
-    return 0;
-  }
-}
-
 /** Without run.json: each condition's config, from the first of its seeds with an assignment file. */
 function assignedConfigs(runDirectory: string, seeds: readonly { condition: string; seed: number }[]): Record<string, RunConfig> {
   const configs: Record<string, RunConfig> = {};
@@ -148,9 +129,9 @@ function finishedEvents(events: readonly RunEvent[]): Map<string, { status: Seed
 export function readReportInput(runDirectory: string, now = Date.now()): ReportInput {
   const contents = readRun(runDirectory);
   const finished = finishedEvents(contents.events);
-  let lastWrite = Math.max(modifiedAt(path.join(runDirectory, RUN_MANIFEST)), modifiedAt(path.join(runDirectory, RUN_EVENTS)));
+  let lastWrite = Math.max(modifiedTime(path.join(runDirectory, RUN_MANIFEST)), modifiedTime(path.join(runDirectory, RUN_EVENTS)));
   const onDisk = contents.seeds.map((seed): SeedOnDisk => {
-    lastWrite = Math.max(lastWrite, modifiedAt(seedStatusPath(runDirectory, seed.condition, seed.seed)), modifiedAt(seedRecordsPath(runDirectory, seed.condition, seed.seed)));
+    lastWrite = Math.max(lastWrite, modifiedTime(seedStatusPath(runDirectory, seed.condition, seed.seed)), modifiedTime(seedRecordsPath(runDirectory, seed.condition, seed.seed)));
     // Without a status file: its end event, else rows mean it started.
     const fallback = finished.get(`${seed.condition}/${seed.seed}`) ?? { status: seed.records.length > 0 ? 'running' : 'queued' };
     return { ...(seed.status ? { file: seed.status } : {}), fallback };

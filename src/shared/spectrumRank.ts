@@ -74,9 +74,13 @@ export interface SeedRankReadings {
   largestGapShare: number | null;
 }
 
-/** The readings of a seed whose late stage is unknown (a run folder that does not say how it was configured). */
-export function unknownRankReadings(): SeedRankReadings {
-  return { energyRank: null, leadingRatio: null, largestGapPosition: null, largestGapShare: null };
+/**
+ * A seed's readings over its late stage, or every reading null when the late stage is unknown (a
+ * run folder that does not say how it was configured).
+ */
+export function seedRankReadings(records: readonly EpochRecord[], lateStage: readonly [number, number] | undefined): SeedRankReadings {
+  if (!lateStage) return { energyRank: null, leadingRatio: null, largestGapPosition: null, largestGapShare: null };
+  return lateStageRankReadings(records, lateStage[0], lateStage[1]);
 }
 
 /** The readings of one seed from its rows with from ≤ epoch ≤ to. */

@@ -53,7 +53,6 @@ export async function trainSeed(options: TrainSeedOptions): Promise<TrainSeedRes
   const dataset = makeDataset(operation, modulus, trainSize, seed);
   const initial = initialParameters(modulus, hidden, seed);
   const diagnostics = config.diagnostics;
-  // Absent in the config of runs resolved before §8 existed (a re-run of an old run.json): off.
   const gradientSedConfig = diagnostics.gradientSed.enabled ? diagnostics.gradientSed : undefined;
   const engine = await createEngine(config.engine.name, { config, dataset, initial, keepFirstLayerGradient: gradientSedConfig !== undefined });
   options.onStart?.(engine.name, engine.backend);

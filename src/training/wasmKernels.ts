@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
+import type { LossName } from '../shared/config/types';
 
 /** A kernel build: `relaxed` (relaxed SIMD, fused multiply-add) or `plain` SIMD. */
 export type SimdBuild = 'relaxed' | 'plain';
@@ -18,6 +19,9 @@ export type SimdBuild = 'relaxed' | 'plain';
 export type SimdChoice = 'auto' | SimdBuild;
 
 export const WASM_PAGE = 65536;
+
+/** How the kernels name the loss (epoch.wasm's `loss` setting, linalg.wasm's lossResidualStrips). */
+export const LOSS_CODE: Readonly<Record<LossName, number>> = { mse: 0, crossEntropy: 1 };
 /** Alignment of every planned buffer, in bytes. */
 const BUFFER_ALIGNMENT = 64;
 

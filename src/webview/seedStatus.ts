@@ -4,6 +4,7 @@
  */
 import type { SeedStatus } from '../shared/runFormat';
 import type { DashboardSeed } from './store';
+import { plural } from '../shared/text';
 
 /** The order statuses are listed in a group's summary. */
 const STATUS_ORDER: readonly SeedStatus[] = ['running', 'queued', 'completed', 'diverged', 'failed', 'cancelled', 'interrupted'];
@@ -46,5 +47,5 @@ export function groupStatusText(seeds: readonly DashboardSeed[]): string {
     const planned = Math.max(...members.map((seed) => seed.epochs));
     return [`${members.length} running (epoch ${low === high ? low : `${low}–${high}`}${planned > 0 ? ` of ${planned}` : ''})`];
   });
-  return `${seeds.length} seed${seeds.length === 1 ? '' : 's'}: ${parts.join(', ')}`;
+  return `${plural(seeds.length, 'seed')}: ${parts.join(', ')}`;
 }

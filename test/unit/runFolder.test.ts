@@ -130,4 +130,12 @@ describe('run folders', () => {
     assert.equal(realRunState({ manifest, seeds, active: false, quietForMs: 1000, host: 'elsewhere', processAlive: alive }).status, 'running');
     assert.equal(realRunState({ manifest, seeds, active: false, quietForMs: 60_000, host: 'elsewhere', processAlive: alive }).status, 'interrupted');
   });
+
+  it('treats a run.json whose config is damaged past completing as unreadable, not as a crash', () => {
+    const directory = temporaryFolder();
+    const damaged = { ...plannedManifest('2026-12-07T12:00:00.000Z'), conditions: [{ name: 'a', configHash: 'h', config: { model: null } }] };
+    fs.writeFileSync(path.join(directory, 'run.json'), JSON.stringify(damaged));
+    assert.equal(readManifest(directory), undefined);
+    assert.equal(readRun(directory).manifest, undefined);
+  });
 });

@@ -10,6 +10,7 @@ import { makeDataset, type Dataset } from '../../src/training/data';
 import { ReferenceEngine } from '../../src/training/engines/reference';
 import { createTfjsEngine, loadTensorflow, type TfjsEngine, type TfjsFirstLayer } from '../../src/training/engines/tfjs';
 import { initialParameters, type Parameters } from '../../src/training/parameters';
+import { engineTestConfig } from './engineFixtures';
 
 interface Problem {
   activation: Activation;
@@ -22,24 +23,18 @@ interface Problem {
 }
 
 function makeConfig(problem: Problem): RunConfig {
-  const modulus = problem.modulus ?? 11;
   // Learning rates large enough that 25 epochs move the model visibly (accuracies change).
   const lr = problem.optimizer === 'sgd' ? 0.05 : 0.01;
-  return {
-    task: { operation: 'add', modulus, trainSize: problem.trainSize ?? 60 },
-    model: { hidden: problem.hidden ?? 32, activation: problem.activation },
+  const config = engineTestConfig({
+    modulus: problem.modulus ?? 11,
+    hidden: problem.hidden ?? 32,
+    trainSize: problem.trainSize ?? 60,
+    activation: problem.activation,
     loss: problem.loss ?? 'mse',
-    optimizer: { name: problem.optimizer, lr, weightDecay: 0.01, betas: [0.9, 0.999], eps: 1e-8, momentum: 0.9 },
+    optimizer: { name: problem.optimizer, lr, weightDecay: 0.01 },
     epochs: 25,
-    diagnostics: {
-      eigengap: { window: 20, detector: { lag: 25, threshold: 0.04, warmup: 100 }, lateStage: [200, 400] },
-      repulsion: { checkpoints: [], pairs: 200 },
-      spectralEdge: { enabled: false, window: 10 },
-      li2: { enabled: false, checkpoints: [] },
-      gradientSed: { enabled: false, window: 20, vectors: 3, directions: 20, probes: 1024, epsilonScale: 0.005, every: 10 },
-    },
-    engine: { name: 'tfjs', threads: 1 },
-  };
+  });
+  return { ...config, engine: { name: 'tfjs', threads: 1 } };
 }
 
 function setUp(problem: Problem): { config: RunConfig; dataset: Dataset; initial: Parameters } {

@@ -17,7 +17,7 @@ import type { Activation, DiagnosticsConfig, Li2Config, RepulsionConfig, RunConf
 export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
 /** docs/science.md §4: 400 epochs for σ = x², 800 otherwise (the papers' ReLU schedule). */
-export function defaultEpochs(activation: Activation): number {
+function defaultEpochs(activation: Activation): number {
   return activation === 'square' ? 400 : 800;
 }
 
@@ -25,7 +25,7 @@ export function defaultEpochs(activation: Activation): number {
  * The default repulsion checkpoints of a run of `epochs` steps: docs/science.md §6's list (the
  * schema's default) without the epochs the run never reaches. Returns a new array.
  */
-export function defaultRepulsionCheckpoints(epochs: number): number[] {
+function defaultRepulsionCheckpoints(epochs: number): number[] {
   return repulsionCheckpointsSchema.default.filter((epoch) => epoch <= epochs);
 }
 
@@ -33,7 +33,7 @@ export function defaultRepulsionCheckpoints(epochs: number): number[] {
  * The default Li₂ checkpoints (docs/science.md §9): the repulsion checkpoints and the last epoch,
  * ascending, without duplicates. Returns a new array; does not mutate `repulsionCheckpoints`.
  */
-export function defaultLi2Checkpoints(repulsionCheckpoints: readonly number[], epochs: number): number[] {
+function defaultLi2Checkpoints(repulsionCheckpoints: readonly number[], epochs: number): number[] {
   return [...new Set([...repulsionCheckpoints, epochs])].sort((a, b) => a - b);
 }
 

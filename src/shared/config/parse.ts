@@ -927,14 +927,7 @@ export function fileSizeProblem(subject: string, bytes: number, exact = true): s
 
 /** The length of `text` in UTF-8 bytes, as the file holding it has (a lone surrogate counts 3, as it is written). */
 function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    const pair = code >= 0xd800 && code < 0xdc00 && index + 1 < text.length && (text.charCodeAt(index + 1) & 0xfc00) === 0xdc00;
-    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : pair ? 4 : 3;
-    if (pair) index++;
-  }
-  return bytes;
+  return new TextEncoder().encode(text).byteLength;
 }
 
 /**

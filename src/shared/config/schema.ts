@@ -257,7 +257,7 @@ export const nameRule: NameRule = {
  * format gives files, so a run-level log can be added without breaking names), in any letter case
  * (`RUN.JSON` is `run.json` on case-insensitive file systems).
  */
-export const conditionNameRule: NameRule = {
+const conditionNameRule: NameRule = {
   ...nameRule,
   reservedEndings: ['.json', '.jsonl', '.log', '.tmp'],
 };
@@ -486,7 +486,7 @@ const diagnosticsSchema: ObjectSchema = {
           default: true,
           description: 'Whether they are computed.',
         },
-        window: windowSchema(10, 'Number of most recent updates in their window.') // docs/science.md §7,
+        window: windowSchema(10, 'Number of most recent updates in their window.'), // docs/science.md §7
       }),
     },
     li2: {

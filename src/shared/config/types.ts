@@ -1,7 +1,8 @@
 /**
  * The typed experiment configuration: what a `*.grok.yaml` experiment resolves to, per condition.
- * Every default comes from docs/science.md (the specification of the numbers) and is written once, in
- * ./schema.ts; each field says its unit and convention. The parser (./parse.ts) turns YAML into these types; nothing else builds them
+ * Every default comes from docs/science.md (the specification of the numbers); the value the code uses
+ * is written once, in ./schema.ts (the comments here name some of them for the reader); each field
+ * says its unit and convention. The parser (./parse.ts) turns YAML into these types; nothing else builds them
  * from untrusted input.
  */
 

@@ -11,8 +11,9 @@
  */
 import type { DetectorConfig, RunConfig } from '../config/types';
 import type { ConditionSummary, EpochRecord, MilestoneName, RunEvent, RunManifest, RunStatus, RunSummary, SeedStatus, SeedSummary } from '../runFormat';
-import { type ConditionRankReadings, type SeedRankReadings, conditionRankReadings, lateStageRankReadings, unknownRankReadings } from '../spectrumRank';
+import { type ConditionRankReadings, type SeedRankReadings, conditionRankReadings, seedRankReadings } from '../spectrumRank';
 import { isComparablePair, summarizeRun, summarizeSeed } from '../summary';
+import { plural } from '../text';
 
 /** What the tables are computed from: a run as the dashboard holds it (a `RunSnapshot` or the store's run state). */
 export interface SummaryTableSource {
@@ -175,7 +176,7 @@ export function formatLargestGap(readings: Pick<SeedRankReadings, 'largestGapPos
 /** A condition's most common largest-gap position and its seeds, of all: "2 in 14/15 seeds". */
 export function formatLargestGapSeeds(readings: Pick<ConditionRankReadings, 'largestGapPosition'>, seedCount: number): string {
   const { position, seeds } = readings.largestGapPosition;
-  return position === null ? MISSING : `${position} in ${seeds}/${seedCount} seed${seedCount === 1 ? '' : 's'}`;
+  return position === null ? MISSING : `${position} in ${seeds}/${plural(seedCount, 'seed')}`;
 }
 
 /** A ratio-like quantity (gap λ₂/λ₃, separation, accuracy): fixed decimals, exponent outside [1e-3, 1e5). */
@@ -292,11 +293,14 @@ function conditionRow(summary: ConditionSummary, reference: ConditionSummary | n
   };
 }
 
-/** A seed's late-stage rank readings from the records the source holds (none: every reading null). */
-function rankReadingsOf(source: SummaryTableSource, condition: string, seed: number): SeedRankReadings {
-  const records = source.seeds.find((entry) => entry.condition === condition && entry.seed === seed)?.records ?? [];
-  const lateStage = eigengapSettings(source, condition)?.lateStage;
-  return lateStage ? lateStageRankReadings(records, lateStage[0], lateStage[1]) : unknownRankReadings();
+/** Each seed's late-stage rank readings from the records the source holds (a seed without records: every reading null). */
+function rankReadingsBySeed(source: SummaryTableSource): (condition: string, seed: number) => SeedRankReadings {
+  const records = new Map(source.seeds.map((entry) => [`${entry.condition}/${entry.seed}`, entry.records]));
+  const lateStages = new Map<string, readonly [number, number] | undefined>();
+  return (condition, seed) => {
+    if (!lateStages.has(condition)) lateStages.set(condition, eigengapSettings(source, condition)?.lateStage);
+    return seedRankReadings(records.get(`${condition}/${seed}`) ?? [], lateStages.get(condition));
+  };
 }
 
 /** What decimated records make approximate: the rank readings always, the late gap until summary.json. */
@@ -322,7 +326,8 @@ export function summaryTables(source: SummaryTableSource): SummaryTables {
     .filter((pair) => isComparablePair(manifestCondition(pair.numerator), manifestCondition(pair.denominator)))
     .map((pair) => ({ ...pair, text: `${pair.numerator} ÷ ${pair.denominator}: ${pair.ratio === null ? MISSING : `${formatQuantity(pair.ratio)}×`}` }));
   const decimated = source.seeds.some((seed) => seed.decimation !== undefined);
-  const seeds = summary.seeds.map((seed) => seedRow(seed, rankReadingsOf(source, seed.condition, seed.seed)));
+  const rankReadingsOf = rankReadingsBySeed(source);
+  const seeds = summary.seeds.map((seed) => seedRow(seed, rankReadingsOf(seed.condition, seed.seed)));
   const conditionReadings = (condition: string) => conditionRankReadings(seeds.filter((row) => row.condition === condition).map((row) => row.rankReadings));
   return {
     runId: source.runId,

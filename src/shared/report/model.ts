@@ -19,7 +19,7 @@
 import type { RunConfig } from '../config/types';
 import { conditionConfig, eigengapSettings, summaryTables } from '../dashboard/summaryTable';
 import type { EpochRecord, MilestoneName, RepulsionEvent, RunEvent, RunManifest, RunStatus, RunSummary, SeedStatus, SeedSummary } from '../runFormat';
-import { type ConditionRankReadings, type SeedRankReadings, conditionRankReadings, lateStageRankReadings, unknownRankReadings } from '../spectrumRank';
+import { type ConditionRankReadings, type SeedRankReadings, conditionRankReadings, seedRankReadings } from '../spectrumRank';
 import { type SeedStatistic, seedStatistic } from '../statistics';
 import { plural } from '../text';
 
@@ -344,7 +344,7 @@ function runFacts(input: ReportInput): RunFacts {
     status: input.status,
     startTime: manifest?.startTime ?? null,
     endTime: manifest?.endTime ?? null,
-    engine: engine ? `${engine.name}${engine.backend ? ` (${engine.backend})` : ''}, ${engine.threads} thread${engine.threads === 1 ? '' : 's'}` : null,
+    engine: engine ? `${engine.name}${engine.backend ? ` (${engine.backend})` : ''}, ${plural(engine.threads, 'thread')}` : null,
     producer: manifest?.producer ?? null,
     host: manifest?.host ?? null,
     versions: manifest ? { ...manifest.versions } : {},
@@ -389,15 +389,7 @@ function readingNotes(input: ReportInput): string[] {
 
 /** The report of a run. */
 export function buildRunReport(input: ReportInput): RunReport {
-  const tables = summaryTables({
-    runId: input.runId,
-    manifest: input.manifest,
-    ...(input.assignedConfigs ? { assignedConfigs: input.assignedConfigs } : {}),
-    status: input.status,
-    seeds: input.seeds,
-    events: input.events,
-    summary: input.summary,
-  });
+  const tables = summaryTables(input);
   const seedRows = new Map<string, { summary: SeedSummary; rankReadings: SeedRankReadings }>(tables.seeds.map((row) => [`${row.condition}\u0000${row.seed}`, row]));
   const notes: string[] = [];
   if (input.status === 'running') notes.push('This run is still running: every number is computed from the rows written so far and will change.');
@@ -407,6 +399,7 @@ export function buildRunReport(input: ReportInput): RunReport {
   const conditions = tables.conditions.map((conditionRow): ConditionReport => {
     const condition = conditionRow.condition;
     const settings = conditionSettings(input, condition);
+    const spectralEdgeWindow = conditionConfig(input, condition)?.diagnostics.spectralEdge.window;
     const seeds = input.seeds
       .filter((seed) => seed.condition === condition)
       .map((seed): SeedReport => {
@@ -426,9 +419,9 @@ export function buildRunReport(input: ReportInput): RunReport {
           leadLag: summary?.detectorLead ?? null,
           lateGap: summary?.lateGap ?? null,
           // The dashboard table's readings; from the rows here for a seed summary.json does not list.
-          ...(row?.rankReadings ?? (settings.lateStage ? lateStageRankReadings(seed.records, settings.lateStage[0], settings.lateStage[1]) : unknownRankReadings())),
+          ...(row?.rankReadings ?? seedRankReadings(seed.records, settings.lateStage ?? undefined)),
           finalTestAcc: summary?.finalTestAcc ?? (last ? last.testAcc : null),
-          spectralEdge: spectralEdgeDecline(seed.records, conditionConfig(input, condition)?.diagnostics.spectralEdge.window),
+          spectralEdge: spectralEdgeDecline(seed.records, spectralEdgeWindow),
         };
       });
     const incompleteSeeds = seeds

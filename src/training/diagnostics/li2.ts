@@ -10,7 +10,7 @@
  */
 import type { LossName } from '../../shared/config/types';
 import type { SimdChoice } from '../wasmKernels';
-import { linalgKernels, tryLinalgKernels } from './linalgKernels';
+import { linalgKernelsFor } from './linalgKernels';
 
 /**
  * The residual R = Y − Ŷ that the loss drives to zero, (n × M) float64, for each training sample:
@@ -101,7 +101,7 @@ function gradientShape(trainOutput: Float32Array, labels: Int32Array, secondLaye
 export function gradientFNorm(trainOutput: Float32Array, labels: Int32Array, secondLayer: Float32Array, loss: LossName, options: GradientFNormOptions = {}): number {
   const { classes, hidden } = gradientShape(trainOutput, labels, secondLayer);
   const simd = options.simd ?? 'auto';
-  const kernels = options.implementation === 'reference' ? undefined : simd === 'auto' ? tryLinalgKernels('auto') : linalgKernels(simd);
+  const kernels = options.implementation === 'reference' ? undefined : linalgKernelsFor(simd);
   if (!kernels) return gradientFNormReference(trainOutput, labels, secondLayer, loss);
   return kernels.gradientFNorm(trainOutput, labels, secondLayer, classes, hidden, loss);
 }

@@ -8,7 +8,7 @@
  * (linalgReference.ts, li2.ts) in test/unit/linalg.test.ts and li2.test.ts.
  */
 import type { LossName } from '../../shared/config/types';
-import { compileKernel, KernelInstance, roundUp, type SimdBuild, type SimdChoice } from '../wasmKernels';
+import { compileKernel, KernelInstance, LOSS_CODE, roundUp, type SimdBuild, type SimdChoice } from '../wasmKernels';
 
 /** The exports of linalg.wasm (src/kernels/linalg.ts). Addresses and sizes are byte offsets / counts. */
 export interface LinalgExports {
@@ -59,29 +59,48 @@ export function packedFactorStepCount(pivots: number): number {
 }
 
 
-const sharedKernels = new Map<SimdBuild, LinalgKernels | null>();
+/** The process-wide instance of each choice, or why it could not be loaded; `auto` shares the instance of the build it chose. */
+const sharedKernels = new Map<SimdChoice, LinalgKernels | Error>();
+
+function loadLinalgKernels(choice: SimdChoice): LinalgKernels | Error {
+  let loaded = sharedKernels.get(choice);
+  if (loaded === undefined) {
+    try {
+      // compileKernel holds the relaxed-to-plain fallback of `auto` (src/training/wasmKernels.ts).
+      const { module, simd } = compileKernel('linalg', choice);
+      const named = sharedKernels.get(simd);
+      loaded = named instanceof LinalgKernels ? named : new LinalgKernels(module, simd);
+      sharedKernels.set(simd, loaded);
+    } catch (error) {
+      loaded = error instanceof Error ? error : new Error(String(error));
+    }
+    sharedKernels.set(choice, loaded);
+  }
+  return loaded;
+}
 
 /** The process-wide instance of a build (`auto`: relaxed if it loads, else plain), or undefined. */
 export function tryLinalgKernels(choice: SimdChoice): LinalgKernels | undefined {
-  if (choice === 'auto') return tryLinalgKernels('relaxed') ?? tryLinalgKernels('plain');
-  if (!sharedKernels.has(choice)) {
-    try {
-      sharedKernels.set(choice, new LinalgKernels(compileKernel('linalg', choice).module, choice));
-    } catch {
-      sharedKernels.set(choice, null);
-    }
-  }
-  return sharedKernels.get(choice) ?? undefined;
+  const loaded = loadLinalgKernels(choice);
+  return loaded instanceof LinalgKernels ? loaded : undefined;
 }
 
 /**
  * The process-wide linalg.wasm instance (`auto`: the relaxed-SIMD build if available, else plain).
- * Throws if the requested build cannot be loaded (`npm run build` builds linalg.wasm).
+ * Throws, with the reason, if the requested build cannot be loaded (`npm run build` builds linalg.wasm).
  */
 export function linalgKernels(choice: SimdChoice = 'auto'): LinalgKernels {
-  const kernels = tryLinalgKernels(choice);
-  if (!kernels) throw new Error(`linalg.wasm (${choice}) could not be loaded: run \`npm run build\` first`);
-  return kernels;
+  const loaded = loadLinalgKernels(choice);
+  if (loaded instanceof Error) throw new Error(`linalg.wasm (${choice}) could not be loaded: ${loaded.message} (\`npm run build\` builds it)`);
+  return loaded;
+}
+
+/**
+ * The instance a diagnostic asked for: with `auto`, whatever loads (undefined when nothing does: the
+ * caller takes its plain TypeScript path); a named build must load (it throws otherwise).
+ */
+export function linalgKernelsFor(simd: SimdChoice): LinalgKernels | undefined {
+  return simd === 'auto' ? tryLinalgKernels('auto') : linalgKernels(simd);
 }
 
 /** The linalg.wasm builds this process can load (for tests that check each). */
@@ -89,8 +108,6 @@ export function availableLinalgBuilds(): SimdBuild[] {
   return (['plain', 'relaxed'] as SimdBuild[]).filter((choice) => tryLinalgKernels(choice) !== undefined);
 }
 
-/** Loss codes of lossResidualStrips. */
-const LOSS_CODE: Record<LossName, number> = { mse: 0, crossEntropy: 1 };
 /** Rows per call of the residual kernels, and V's strips per call of its packing (tier-up, as ROW_CHUNK). */
 const RESIDUAL_ROW_CHUNK = 256;
 const WEIGHT_STRIP_CHUNK = 4;

@@ -32,7 +32,7 @@ import type { RepulsionEvent } from '../../shared/runFormat';
 import { fiveNumberSummary } from '../../shared/statistics';
 import { roundUp, type SimdBuild, type SimdChoice } from '../wasmKernels';
 import { centreColumns, cholesky as referenceCholesky, forwardSubstitution, gramOfColumns } from './linalgReference';
-import { linalgKernels, packedFactorStepCount, ROW_CHUNK, STEP_BYTES, tryLinalgKernels, type LinalgKernels } from './linalgKernels';
+import { linalgKernelsFor, packedFactorStepCount, ROW_CHUNK, STEP_BYTES, type LinalgKernels } from './linalgKernels';
 
 /**
  * The check's record without the event envelope (type, condition, seed, epoch, time) and without
@@ -132,7 +132,7 @@ export function repulsionCheckDetailed(input: RepulsionInput, options: Repulsion
   const capacity = Math.min(input.pairs, (units * (units - 1)) / 2);
   if (implementation === 'wasm') {
     const simd = options.simd ?? 'auto';
-    kernels = simd === 'auto' ? tryLinalgKernels('auto') : linalgKernels(simd);
+    kernels = linalgKernelsFor(simd);
     if (!kernels) implementation = 'reference';
   }
   const requested = options.form ?? 'auto';

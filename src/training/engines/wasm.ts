@@ -24,17 +24,19 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Activation, LossName, OptimizerName, RunConfig } from '../../shared/config/types';
+import type { Activation, OptimizerName, RunConfig } from '../../shared/config/types';
 import type { Split } from '../data';
 import type { EngineOptions, Evaluation, TrainingEngine } from '../engine';
 import { checkEngineOptions } from '../model';
-import { compileKernel, KernelInstance, planBuffers, roundUp, sharedMemory, WASM_PAGE, type SimdBuild, type SimdChoice } from '../wasmKernels';
+import { compileKernel, KernelInstance, LOSS_CODE, planBuffers, roundUp, sharedMemory, WASM_PAGE, type SimdBuild, type SimdChoice } from '../wasmKernels';
 import { CONTROL_LENGTH, ControlIndex, ThreadOperation, type KernelThreadData } from './wasmThread';
 
 /** Options of the wasm engine beyond EngineOptions (tests and benchmarks). */
 export interface WasmEngineSettings {
-  /** Default `auto`. `relaxed` throws when the runtime cannot compile the relaxed-SIMD build. */
-  /** Which build: `auto` tries relaxed SIMD and falls back to plain SIMD (wasmKernels.ts). */
+  /**
+   * Which build: `auto` (default) tries relaxed SIMD and falls back to plain SIMD (wasmKernels.ts);
+   * `relaxed` throws when the runtime cannot compile the relaxed-SIMD build.
+   */
   simd?: SimdChoice;
 }
 
@@ -99,7 +101,6 @@ interface EpochKernels {
 }
 
 const ACTIVATION_CODE: Record<Activation, number> = { square: 0, relu: 1, silu: 2 };
-const LOSS_CODE: Record<LossName, number> = { mse: 0, crossEntropy: 1 };
 const OPTIMIZER_CODE: Record<OptimizerName, number> = { adam: 0, adamw: 1, sgd: 2 };
 
 /** Sizes of the problem and its padded forms. */

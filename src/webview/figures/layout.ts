@@ -10,6 +10,7 @@ import { EPOCH_AXIS_TITLE, isLogY } from '../chartDefinitions';
 import type { SeedStyle, SeriesStyles } from '../seriesStyles';
 import type { ChartTheme } from '../theme';
 import type { DashboardViewState } from '../viewState';
+import { plural } from '../../shared/text';
 
 /** Most points of one drawn curve; longer curves are thinned with spike-preserving min/max buckets. */
 export const DEFAULT_MAX_POINTS_PER_TRACE = 2000;
@@ -118,7 +119,7 @@ function noDataAnnotation(theme: ChartTheme, text: string): Partial<Annotation> 
 /** The notes under a chart: what a log axis or thinning left out, and a run held as a thinned subset of its rows. */
 export function notesOf(omissions: Omissions, context: FigureContext): string[] {
   const notes: string[] = [];
-  if (omissions.logYDropped > 0) notes.push(`${omissions.logYDropped} point${omissions.logYDropped === 1 ? '' : 's'} ≤ 0 not shown on the log-y axis.`);
+  if (omissions.logYDropped > 0) notes.push(`${plural(omissions.logYDropped, 'point')} ≤ 0 not shown on the log-y axis.`);
   if (omissions.epochZeroDropped) notes.push('Epoch 0 is not shown on the log-x axis.');
   if (omissions.thinned) notes.push(`Curves longer than ${context.maxPointsPerTrace ?? DEFAULT_MAX_POINTS_PER_TRACE} points are thinned for drawing; every bucket's minimum and maximum are kept, so no spike is hidden.`);
   const decimated = context.runs.flatMap((run) => run.seeds.filter((seed) => seed.decimation));
