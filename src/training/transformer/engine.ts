@@ -1,0 +1,69 @@
+/**
+ * The interface of a Transformer compute engine (the fast WebAssembly one, the plain reference the
+ * tests compare it with). One engine = one model's parameters, gradient and AdamW state, for one
+ * seed. The trainer (./trainer.ts) drives one training step as the reference code does
+ * (docs/transformer-methods.md §3: zero_grad → forward → cross-entropy → backward → clip →
+ * (intervention) → step), so each stage is its own call and the trainer may change the gradient
+ * between them.
+ */
+import type { ParameterLayout } from './model';
+
+/** A set of pairs (a, b) with one label per task: a minibatch, a split, or a fixed probe batch. */
+export interface PairBatch {
+  size: number;
+  /** First operand, token of position 0. */
+  a: Int32Array;
+  /** Second operand, token of position 1. */
+  b: Int32Array;
+  /** labels[task][i] = operation_task(a[i], b[i]) mod p. One array per task (head). */
+  labels: Int32Array[];
+}
+
+/** Mean cross-entropy and argmax accuracy of one head over a set of pairs. */
+export interface TaskMetrics {
+  loss: number;
+  accuracy: number;
+}
+
+/** AdamW with decoupled weight decay on every parameter (torch.optim.AdamW, docs/transformer-methods.md §3). */
+export interface AdamWSettings {
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+}
+
+export interface TransformerEngineOptions {
+  layout: ParameterLayout;
+  /** Initial flat parameters (layout.size floats); copied. */
+  initial: Float32Array;
+  optimizer: AdamWSettings;
+  /** Largest minibatch backward() will see (the engine sizes its buffers once). */
+  maxBatch: number;
+}
+
+export interface TransformerEngine {
+  readonly name: string;
+  readonly backend: string;
+  readonly layout: ParameterLayout;
+  /** The flat parameters (layout order). A view: valid until dispose(); mutated by optimizerStep(). */
+  parameters(): Float32Array;
+  /** The flat gradient of the last backward(). A view the caller may modify (clipping, projection) before optimizerStep(). */
+  gradient(): Float32Array;
+  /**
+   * Forward and backward pass on `batch` (size ≤ maxBatch): gradient() becomes ∇ of Σ_task mean_i
+   * CE(head_task(x_i), y_task,i) (the summed loss of the multitask reference). Returns that loss.
+   * Mutates the gradient and activation buffers only.
+   */
+  backward(batch: PairBatch): number;
+  /**
+   * Scales gradient() in place so that its global L2 norm is at most maxNorm (torch's
+   * clip_grad_norm_: factor maxNorm / (norm + 1e-6) when below 1). Returns the norm before clipping.
+   */
+  clipGradient(maxNorm: number): number;
+  /** One AdamW step with gradient() (step counter + 1). Mutates parameters and moments. */
+  optimizerStep(): void;
+  /** Per-task metrics on `pairs` at the current parameters, in chunks; mutates activation buffers only. */
+  evaluate(pairs: PairBatch): TaskMetrics[];
+  dispose(): void;
+}
