@@ -21,6 +21,9 @@ const expected: Record<string, { experiment: string; jobs: number; seeds: number
   'weight-decay-sweep.grok.yaml': { experiment: 'weight-decay-sweep', jobs: 25, seeds: range(5) },
   // 3 moduli × 4 train fractions × 5 seeds (the authors' seeds, see the file).
   'modulus-sweep.grok.yaml': { experiment: 'modulus-sweep', jobs: 180, seeds: range(15) },
+  // Transformer (docs/science.md §12): 4 operations × 2 weight decays × the reference's 3 seeds.
+  'transformer-grokking.grok.yaml': { experiment: 'transformer-grokking', jobs: 24, seeds: [42, 137, 2024] },
+  'transformer-tritask.grok.yaml': { experiment: 'transformer-tritask', jobs: 6, seeds: [42, 137, 2024] },
 };
 
 function load(name: string): { text: string; experiment: ResolvedExperiment } {
@@ -47,7 +50,7 @@ describe('examples/*.grok.yaml', () => {
       assert.equal(experiment.conditions.length * experiment.seeds.length, want.jobs);
       const header = text.slice(0, text.indexOf('\nexperiments:'));
       assert.ok(header.split('\n').every((line) => line.startsWith('#')), 'the file starts with a comment block');
-      assert.match(header, /arXiv 2605\.08119/);
+      assert.match(header, /arXiv \d{4}\.\d{5}/, 'the header names the paper it reproduces');
       assert.ok(header.includes(`Run it with:  grokking-lab run examples/${name}`), 'the header says how to run it');
     });
   }

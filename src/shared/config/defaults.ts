@@ -64,9 +64,10 @@ function fillSchemaDefaults(schema: ObjectSchema, given: Plain, kind: ModelKind)
       continue;
     }
     const fallback = kind === 'transformer' && property.transformerDefault !== undefined ? property.transformerDefault : 'default' in property ? property.default : undefined;
+    const computed = kind === 'transformer' ? property.transformerComputedDefault ?? property.computedDefault : property.computedDefault;
     if (property.kind === 'object' && (value === undefined || isPlainObject(value))) filled[key] = fillSchemaDefaults(property, value ?? {}, kind);
     else if (value !== undefined) filled[key] = Array.isArray(value) ? [...(value as unknown[])] : value;
-    else if (property.computedDefault) filled[key] = undefined;
+    else if (computed) filled[key] = undefined;
     else if (fallback !== undefined) filled[key] = Array.isArray(fallback) ? [...(fallback as unknown[])] : fallback;
   }
   for (const [key, value] of Object.entries(given)) if (!(key in schema.properties)) filled[key] = value;
@@ -99,11 +100,20 @@ function fillMlpComputedDefaults(config: MlpWithoutComputedDefaults): MlpRunConf
   return config as MlpRunConfig;
 }
 
+/** The Transformer detector's defaults in snapshot intervals (docs/science.md §12.4; ours, the papers have none). */
+const TRANSFORMER_DETECTOR_LAG_SNAPSHOTS = 5;
+const TRANSFORMER_DETECTOR_WARMUP_SNAPSHOTS = 10;
+
 /**
  * A Transformer's task (docs/science.md §12.2): `operation` becomes the one-entry `operations`, and
- * the training size defaults to ⌊pairs / 2⌋ (the reference's int(0.5 · len)). Mutates and returns `config`.
+ * the training size defaults to ⌊pairs / 2⌋ (the reference's int(0.5 · len)); the detector's lag and
+ * warm-up default to whole numbers of snapshot intervals (§12.4). Mutates and returns `config`.
  */
 function fillTransformerComputedDefaults(config: Plain & { task: Plain }): TransformerRunConfig {
+  const diagnostics = config.diagnostics as { snapshotEvery: number; eigengap: { detector: { lag?: number; warmup?: number } } };
+  const { detector } = diagnostics.eigengap;
+  detector.lag ??= TRANSFORMER_DETECTOR_LAG_SNAPSHOTS * diagnostics.snapshotEvery;
+  detector.warmup ??= TRANSFORMER_DETECTOR_WARMUP_SNAPSHOTS * diagnostics.snapshotEvery;
   const { operation, operations: givenOperations, modulus, trainSize: givenTrainSize, ...rest } = config.task;
   const operations = (givenOperations as Operation[] | undefined) ?? [(operation as Operation | undefined) ?? 'add'];
   const trainSize = (givenTrainSize as number | undefined) ?? Math.floor(transformerPairCount(operations, modulus as number) / 2);

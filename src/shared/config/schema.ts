@@ -30,6 +30,8 @@ interface SchemaBase {
   models?: readonly ModelKind[];
   /** The default for a Transformer condition where it differs from `default` (the MLP's). */
   transformerDefault?: number | string | boolean | readonly (number | string)[];
+  /** A Transformer's default depends on other keys (./defaults.ts computes it). */
+  transformerComputedDefault?: true;
 }
 
 export interface IntegerSchema extends SchemaBase {
@@ -601,8 +603,8 @@ const diagnosticsSchema: ObjectSchema = {
               kind: 'integer',
               minimum: 1,
               default: 25, // docs/science.md §5
-              transformerDefault: 500, // docs/science.md §12.4: 5 snapshot intervals (ours; the papers have none)
-              description: 'Lag L of the slope, in epochs (in steps for a Transformer, a multiple of diagnostics.snapshotEvery).',
+              transformerComputedDefault: true, // docs/science.md §12.4: 5 snapshot intervals (ours; the papers have none)
+              description: 'Lag L of the slope, in epochs (in steps for a Transformer, a multiple of diagnostics.snapshotEvery; default 5 snapshot intervals).',
             },
             threshold: {
               kind: 'number',
@@ -613,8 +615,8 @@ const diagnosticsSchema: ObjectSchema = {
               kind: 'integer',
               minimum: 0,
               default: 100, // docs/science.md §5
-              transformerDefault: 1000, // docs/science.md §12.4 (ours)
-              description: 'No firing before this epoch (step for a Transformer).',
+              transformerComputedDefault: true, // docs/science.md §12.4: 10 snapshot intervals (ours)
+              description: 'No firing before this epoch (step for a Transformer; default 10 snapshot intervals).',
             },
           }),
         },
