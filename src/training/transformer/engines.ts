@@ -9,6 +9,8 @@ export type TransformerEngineChoice = 'wasm' | 'reference';
 
 export async function createTransformerEngine(choice: string, options: TransformerEngineOptions): Promise<TransformerEngine> {
   switch (choice) {
+    case 'wasm':
+      return (await import('./wasmEngine')).createWasmTransformerEngine(options);
     case 'reference': {
       const { ReferenceTransformerEngine } = await import('./reference');
       return new ReferenceTransformerEngine(options);
