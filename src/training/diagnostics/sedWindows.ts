@@ -82,11 +82,12 @@ export function topRightSingularVectors(window: RollingGram, count: number): Sin
  * the held vectors), P·g = Σ_k v_k (v_kᵀg), written to `into` (window.length numbers); returns how
  * many directions were used. With v_k = Xᵀu_k/s_k (u_k, λ_k = s_k² the eigenpairs of the Gram XXᵀ),
  * P·g = Xᵀa with a = Σ_k u_k (u_kᵀ X g)/λ_k: two passes over the window (X·g, then Xᵀa) and no
- * singular vector is formed. A direction whose λ_k is not above `relativeFloor`·λ_1 is left out (a
- * window of fewer independent vectors than `rank` has fewer directions; their λ is rounding).
- * Float64 throughout; does not change the window or `vector`.
+ * singular vector is formed. A direction whose λ_k is not above `relativeFloor`·λ_1 is left out: a
+ * window of fewer independent vectors than `rank` has fewer directions, and the Gram's entries are
+ * sums of float32 products (window.wasm), so a λ_k below about 1e-7·λ_1 is rounding, not a direction.
+ * Float64 otherwise; does not change the window or `vector`.
  */
-export function projectOntoTopSingularSpace(window: RollingGram, rank: number, vector: ArrayLike<number>, into: Float64Array, relativeFloor = 1e-12): number {
+export function projectOntoTopSingularSpace(window: RollingGram, rank: number, vector: ArrayLike<number>, into: Float64Array, relativeFloor = 1e-6): number {
   const size = window.count;
   const length = window.length;
   if (vector.length !== length || into.length !== length) throw new Error(`projectOntoTopSingularSpace: expected ${length} entries, got ${vector.length} and ${into.length}`);
