@@ -43,7 +43,7 @@ describe('projectOntoTopSingularSpace', () => {
     const right = randomOrthonormalRows(random, 5, length);
     const left = randomOrthonormalRows(random, 5, 5);
     const singular = [9, 4, 2, 0.5, 0.1];
-    const window = new RollingGram(length, 5);
+    const window = new RollingGram(length, 5, { products: true });
     for (let row = 0; row < 5; row++) {
       const x = new Float32Array(length);
       for (let k = 0; k < 5; k++) for (let index = 0; index < length; index++) x[index] += singular[k] * left[k][row] * right[k][index];
@@ -56,10 +56,10 @@ describe('projectOntoTopSingularSpace', () => {
     // The window's rows are float32 (relative rounding 6e-8); a wrong subspace differs by O(|g|).
     expected.forEach((value, index) => assert.ok(Math.abs(value - into[index]) < 1e-5 * norm(g), `entry ${index}: ${into[index]} vs ${value}`));
     // A rank-2 window has 2 directions, whatever rank is asked.
-    const flat = new RollingGram(length, 4);
+    const flat = new RollingGram(length, 4, { products: true });
     for (let row = 0; row < 4; row++) flat.push(Float32Array.from(right[0], (value, index) => (row + 1) * value + (row % 2) * right[1][index]));
     assert.equal(projectOntoTopSingularSpace(flat, 3, g, into), 2);
-    assert.equal(projectOntoTopSingularSpace(new RollingGram(length, 4), 3, g, into), 0);
+    assert.equal(projectOntoTopSingularSpace(new RollingGram(length, 4, { products: true }), 3, g, into), 0);
     assert.ok(into.every((value) => value === 0));
   });
 });

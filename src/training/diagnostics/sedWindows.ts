@@ -81,27 +81,21 @@ export function topRightSingularVectors(window: RollingGram, count: number): Sin
  * The part of `vector` in the span of the top `rank` right singular vectors of the window X (rows =
  * the held vectors), P·g = Σ_k v_k (v_kᵀg), written to `into` (window.length numbers); returns how
  * many directions were used. With v_k = Xᵀu_k/s_k (u_k, λ_k = s_k² the eigenpairs of the Gram XXᵀ),
- * P·g = Xᵀa with a = Σ_k u_k (u_kᵀ X g)/λ_k: two passes over the window (X·g, then Xᵀa) and no
+ * P·g = Xᵀa with a = Σ_k u_k (u_kᵀ X g)/λ_k: two passes over the window in window.wasm (X·g and Xᵀa,
+ * RollingGram.dotsWith and combine: the window must be built with `{ products: true }`), and no
  * singular vector is formed. A direction whose λ_k is not above `relativeFloor`·λ_1 is left out: a
  * window of fewer independent vectors than `rank` has fewer directions, and the Gram's entries are
- * sums of float32 products (window.wasm), so a λ_k below about 1e-7·λ_1 is rounding, not a direction.
- * Float64 otherwise; does not change the window or `vector`.
+ * sums of float32 products, so a λ_k below about 1e-7·λ_1 is rounding, not a direction.
+ * Does not change the window or `vector`.
  */
-export function projectOntoTopSingularSpace(window: RollingGram, rank: number, vector: ArrayLike<number>, into: Float64Array, relativeFloor = 1e-6): number {
+export function projectOntoTopSingularSpace(window: RollingGram, rank: number, vector: Float32Array, into: Float64Array, relativeFloor = 1e-6): number {
   const size = window.count;
-  const length = window.length;
-  if (vector.length !== length || into.length !== length) throw new Error(`projectOntoTopSingularSpace: expected ${length} entries, got ${vector.length} and ${into.length}`);
+  if (vector.length !== window.length || into.length !== window.length) throw new Error(`projectOntoTopSingularSpace: expected ${window.length} entries, got ${vector.length} and ${into.length}`);
   into.fill(0);
   if (size === 0) return 0;
   const { values, vectors: eigenvectors } = symmetricEigen(window.gram(size), size, { vectors: true });
   const u = eigenvectors as Float64Array;
-  const dots = new Float64Array(size);
-  for (let row = 0; row < size; row++) {
-    const held = window.heldUpdate(row, size);
-    let sum = 0;
-    for (let index = 0; index < length; index++) sum += held[index] * vector[index];
-    dots[row] = sum;
-  }
+  const dots = window.dotsWith(vector, size);
   const coefficients = new Float64Array(size);
   let used = 0;
   for (let k = 0; k < Math.min(rank, size); k++) {
@@ -111,12 +105,7 @@ export function projectOntoTopSingularSpace(window: RollingGram, rank: number, v
     for (let row = 0; row < size; row++) coefficients[row] += (u[row * size + k] * along) / values[k];
     used++;
   }
-  if (used === 0) return 0;
-  for (let row = 0; row < size; row++) {
-    const coefficient = coefficients[row];
-    const held = window.heldUpdate(row, size);
-    for (let index = 0; index < length; index++) into[index] += coefficient * held[index];
-  }
+  if (used > 0) into.set(window.combine(coefficients));
   return used;
 }
 
