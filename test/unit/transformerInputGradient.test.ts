@@ -23,6 +23,7 @@ import {
   type Tensor,
   type Tensorflow,
 } from './transformerFixtures';
+import { centralDifference } from './numericFixtures';
 
 /** Pair i of a batch as a batch of one. */
 function single(batch: PairBatch, i: number): PairBatch {
@@ -54,15 +55,7 @@ describe('the reference’s input gradient μ_x', () => {
         assert.ok(scale > 1e-3, `μ of pair ${i} is not negligible (${scale})`);
         for (let t = 0; t < POSITIONS; t++) {
           for (let j = 0; j < width; j++) {
-            const coordinate = positionEmbedding.offset + t * width + j;
-            const saved = parameters[coordinate];
-            const step = 1e-5;
-            parameters[coordinate] = saved + step;
-            const plus = logitAt();
-            parameters[coordinate] = saved - step;
-            const minus = logitAt();
-            parameters[coordinate] = saved;
-            const numeric = (plus - minus) / (2 * step);
+            const numeric = centralDifference(parameters, positionEmbedding.offset + t * width + j, 1e-5, logitAt);
             const analytic = mu[i * 2 * width + t * width + j];
             // As the parameter gradient's check (transformerReference.test.ts): errors ~1e-10 of the scale.
             assert.ok(Math.abs(analytic - numeric) <= 1e-7 * scale, `task ${task} pair ${i} h0[${t}][${j}]: ${analytic} vs numeric ${numeric}`);

@@ -9,6 +9,7 @@ import { initialTransformerParameters, namedSlices, parameterGroup, parameterLay
 import { transformerLossAndGradient } from '../../src/training/transformer/reference';
 import { RandomStream } from '../../src/training/random';
 import { DEFAULT_SHAPE, perturbedParameters, randomBatch, SMALL_SHAPE } from './transformerFixtures';
+import { centralDifference } from './numericFixtures';
 
 function valuesOf(parameters: Float32Array | Float64Array, slice: ParameterSlice): number[] {
   return Array.from(parameters.subarray(slice.offset, slice.offset + slice.length));
@@ -109,13 +110,7 @@ describe('Transformer reference gradient', () => {
       assert.ok(scale > 1e-6, `${slice.name}: gradient too small to be checked (${scale})`);
       for (const index of indices) {
         const coordinate = slice.offset + index;
-        const saved = parameters[coordinate];
-        parameters[coordinate] = saved + step;
-        const plus = lossAt();
-        parameters[coordinate] = saved - step;
-        const minus = lossAt();
-        parameters[coordinate] = saved;
-        const numeric = (plus - minus) / (2 * step);
+        const numeric = centralDifference(parameters, coordinate, step, lossAt);
         const error = Math.abs(gradient[coordinate] - numeric);
         worst = Math.max(worst, error / scale);
         // Central differences at step 1e-5: truncation ~ step²·|L'''| and rounding ~ 1e-16·|L|/step,
