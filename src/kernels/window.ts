@@ -2,7 +2,8 @@
 // update held in the ring, for the incremental Gram G = ΔᵀΔ. Built to dist/kernels/window.wasm with
 // its own memory; the ring and the output live in that memory and are laid out by
 // src/training/diagnostics/rollingGram.ts (and by gradientSed.ts's DirectionSensitivity for the
-// gradient-direction probe of §8), through src/training/wasmKernels.ts.
+// gradient-direction probe of §8), through src/training/wasmKernels.ts; and the combination Xᵀa of
+// the held rows (combineSlots) for the Transformer's gradient projection (docs/science.md §12.5).
 //
 // Precision: products and short partial sums in f32x4 (the data are float32 anyway), promoted to
 // float64 every CHUNK_BYTES so that no f32 accumulator sums more than 32 products per lane. The
@@ -83,4 +84,34 @@ function dot(a: usize, b: usize, length: i32): f64 {
     total = addPromoted(total, f32x4.add(sumEven, sumOdd));
   }
   return sumLanes(total);
+}
+
+/**
+ * out[i] = Σ_s coefficients[s] · slot_s[i] (f64) for i < length: a combination Xᵀa of the held rows,
+ * for the projection onto a window's top singular directions (projectOntoTopSingularSpace,
+ * src/training/diagnostics/sedWindows.ts). `coefficients` holds slotCount f64; `out` holds `length`
+ * f64; `length` is a multiple of 4; pointers 16-byte aligned. Each float is promoted to f64 before
+ * its product, so the sum is a float64 combination of the float32 rows.
+ */
+export function combineSlots(ring: usize, strideBytes: usize, slotCount: i32, length: i32, coefficients: usize, out: usize): void {
+  const end = <usize>length << 2;
+  // Chunk by chunk (CHUNK_BYTES of each row, 1 KiB of output), so that each row is read in order and
+  // the output chunk stays in cache while every row adds to it.
+  for (let start: usize = 0; start < end; start += CHUNK_BYTES) {
+    const chunkEnd = min(end, start + CHUNK_BYTES);
+    for (let offset = start; offset < chunkEnd; offset += 16) {
+      v128.store(out + (offset << 1), f64x2.splat(0));
+      v128.store(out + (offset << 1), f64x2.splat(0), 16);
+    }
+    for (let slot = 0; slot < slotCount; slot++) {
+      const c = f64x2.splat(load<f64>(coefficients + (<usize>slot << 3)));
+      const row = ring + <usize>slot * strideBytes;
+      for (let offset = start; offset < chunkEnd; offset += 16) {
+        const x = v128.load(row + offset);
+        const destination = out + (offset << 1);
+        v128.store(destination, f64x2.add(v128.load(destination), f64x2.mul(c, f64x2.promote_low_f32x4(x))));
+        v128.store(destination, f64x2.add(v128.load(destination, 16), f64x2.mul(c, f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 0, 1)))), 16);
+      }
+    }
+  }
 }

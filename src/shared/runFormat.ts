@@ -18,10 +18,40 @@ import type { GridValue, ResolvedCondition, RunConfig } from './config/types';
 export const RUN_FORMAT_VERSION = 1;
 
 /**
+ * The gradient-direction SED's fields of a record (docs/science.md §8, §12.6): on the record itself,
+ * and for a multitask Transformer on each operation's entry of `operations` (each head's own
+ * gradient window, probes and μ_x through its head).
+ */
+export interface GradientSedRecordFields {
+  /**
+   * Gradient-direction SED (arXiv 2604.25143), present only on the rows where it is computed
+   * (`diagnostics.gradientSed`: enabled, every `every` epochs or steps). R_k = A(v_k) / median_j A(r_j)
+   * for the leading right singular vectors v_k of the window of loss gradients, descending s_k;
+   * A(v) = mean over the probes of ‖(μ_x(θ + εv) − μ_x(θ − εv)) / 2ε‖². For the MLP (docs/science.md
+   * §8, an adaptation: the paper used Transformers) the window holds the last w full-batch gradients
+   * ∇_W L of the first layer (steps max(1, t−w+1)…t, as §5's window) and μ_x = ∂ŷ_y/∂x; for the
+   * Transformer (§12.6) the last w checkpoints' attention-weight gradients on a fixed batch, and
+   * μ_x = ∂ logit_y / ∂(input embeddings). A vector whose singular value is 0 is left out (the list is
+   * then shorter); both ratio lists are absent when the median is 0.
+   */
+  gradientSedRatios?: number[];
+  /** The same R_k for the window of the last w updates (update-SED; arXiv 2604.25143): first-layer ΔW for the MLP, attention-weight differences between checkpoints for the Transformer. */
+  updateSedRatios?: number[];
+  /** s_1…s_5 (singular values, √ of the Gram's eigenvalues) of the gradient window, descending (arXiv 2604.25143). */
+  gradientSingularValues?: number[];
+  /** A(v_k) of the gradient window's vectors, in squared (output per unit input)/(unit weight) (arXiv 2604.25143). */
+  gradientSedSensitivities?: number[];
+  /** A(v_k) of the update window's vectors (arXiv 2604.25143). */
+  updateSedSensitivities?: number[];
+  /** median_j A(r_j) over the random unit directions: the denominator of both R_k (arXiv 2604.25143). */
+  randomSedSensitivityMedian?: number;
+}
+
+/**
  * One epoch row: the model after `epoch` optimiser steps, evaluated before step epoch + 1
  * (docs/science.md §4). Optional fields are absent when undefined (e.g. before 3 updates).
  */
-export interface EpochRecord {
+export interface EpochRecord extends GradientSedRecordFields {
   epoch: number;
   trainLoss: number;
   trainAcc: number;
@@ -62,25 +92,22 @@ export interface EpochRecord {
   /** Cosine between consecutive second-layer updates ΔV_t, ΔV_{t−1}. */
   secondLayerUpdateCosine?: number;
   /**
-   * Gradient-direction SED (docs/science.md §8; an adaptation of arXiv 2604.25143 to this MLP — the
-   * paper used Transformers), present only on the rows where it is computed (`diagnostics.gradientSed`:
-   * enabled, every `every` epochs). R_k = A(v_k) / median_j A(r_j) for the leading right singular
-   * vectors v_k of the window of the last w full-batch loss gradients ∇_W L (steps max(1, t−w+1)…t,
-   * as §5's window), descending s_k; A(v) = mean over the probes of ‖(μ_x(W + εv) − μ_x(W − εv)) / 2ε‖²,
-   * μ_x = ∂ŷ_y/∂x. A vector whose singular value is 0 is left out (the list is then shorter); both
-   * ratio lists are absent when the median is 0.
+   * A Transformer's SED row in the `forward` window direction (docs/science.md §12.6): the step whose
+   * model and forward windows the row's SED fields describe. Those windows end window ·
+   * checkpointEvery steps after it, so the values are recorded on a later row (this one). Absent in
+   * the `past` direction, where the fields describe the row's own step.
    */
-  gradientSedRatios?: number[];
-  /** The same R_k for the window of the last w first-layer updates ΔW (update-SED; adaptation of arXiv 2604.25143 to this MLP). */
-  updateSedRatios?: number[];
-  /** s_1…s_5 (singular values, √ of the Gram's eigenvalues) of the gradient window, descending (adaptation of arXiv 2604.25143 to this MLP). */
-  gradientSingularValues?: number[];
-  /** A(v_k) of the gradient window's vectors, in squared (output per unit input)/(unit weight) (adaptation of arXiv 2604.25143 to this MLP). */
-  gradientSedSensitivities?: number[];
-  /** A(v_k) of the update window's vectors (adaptation of arXiv 2604.25143 to this MLP). */
-  updateSedSensitivities?: number[];
-  /** median_j A(r_j) over the random unit directions: the denominator of both R_k (adaptation of arXiv 2604.25143 to this MLP). */
-  randomSedSensitivityMedian?: number;
+  gradientSedStep?: number;
+  /**
+   * A Transformer's gradient-projection intervention (training.intervention, docs/science.md §12.5),
+   * over the steps since the previous record: how many were projected (absent when none was: mode
+   * none, or the warm-up of the first window steps).
+   */
+  interventionSteps?: number;
+  /** Mean over those steps of ‖VᵀVg‖/‖g‖: the share of the clipped attention gradient g in the projected rank-k subspace V, before the projection. */
+  interventionShare?: number;
+  /** The fewest directions a projected step used: the rank, or fewer when the SED window spanned fewer (its λ_k below 1e-6·λ_1). */
+  interventionDirections?: number;
   /**
    * A multitask Transformer's metrics per operation (head), in the config's order (docs/science.md
    * §12.3). The row's trainAcc and testAcc are then the smallest over the heads (every head must pass
@@ -91,8 +118,8 @@ export interface EpochRecord {
   milliseconds?: number;
 }
 
-/** One head's metrics in a multitask Transformer's record. */
-export interface OperationMetrics {
+/** One head's metrics in a multitask Transformer's record, and its SED fields on the rows that have them. */
+export interface OperationMetrics extends GradientSedRecordFields {
   operation: string;
   trainLoss: number;
   trainAcc: number;

@@ -139,3 +139,34 @@ export function isComparablePair(numerator: Pick<ManifestCondition, 'gridPoint'>
   if (!numerator?.gridPoint || !denominator?.gridPoint) return false;
   return canonicalJson(numerator.gridPoint) === canonicalJson(denominator.gridPoint);
 }
+
+/** A gradient-direction SED peak: the mean ratio R̄ and the step (epoch) it describes. */
+export interface SedRatioPeak {
+  value: number;
+  epoch: number;
+}
+
+/**
+ * "R̄_k peak" of arXiv 2604.25143 (docs/science.md §12.6; the author's `Rmean.max()`): the largest,
+ * over the rows that have them, of the mean of R_1 … R_count of `field` (gradient-SED or update-SED),
+ * with the epoch or step the values describe (a Transformer row's `gradientSedStep` when it has one,
+ * forward windows, else the row's own). For a multitask Transformer, `operation` names the entry of
+ * `operations` to read. A row with fewer than `count` finite ratios (a window with a zero singular
+ * value) is left out: its mean would be of other directions. Null when no row counts.
+ */
+export function sedRatioPeak(
+  records: readonly EpochRecord[],
+  field: 'gradientSedRatios' | 'updateSedRatios',
+  options: { count?: number; operation?: string } = {},
+): SedRatioPeak | null {
+  const count = options.count ?? 3;
+  let peak: SedRatioPeak | null = null;
+  for (const record of records) {
+    const source = options.operation === undefined ? record : record.operations?.find((entry) => entry.operation === options.operation);
+    const ratios = source?.[field]?.slice(0, count);
+    if (!ratios || ratios.length < count || !ratios.every(Number.isFinite)) continue;
+    const value = ratios.reduce((sum, ratio) => sum + ratio, 0) / count;
+    if (peak === null || value > peak.value) peak = { value, epoch: record.gradientSedStep ?? record.epoch };
+  }
+  return peak;
+}

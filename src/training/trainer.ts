@@ -15,7 +15,8 @@ import { EigengapTracker } from './diagnostics/eigengap';
 import { repulsionCheck } from './diagnostics/repulsion';
 import { gradientFNorm, unitEnergies } from './diagnostics/li2';
 import { fourierContent } from './diagnostics/fourier';
-import { DirectionSensitivity, drawProbes, GradientSedTracker } from './diagnostics/gradientSed';
+import { DirectionSensitivity, drawProbes } from './diagnostics/gradientSed';
+import { GradientSedTracker } from './diagnostics/sedWindows';
 
 export interface TrainSeedOptions<Config extends RunConfig = MlpRunConfig> {
   config: Config;

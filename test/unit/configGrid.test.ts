@@ -349,7 +349,7 @@ describe('grid problems, with their line and column', () => {
     assert.deepEqual(result.problems[3].position, at(7, 'window'));
     assert.match(
       result.problems[3].message,
-      /^Unknown key "window" in the grid of experiment "x"\. Did you mean "diagnostics\.eigengap\.window", "diagnostics\.spectralEdge\.window"( or |, ).*\?$/,
+      /^Unknown key "window" in the grid of experiment "x"\. Did you mean (".*", )?"diagnostics\.eigengap\.window", "diagnostics\.spectralEdge\.window"( or |, ).*\?$/,
     );
     assert.deepEqual(
       result.problems.slice(4).map((problem) => [problem.position, problem.message]),

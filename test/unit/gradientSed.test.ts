@@ -7,16 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Activation, GradientSedConfig } from '../../src/shared/config/types';
-import {
-  DirectionSensitivity,
-  GradientSedTracker,
-  drawProbes,
-  inputGradient,
-  randomUnitDirection,
-  topRightSingularVectors,
-  type ModelWeights,
-  type ProbeSet,
-} from '../../src/training/diagnostics/gradientSed';
+import { DirectionSensitivity, drawProbes, inputGradient, type ModelWeights, type ProbeSet } from '../../src/training/diagnostics/gradientSed';
+import { GradientSedTracker, randomUnitDirection, topRightSingularVectors } from '../../src/training/diagnostics/sedWindows';
 import { RollingGram } from '../../src/training/diagnostics/rollingGram';
 import { RandomStream } from '../../src/training/random';
 

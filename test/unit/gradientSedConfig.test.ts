@@ -76,7 +76,7 @@ describe('diagnostics.gradientSed in experiment files', () => {
       ['probes: 100001', '100001', '"probes" must be at most 100000'],
       ['epsilonScale: 0', '0', '"epsilonScale" must be a number > 0, got 0.'],
       ['every: 0', '0', '"every" must be an integer ≥ 1, got 0.'],
-      ['every: 2.5', '2.5', '"every" must be an integer from 1 to 1000000, got 2.5.'],
+      ['every: 2.5', '2.5', '"every" must be an integer from 1 to 10000000, got 2.5.'],
       ['enabled: yes', 'yes', '"enabled" must be true or false, got "yes".'],
     ];
     for (const [entry, token, message] of cases) {
@@ -116,7 +116,8 @@ describe('diagnostics.gradientSed in experiment files', () => {
     const schema = JSON.parse(grokJsonSchemaText()) as { definitions: Record<string, { properties: Record<string, unknown> }> };
     const block = schema.definitions.diagnostics.properties.gradientSed as { properties: Record<string, Record<string, unknown>>; additionalProperties: boolean };
     assert.equal(block.additionalProperties, false);
-    assert.deepEqual(Object.keys(block.properties), ['enabled', 'window', 'vectors', 'directions', 'probes', 'epsilonScale', 'every']);
+    // The last two are the Transformer's alone (docs/science.md §12.6).
+    assert.deepEqual(Object.keys(block.properties), ['enabled', 'window', 'vectors', 'directions', 'probes', 'epsilonScale', 'every', 'checkpointEvery', 'windowDirection']);
     assert.equal(block.properties.enabled.default, false);
     assert.equal(block.properties.window.minimum, 3);
     assert.equal(block.properties.epsilonScale.exclusiveMinimum, 0);

@@ -14,6 +14,7 @@ import { createTfjsEngine } from '../../src/training/engines/tfjs';
 import { createWasmEngine } from '../../src/training/engines/wasm';
 import type { SimdChoice } from '../../src/training/wasmKernels';
 import { engineTestOptions } from './engineFixtures';
+import { centralDifference } from './numericFixtures';
 
 interface Problem {
   modulus: number;
@@ -139,15 +140,7 @@ describe('first-layer loss gradient of the reference engine', () => {
         engine.step();
         const analytic = engine.firstLayerGradient();
         const lossAt = (): number => loss64(W, V, options.dataset.train, modulus, hidden, activation, loss);
-        const h = 1e-5;
-        const numeric = Array.from(W, (saved, index) => {
-          W[index] = saved + h;
-          const plus = lossAt();
-          W[index] = saved - h;
-          const minus = lossAt();
-          W[index] = saved;
-          return (plus - minus) / (2 * h);
-        });
+        const numeric = Array.from(W, (_, index) => centralDifference(W, index, 1e-5, lossAt));
         const scale = Math.max(...numeric.map(Math.abs));
         assert.ok(scale > 1e-4, `gradient too small for a meaningful check (${scale})`);
         let decayDistance = 0;

@@ -9,6 +9,7 @@ import { type Dataset, type Split } from '../../src/training/data';
 import { ReferenceEngine, multiplyTransposed, transpose } from '../../src/training/engines/reference';
 import type { Parameters } from '../../src/training/parameters';
 import { engineTestOptions, type EngineProblem } from './engineFixtures';
+import { centralDifference } from './numericFixtures';
 import { RandomStream } from '../../src/training/random';
 
 interface Problem {
@@ -161,18 +162,8 @@ describe('reference engine gradients', () => {
         const W = Float64Array.from(initial.firstLayerTransposed);
         const V = Float64Array.from(initial.secondLayer);
         const lossAt = (): number => forward64(W, V, dataset.train, modulus, hidden, activation, loss).loss;
-        const step = 1e-5;
-        const centralDifference = (parameters: Float64Array, index: number): number => {
-          const saved = parameters[index];
-          parameters[index] = saved + step;
-          const plus = lossAt();
-          parameters[index] = saved - step;
-          const minus = lossAt();
-          parameters[index] = saved;
-          return (plus - minus) / (2 * step);
-        };
         for (const [label, parameters, analytic] of [['Wᵀ', W, firstLayer], ['V', V, secondLayer]] as const) {
-          const numeric = Array.from(parameters, (_, index) => centralDifference(parameters, index));
+          const numeric = Array.from(parameters, (_, index) => centralDifference(parameters, index, 1e-5, lossAt));
           const scale = Math.max(...numeric.map(Math.abs));
           assert.ok(scale > 1e-4, `${label}: gradient too small for a meaningful check (${scale})`);
           let squaredError = 0;

@@ -54,6 +54,33 @@ describe('RollingGram', () => {
     }
   }
 
+  it('gives X·v and Xᵀa of the held updates, oldest first, with the ring wrapped (dotsWith, combine)', () => {
+    const random = new RandomStream(9, 'products');
+    // 37 entries: not a multiple of 4, so the zero padding of each slot is exercised.
+    const rolling = new RollingGram(37, 5, { products: true });
+    const history: Float32Array[] = [];
+    for (let push = 0; push < 8; push++) {
+      history.push(randomUpdate(37, random));
+      rolling.push(history[push]);
+      const vector = randomUpdate(37, random);
+      for (const last of [1, Math.min(push + 1, 5)]) {
+        const newest = history.slice(history.length - last);
+        const dots = rolling.dotsWith(vector, last);
+        newest.forEach((held, i) => assert.ok(Math.abs(dots[i] - dot64(held, vector)) <= 1e-6 * Math.sqrt(dot64(held, held) * dot64(vector, vector)), `dot ${i}`));
+        const coefficients = Float64Array.from({ length: last }, () => random.nextGaussian());
+        const combination = rolling.combine(coefficients);
+        assert.equal(combination.length, 37);
+        for (let index = 0; index < 37; index++) {
+          let expected = 0;
+          newest.forEach((held, i) => (expected += coefficients[i] * held[index]));
+          // Every float32 is promoted before its float64 product: the sums agree to float64 rounding.
+          assert.ok(Math.abs(combination[index] - expected) <= 1e-12 * (1 + Math.abs(expected)), `entry ${index} (last ${last}, push ${push})`);
+        }
+      }
+    }
+    assert.throws(() => new RollingGram(4, 2).dotsWith(new Float32Array(4)), /products: true/);
+  });
+
   it('computes highly correlated dots to float32-data accuracy', () => {
     // Adam-like updates: nearly parallel, so dots are large and their errors must stay relative.
     // A plain float32 running sum is off by ~1e-6 relative here; f64-promoted partial sums by ~3e-9.

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EpochRecord } from '../../src/shared/runFormat';
-import { detectorEpoch, isComparablePair, lateStageGap, milestoneEpochs, summarizeRun, summarizeSeed } from '../../src/shared/summary';
+import { detectorEpoch, isComparablePair, lateStageGap, milestoneEpochs, sedRatioPeak, summarizeRun, summarizeSeed } from '../../src/shared/summary';
 import { interquartileRange, median, quantile } from '../../src/shared/statistics';
 
 function series(length: number, row: (epoch: number) => Partial<EpochRecord>): EpochRecord[] {
@@ -71,5 +71,34 @@ describe('which separations are listed', () => {
     // Key order does not matter, values do.
     assert.equal(isComparablePair({ gridPoint: { a: 1, b: 'x' } }, { gridPoint: { b: 'x', a: 1 } }), true);
     assert.equal(isComparablePair({ gridPoint: { a: 1, b: 'x' } }, { gridPoint: { a: 1, b: 'y' } }), false);
+  });
+});
+
+describe('the gradient-direction SED peak R̄ (arXiv 2604.25143)', () => {
+  const row = (epoch: number, extra: Partial<EpochRecord>): EpochRecord => ({ epoch, trainLoss: 1, trainAcc: 0, testLoss: 1, testAcc: 0, weightNorm: 1, ...extra });
+
+  it('is the largest mean of R₁…R₃ over the rows that have three, at the step the values describe', () => {
+    const records = [
+      row(0, {}),
+      row(100, { gradientSedRatios: [30, 3, 3], updateSedRatios: [2, 1, 0] }),
+      row(200, { gradientSedRatios: [20, 20, 2], updateSedRatios: [4, 2, 3], gradientSedStep: 50 }),
+      // Two ratios (a zero singular value): left out, though its mean is larger.
+      row(300, { gradientSedRatios: [100, 90] }),
+    ];
+    assert.deepEqual(sedRatioPeak(records, 'gradientSedRatios'), { value: 14, epoch: 50 });
+    assert.deepEqual(sedRatioPeak(records, 'updateSedRatios'), { value: 3, epoch: 50 });
+    assert.deepEqual(sedRatioPeak(records, 'gradientSedRatios', { count: 2 }), { value: 95, epoch: 300 });
+    assert.equal(sedRatioPeak([row(0, {})], 'gradientSedRatios'), null);
+  });
+
+  it('reads one operation of a multitask record', () => {
+    const operation = (name: string, ratios: number[]) => ({ operation: name, trainLoss: 1, trainAcc: 0, testLoss: 1, testAcc: 0, gradientSedRatios: ratios });
+    const records = [
+      row(100, { operations: [operation('add', [3, 3, 3]), operation('multiply', [9, 9, 9])] }),
+      row(200, { operations: [operation('add', [6, 6, 6]), operation('multiply', [1, 1, 1])] }),
+    ];
+    assert.deepEqual(sedRatioPeak(records, 'gradientSedRatios', { operation: 'add' }), { value: 6, epoch: 200 });
+    assert.deepEqual(sedRatioPeak(records, 'gradientSedRatios', { operation: 'multiply' }), { value: 9, epoch: 100 });
+    assert.equal(sedRatioPeak(records, 'gradientSedRatios'), null);
   });
 });

@@ -2,6 +2,7 @@
 // refused at their position, the checks that involve several keys, and its data split.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { defaultRunConfig } from '../../src/shared/config/defaults';
 import { isTransformerConfig, lastRowOf, timeUnitOf } from '../../src/shared/config/modelKind';
 import { transformerPairCount } from '../../src/shared/config/operands';
 import { formatProblem, parseExperimentFile } from '../../src/shared/config/parse';
@@ -32,12 +33,20 @@ describe('a Transformer experiment', () => {
     assert.deepEqual(config.task, { operations: ['add'], modulus: 97, trainSize: 4704 });
     assert.equal(config.loss, 'crossEntropy');
     assert.deepEqual([config.optimizer.name, config.optimizer.lr, config.optimizer.weightDecay, config.optimizer.betas, config.optimizer.eps], ['adamw', 1e-3, 1.0, [0.9, 0.98], 1e-8]);
-    assert.deepEqual(config.training, { batchSize: 512, evalEvery: 100, gradientClip: 1, earlyStop: { enabled: true, accuracy: 0.98, evaluations: 3 } });
+    assert.deepEqual(config.training, {
+      batchSize: 512,
+      evalEvery: 100,
+      gradientClip: 1,
+      earlyStop: { enabled: true, accuracy: 0.98, evaluations: 3 },
+      intervention: { mode: 'none', window: 20, rank: 3 },
+    });
     assert.deepEqual([config.diagnostics.snapshotEvery, config.diagnostics.parameterGroup, config.diagnostics.eigengap.window, config.diagnostics.spectralEdge.window], [100, 'attention', 10, 10]);
     // None of the MLP's keys.
     for (const key of ['epochs']) assert.ok(!(key in config), key);
     for (const key of ['hidden', 'activation']) assert.ok(!(key in config.model), key);
-    for (const key of ['repulsion', 'li2', 'gradientSed']) assert.ok(!(key in config.diagnostics), key);
+    for (const key of ['repulsion', 'li2']) assert.ok(!(key in config.diagnostics), key);
+    // The gradient-direction SED of §12.6: the MLP's keys with every in steps, and the Transformer's own two.
+    assert.deepEqual(config.diagnostics.gradientSed, { ...defaultRunConfig().diagnostics.gradientSed, every: 200, checkpointEvery: 25, windowDirection: 'past' });
     assert.equal(timeUnitOf(config), 'step');
     assert.equal(lastRowOf(config), config.steps);
   });
@@ -69,6 +78,42 @@ describe('a Transformer experiment', () => {
     assert.match(problems('experiments:\n  t:\n    model: { kind: transformer }\n    diagnostics: { parameterGroup: layer3 }\n')[0], /layers 0 … 1/);
     assert.match(problems('experiments:\n  t:\n    model: { kind: transformer }\n    task: { operations: [add, add] }\n')[0], /twice/);
     assert.match(problems('experiments:\n  t:\n    model: { kind: transformer }\n    task: { operation: add, operations: [add] }\n')[0], /operation/);
+  });
+
+  it('takes the intervention and the SED keys, and refuses bad values at their position in plain words', () => {
+    const head = 'experiments:\n  t:\n    model: { kind: transformer }\n';
+    const config = transformerConfig(
+      `${head}    training: { intervention: { mode: keepSed, window: 10, rank: 2 } }\n    diagnostics: { gradientSed: { enabled: true, every: 100, checkpointEvery: 20, windowDirection: forward } }\n`,
+    );
+    assert.deepEqual(config.training.intervention, { mode: 'keepSed', window: 10, rank: 2 });
+    assert.deepEqual([config.diagnostics.gradientSed.every, config.diagnostics.gradientSed.checkpointEvery, config.diagnostics.gradientSed.windowDirection], [100, 20, 'forward']);
+    assert.deepEqual(problems(`${head}    training: { intervention: { mode: project } }\n`), [
+      `${file}:4:39: "mode" must be one of none, removeSed, keepSed, removeRandom, keepRandom, got "project".`,
+    ]);
+    assert.deepEqual(problems(`${head}    training: { intervention: { mode: keepSed, rank: 20 } }\n`), [
+      `${file}:4:54: The intervention's "rank" (20) must be less than its "window" (20): a window of w gradients has at most w singular vectors.`,
+    ]);
+    assert.deepEqual(problems(`${head}    training: { intervention: { window: 1 } }\n`), [`${file}:4:41: "window" must be an integer ≥ 2, got 1.`]);
+    assert.deepEqual(problems(`${head}    diagnostics: { gradientSed: { windowDirection: backward } }\n`), [
+      `${file}:4:52: "windowDirection" must be one of past, forward, got "backward".`,
+    ]);
+    // Evaluations land on rows and at checkpoints; reported at the key the file gives.
+    assert.deepEqual(problems(`${head}    diagnostics: { gradientSed: { enabled: true, every: 150 } }\n`), [
+      `${file}:4:57: "every" (150) must be a multiple of "evalEvery" (100): the SED values of a step are recorded on its row.`,
+    ]);
+    assert.deepEqual(problems(`${head}    diagnostics: { gradientSed: { enabled: true, checkpointEvery: 30 } }\n`), [
+      `${file}:4:67: "every" (200) must be a multiple of "checkpointEvery" (30): the SED is evaluated at a checkpoint.`,
+    ]);
+    // Disabled, the cadence is not checked (the block's other keys are).
+    assert.deepEqual(problems(`${head}    diagnostics: { gradientSed: { checkpointEvery: 30 } }\n`), []);
+    assert.match(problems(`${head}    diagnostics: { gradientSed: { vectors: 20 } }\n`)[0], /"vectors" \(20\) must be less than its "window" \(20\)/);
+    // The MLP has neither the intervention (training is the Transformer's) nor the Transformer's SED keys.
+    assert.deepEqual(problems('experiments:\n  t:\n    diagnostics: { gradientSed: { windowDirection: past } }\n'), [
+      `${file}:3:52: "diagnostics.gradientSed.windowDirection" applies to model kind transformer only, and this condition's model.kind is mlp: remove it or set model.kind: transformer.`,
+    ]);
+    const grid = parseExperimentFile(file, `${head}    grid: { training.intervention.mode: [none, removeSed, keepSed, removeRandom, keepRandom] }\n`);
+    assert.deepEqual(grid.problems, []);
+    assert.deepEqual(grid.experiments[0].conditions.map((condition) => condition.name), ['mode-none', 'mode-removeSed', 'mode-keepSed', 'mode-removeRandom', 'mode-keepRandom']);
   });
 
   it('lets a condition switch the kind, and a grid vary the Transformer’s keys', () => {

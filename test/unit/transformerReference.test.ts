@@ -5,73 +5,25 @@
 // transcription of torch's clip_grad_norm_ and AdamW (docs/transformer-methods.md §3).
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import type * as TensorflowCore from '@tensorflow/tfjs-core';
 import { loadTensorflow } from '../../src/training/engines/tfjs';
-import type { AdamWSettings, PairBatch } from '../../src/training/transformer/engine';
-import {
-  initialTransformerParameters,
-  namedSlices,
-  parameterGroup,
-  parameterLayout,
-  type ParameterLayout,
-  type ParameterSlice,
-  type TransformerShape,
-} from '../../src/training/transformer/model';
-import {
-  CLIP_EPSILON,
-  EVALUATION_CHUNK,
-  ReferenceTransformerEngine,
-  transformerLogits,
-  transformerLossAndGradient,
-} from '../../src/training/transformer/reference';
-
-type Tensorflow = typeof TensorflowCore;
-type Tensor = TensorflowCore.Tensor;
+import type { AdamWSettings } from '../../src/training/transformer/engine';
+import { initialTransformerParameters, namedSlices, parameterGroup, parameterLayout, type ParameterLayout, type ParameterSlice } from '../../src/training/transformer/model';
+import { CLIP_EPSILON, EVALUATION_CHUNK, ReferenceTransformerEngine, transformerLogits, transformerLossAndGradient } from '../../src/training/transformer/reference';
 import { RandomStream } from '../../src/training/random';
-
-const DEFAULT_SHAPE: TransformerShape = { vocabulary: 97, width: 128, heads: 4, feedForward: 256, layers: 2, tasks: 1 };
-/** Small enough for finite differences of every slice, large enough to have 2 heads, 2 layers, 2 tasks. */
-const SMALL_SHAPE: TransformerShape = { vocabulary: 7, width: 8, heads: 2, feedForward: 12, layers: 2, tasks: 2 };
-
-/** Pairs drawn from the vocabulary, with the first `repeats` pairs repeated at the end (so per-pair sums over the batch are exercised). */
-function randomBatch(shape: TransformerShape, size: number, repeats: number, seed: number): PairBatch {
-  const random = new RandomStream(seed, 'batch');
-  const fresh = size - repeats;
-  const a = new Int32Array(size);
-  const b = new Int32Array(size);
-  for (let i = 0; i < fresh; i++) {
-    a[i] = random.nextInt(shape.vocabulary);
-    b[i] = random.nextInt(shape.vocabulary);
-  }
-  for (let i = fresh; i < size; i++) {
-    a[i] = a[i - fresh];
-    b[i] = b[i - fresh];
-  }
-  // One label rule per task (add, mul, a² + b², …), as the multitask models have.
-  const labels = Array.from({ length: shape.tasks }, (_, task) =>
-    Int32Array.from(a, (first, i) => (task === 0 ? first + b[i] : task === 1 ? first * b[i] : first * first + b[i] * b[i]) % shape.vocabulary),
-  );
-  return { size, a, b, labels };
-}
-
-/**
- * The default initialisation moved away from its special values: LayerNorm γ = 1 + N(0, 0.3²) and
- * β, every bias and pos_emb perturbed by N(0, 0.2²), so that the gradients of norms and biases are
- * not evaluated only at the point where some terms vanish (γ = 1, β = 0, zero biases), and layer 1
- * differs from layer 0 (a backward pass that swapped the layers would then show).
- */
-function perturbedParameters(layout: ParameterLayout, seed: number): Float32Array {
-  const parameters = initialTransformerParameters(layout, seed);
-  const random = new RandomStream(seed, 'perturb');
-  for (const slice of layout.slices) {
-    const isScale = slice.role === 'normScale';
-    const perturbed = isScale || slice.shape.length === 1 || slice.name === 'pos_emb' || slice.layer === 1;
-    if (!perturbed) continue;
-    const spread = isScale ? 0.3 : 0.2;
-    for (let index = 0; index < slice.length; index++) parameters[slice.offset + index] += spread * random.nextGaussian();
-  }
-  return parameters;
-}
+import {
+  DEFAULT_SHAPE,
+  perturbedParameters,
+  randomBatch,
+  SMALL_SHAPE,
+  tfjsEmbeddings,
+  tfjsLogitsFromEmbeddings,
+  tfjsParameterTensors,
+  type Tensor,
+  type Tensorflow,
+} from './transformerFixtures';
+import type * as TensorflowCore from '@tensorflow/tfjs-core';
+import type { PairBatch } from '../../src/training/transformer/engine';
+import { centralDifference } from './numericFixtures';
 
 function valuesOf(parameters: Float32Array | Float64Array, slice: ParameterSlice): number[] {
   return Array.from(parameters.subarray(slice.offset, slice.offset + slice.length));
@@ -154,65 +106,44 @@ describe('Transformer layout and initialisation', () => {
   });
 });
 
-// ---- An independent forward pass in tfjs ops (float32), differentiated by tfjs autodiff ----
+describe('Transformer reference gradient', () => {
+  it('equals central differences of its float64 loss on a sample of every slice', () => {
+    const layout = parameterLayout(SMALL_SHAPE);
+    const parameters = Float64Array.from(perturbedParameters(layout, 5));
+    const batch = randomBatch(SMALL_SHAPE, 10, 3, 5);
+    const { gradient } = transformerLossAndGradient(layout, parameters, batch);
+    const lossAt = (): number => transformerLossAndGradient(layout, parameters, batch).loss;
+    const step = 1e-5;
+    const random = new RandomStream(5, 'coordinates');
+    let worst = 0;
+    for (const slice of layout.slices) {
+      // The first and last entries of the slice and a few in between.
+      const indices = new Set([0, slice.length - 1, ...Array.from({ length: 6 }, () => random.nextInt(slice.length))]);
+      const sliceGradient = gradient.subarray(slice.offset, slice.offset + slice.length);
+      const scale = Math.max(...Array.from(sliceGradient, Math.abs));
+      assert.ok(scale > 1e-6, `${slice.name}: gradient too small to be checked (${scale})`);
+      for (const index of indices) {
+        const coordinate = slice.offset + index;
+        const numeric = centralDifference(parameters, coordinate, step, lossAt);
+        const error = Math.abs(gradient[coordinate] - numeric);
+        worst = Math.max(worst, error / scale);
+        // Central differences at step 1e-5: truncation ~ step²·|L'''| and rounding ~ 1e-16·|L|/step,
+        // both ~1e-10 here (largest error seen 1.9e-9 of the slice's largest entry); the bound is 1e-7.
+        assert.ok(error <= 1e-7 * Math.max(scale, 1e-2), `${slice.name}[${index}]: analytic ${gradient[coordinate]} vs numeric ${numeric}`);
+      }
+    }
+    assert.ok(worst > 0, 'some difference at all (the loss was evaluated)');
+  });
+});
 
-/**
- * The model of docs/transformer-methods.md §1 written the way PyTorch computes it, on whole
- * tensors: X (n × 2 × width), heads as a (n × heads × 2 × headSize) batch of matrix products,
- * softmax over the last axis, LayerNorm from tf.moments. Returns the logits of every head.
- */
-function tfjsLogits(tf: Tensorflow, layout: ParameterLayout, tensors: Tensor[], batch: PairBatch): Tensor[] {
-  const { vocabulary, width, heads, layers } = layout.shape;
-  const headSize = width / heads;
-  const n = batch.size;
-  const byName = new Map(layout.slices.map((slice, index) => [slice.name, tensors[index]]));
-  const get = (name: string): Tensor => {
-    const tensor = byName.get(name);
-    if (!tensor) throw new Error(`no tensor ${name}`);
-    return tensor;
-  };
-  const layerNorm = (input: Tensor, prefix: string): Tensor => {
-    const { mean, variance } = tf.moments(input, -1, true);
-    const normalised = tf.div(tf.sub(input, mean), tf.sqrt(tf.add(variance, 1e-5)));
-    return tf.add(tf.mul(normalised, get(`${prefix}.weight`)), get(`${prefix}.bias`));
-  };
-  /** nn.Linear on the last axis of (n × 2 × in): input·Wᵀ + b. */
-  const linear = (input: Tensor, prefix: string): Tensor => {
-    const weight = get(`${prefix}.weight`);
-    const [rows, columns] = weight.shape;
-    return tf.reshape(tf.add(tf.matMul(tf.reshape(input, [-1, columns]), weight, false, true), get(`${prefix}.bias`)), [n, 2, rows]);
-  };
-  // Embedding as one-hot products (tf.gather's gradient is very slow on the cpu backend).
-  const tokenEmbedding = get('tok_emb.weight');
-  const embed = (tokens: Int32Array): Tensor => tf.matMul(tf.cast(tf.oneHot(tf.tensor1d(tokens, 'int32'), vocabulary), 'float32'), tokenEmbedding);
-  let x = tf.add(tf.stack([embed(batch.a), embed(batch.b)], 1), get('pos_emb'));
-  const splitHeads = (part: Tensor): Tensor => tf.transpose(tf.reshape(part, [n, 2, heads, headSize]), [0, 2, 1, 3]);
-  for (let layer = 0; layer < layers; layer++) {
-    const prefix = `encoder.layers.${layer}.`;
-    const normalised = layerNorm(x, `${prefix}norm1`);
-    const weight = get(`${prefix}self_attn.in_proj_weight`);
-    const projected = tf.reshape(tf.add(tf.matMul(tf.reshape(normalised, [-1, width]), weight, false, true), get(`${prefix}self_attn.in_proj_bias`)), [n, 2, 3 * width]);
-    const [query, key, value] = tf.split(projected, 3, 2).map(splitHeads);
-    const scores = tf.div(tf.matMul(query, key, false, true), Math.sqrt(headSize));
-    const attended = tf.reshape(tf.transpose(tf.matMul(tf.softmax(scores), value), [0, 2, 1, 3]), [n, 2, width]);
-    x = tf.add(x, linear(attended, `${prefix}self_attn.out_proj`));
-    const hidden = linear(layerNorm(x, `${prefix}norm2`), `${prefix}linear1`);
-    const activated = tf.mul(tf.mul(hidden, 0.5), tf.add(tf.erf(tf.mul(hidden, Math.SQRT1_2)), 1));
-    x = tf.add(x, linear(activated, `${prefix}linear2`));
-  }
-  const readout = layerNorm(tf.reshape(tf.slice(x, [0, 0, 0], [n, 1, width]), [n, width]), 'ln');
-  const headPrefix = (task: number): string => (layout.shape.tasks === 1 ? 'head' : `heads.${task}`);
-  return Array.from({ length: layout.shape.tasks }, (_, task) =>
-    tf.add(tf.matMul(readout, get(`${headPrefix(task)}.weight`), false, true), get(`${headPrefix(task)}.bias`)),
-  );
-}
+// ---- An independent forward pass in tfjs ops (float32, test/unit/transformerFixtures.ts), differentiated by tfjs autodiff ----
 
 /** Σ_task mean CE, its autodiff gradient (flat, layout order) and the logits, all float32 tfjs. */
 function tfjsLossAndGradient(tf: Tensorflow, layout: ParameterLayout, parameters: Float32Array, batch: PairBatch): { loss: number; gradient: Float32Array; logits: Float32Array[] } {
   return tf.tidy(() => {
-    const tensors = layout.slices.map((slice) => tf.tensor(parameters.slice(slice.offset, slice.offset + slice.length), slice.shape));
+    const tensors = tfjsParameterTensors(tf, layout, parameters);
     const lossOf = (...inputs: Tensor[]): TensorflowCore.Scalar => {
-      const logits = tfjsLogits(tf, layout, inputs, batch);
+      const logits = tfjsLogitsFromEmbeddings(tf, layout, inputs, tfjsEmbeddings(tf, layout, inputs, batch));
       const perTask = logits.map((taskLogits, task) => {
         const targets = tf.cast(tf.oneHot(tf.tensor1d(batch.labels[task], 'int32'), layout.shape.vocabulary), 'float32');
         return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(taskLogits), targets), 1)));
@@ -222,10 +153,11 @@ function tfjsLossAndGradient(tf: Tensorflow, layout: ParameterLayout, parameters
     const { value, grads } = tf.valueAndGrads(lossOf)(tensors);
     const gradient = new Float32Array(layout.size);
     layout.slices.forEach((slice, index) => gradient.set(grads[index].dataSync() as Float32Array, slice.offset));
-    const logits = tfjsLogits(tf, layout, tensors, batch).map((taskLogits) => taskLogits.dataSync() as Float32Array);
+    const logits = tfjsLogitsFromEmbeddings(tf, layout, tensors, tfjsEmbeddings(tf, layout, tensors, batch)).map((taskLogits) => taskLogits.dataSync() as Float32Array);
     return { loss: value.dataSync()[0], gradient, logits };
   });
 }
+
 
 describe('Transformer reference against tfjs autodiff', () => {
   let tf: Tensorflow;
@@ -270,40 +202,6 @@ describe('Transformer reference against tfjs autodiff', () => {
   }
 });
 
-describe('Transformer reference gradient', () => {
-  it('equals central differences of its float64 loss on a sample of every slice', () => {
-    const layout = parameterLayout(SMALL_SHAPE);
-    const parameters = Float64Array.from(perturbedParameters(layout, 5));
-    const batch = randomBatch(SMALL_SHAPE, 10, 3, 5);
-    const { gradient } = transformerLossAndGradient(layout, parameters, batch);
-    const lossAt = (): number => transformerLossAndGradient(layout, parameters, batch).loss;
-    const step = 1e-5;
-    const random = new RandomStream(5, 'coordinates');
-    for (const slice of layout.slices) {
-      // The first and last entries of the slice and a few in between.
-      const indices = new Set([0, slice.length - 1, ...Array.from({ length: 6 }, () => random.nextInt(slice.length))]);
-      const sliceGradient = gradient.subarray(slice.offset, slice.offset + slice.length);
-      const scale = Math.max(...Array.from(sliceGradient, Math.abs));
-      assert.ok(scale > 1e-6, `${slice.name}: gradient too small to be checked (${scale})`);
-      for (const index of indices) {
-        const coordinate = slice.offset + index;
-        const saved = parameters[coordinate];
-        parameters[coordinate] = saved + step;
-        const plus = lossAt();
-        parameters[coordinate] = saved - step;
-        const minus = lossAt();
-        parameters[coordinate] = saved;
-        const numeric = (plus - minus) / (2 * step);
-        const error = Math.abs(gradient[coordinate] - numeric);
-        // Central differences at step 1e-5: truncation ~ step²·|L'''| and rounding ~ 1e-16·|L|/step,
-        // both ~1e-10 here (largest error seen 1.9e-9 of the slice's largest entry); the bound is 1e-7.
-        assert.ok(error <= 1e-7 * Math.max(scale, 1e-2), `${slice.name}[${index}]: analytic ${gradient[coordinate]} vs numeric ${numeric}`);
-      }
-    }
-  });
-});
-
-// ---- The engine: clipping, AdamW, backward and evaluate ----
 
 /** The optimiser of docs/transformer-methods.md §3 (lr 1e-3, betas (0.9, 0.98), eps 1e-8, wd 1). */
 const ADAMW: AdamWSettings = { lr: 1e-3, betas: [0.9, 0.98], eps: 1e-8, weightDecay: 1 };

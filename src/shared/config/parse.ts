@@ -788,6 +788,33 @@ function otherKindsKeys(schema: ObjectSchema, values: PlainObject, kind: ModelKi
   return found;
 }
 
+/** Either kind's gradient-SED: fewer vectors than the window holds (docs/science.md §8, §12.6). */
+function checkGradientSedVectors(gradientSed: { window: number; vectors: number }, input: DeepPartial<RunConfigInput>, report: Report, involvesInvalid: InvolvesInvalid): void {
+  const { window, vectors } = gradientSed;
+  if (vectors >= window && !involvesInvalid('diagnostics.gradientSed.window', 'diagnostics.gradientSed.vectors')) {
+    report(
+      input.diagnostics?.gradientSed?.vectors !== undefined ? 'diagnostics.gradientSed.vectors' : 'diagnostics.gradientSed.window',
+      `The gradient-SED "vectors" (${vectors}) must be less than its "window" (${window}): a window of w gradients has at most w singular vectors.`,
+    );
+  }
+}
+
+/**
+ * `value` must be a multiple of `divisor` (two keys at dotted paths): reported at the one the file
+ * gives (`first` when it gives both or neither), unless either is already invalid.
+ */
+function checkMultiple(
+  first: { path: string; value: number; given: boolean },
+  second: { path: string; value: number; given: boolean },
+  reason: string,
+  report: Report,
+  involvesInvalid: InvolvesInvalid,
+): void {
+  if (first.value % second.value === 0 || involvesInvalid(first.path, second.path)) return;
+  const name = (path: string): string => path.slice(path.lastIndexOf('.') + 1);
+  report(!first.given && second.given ? second.path : first.path, `"${name(first.path)}" (${first.value}) must be a multiple of "${name(second.path)}" (${second.value}): ${reason}`);
+}
+
 /** An MLP condition's defaults and cross-key checks (docs/science.md §1–§9). */
 function resolveMlpConfig(input: DeepPartial<RunConfigInput>, report: Report, involvesInvalid: InvolvesInvalid): MlpRunConfig {
   // trainFraction is how a file may give the size; a RunConfig holds the size only.
@@ -825,13 +852,7 @@ function resolveMlpConfig(input: DeepPartial<RunConfigInput>, report: Report, in
     });
   };
   const given = input.diagnostics;
-  const { window: sedWindow, vectors: sedVectors } = diagnostics.gradientSed;
-  if (sedVectors >= sedWindow && !involvesInvalid('diagnostics.gradientSed.window', 'diagnostics.gradientSed.vectors')) {
-    report(
-      given?.gradientSed?.vectors !== undefined ? 'diagnostics.gradientSed.vectors' : 'diagnostics.gradientSed.window',
-      `The gradient-SED "vectors" (${sedVectors}) must be less than its "window" (${sedWindow}): a window of w gradients has at most w singular vectors.`,
-    );
-  }
+  checkGradientSedVectors(diagnostics.gradientSed, input, report, involvesInvalid);
   // Checked as written, so that each message points at the entry's own position.
   if (given?.repulsion?.checkpoints) checkWithinRun('diagnostics.repulsion.checkpoints', given.repulsion.checkpoints);
   if (given?.li2?.checkpoints) checkWithinRun('diagnostics.li2.checkpoints', given.li2.checkpoints);
@@ -865,17 +886,30 @@ function resolveTransformerConfig(input: DeepPartial<RunConfigInput>, report: Re
   if (config.loss !== 'crossEntropy') report('loss', `A Transformer trains with crossEntropy (the reference's loss), got ${String(config.loss)}.`);
   if (config.optimizer.name !== 'adamw') report('optimizer.name', `A Transformer trains with adamw (the reference's optimiser), got ${config.optimizer.name}.`);
   if (config.engine.name !== 'wasm') report('engine.name', `A Transformer runs on the wasm engine; ${config.engine.name} has no Transformer.`);
-  if (diagnostics.snapshotEvery % training.evalEvery !== 0 && !involvesInvalid('diagnostics.snapshotEvery', 'training.evalEvery')) {
-    report(
-      input.diagnostics?.snapshotEvery !== undefined ? 'diagnostics.snapshotEvery' : 'training.evalEvery',
-      `"snapshotEvery" (${diagnostics.snapshotEvery}) must be a multiple of "evalEvery" (${training.evalEvery}): snapshots are taken at evaluations.`,
-    );
-  }
+  const evalEvery = { path: 'training.evalEvery', value: training.evalEvery, given: input.training?.evalEvery !== undefined };
+  const snapshotEvery = { path: 'diagnostics.snapshotEvery', value: diagnostics.snapshotEvery, given: input.diagnostics?.snapshotEvery !== undefined };
+  checkMultiple(snapshotEvery, evalEvery, 'snapshots are taken at evaluations.', report, involvesInvalid);
   const { lag } = diagnostics.eigengap.detector;
   if (lag % diagnostics.snapshotEvery !== 0 && !involvesInvalid('diagnostics.eigengap.detector.lag', 'diagnostics.snapshotEvery')) {
     report(
       input.diagnostics?.eigengap?.detector?.lag !== undefined ? 'diagnostics.eigengap.detector.lag' : 'diagnostics.snapshotEvery',
       `The detector's "lag" (${lag} steps) must be a multiple of "snapshotEvery" (${diagnostics.snapshotEvery}): the slope compares snapshots.`,
+    );
+  }
+  const { gradientSed } = diagnostics;
+  checkGradientSedVectors(gradientSed, input, report, involvesInvalid);
+  if (gradientSed.enabled) {
+    const givenSed = input.diagnostics?.gradientSed;
+    const every = { path: 'diagnostics.gradientSed.every', value: gradientSed.every, given: givenSed?.every !== undefined };
+    const checkpointEvery = { path: 'diagnostics.gradientSed.checkpointEvery', value: gradientSed.checkpointEvery, given: givenSed?.checkpointEvery !== undefined };
+    checkMultiple(every, evalEvery, 'the SED values of a step are recorded on its row.', report, involvesInvalid);
+    checkMultiple(every, checkpointEvery, 'the SED is evaluated at a checkpoint.', report, involvesInvalid);
+  }
+  const { intervention } = training;
+  if (intervention.rank >= intervention.window && !involvesInvalid('training.intervention.rank', 'training.intervention.window')) {
+    report(
+      input.training?.intervention?.rank !== undefined ? 'training.intervention.rank' : 'training.intervention.window',
+      `The intervention's "rank" (${intervention.rank}) must be less than its "window" (${intervention.window}): a window of w gradients has at most w singular vectors.`,
     );
   }
   const layer = /^layer(\d+)$/.exec(diagnostics.parameterGroup);

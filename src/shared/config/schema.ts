@@ -13,7 +13,7 @@
  * touches this file and its field in ./types.ts (propertiesOf checks at compile time that the two
  * agree, including the type of the default).
  */
-import type { GridValue, LossName, MlpRunConfig, ModelKind, Operation, TrainingConfig } from './types';
+import type { GridValue, InterventionConfig, LossName, MlpRunConfig, ModelKind, Operation, TrainingConfig, TransformerGradientSedConfig } from './types';
 
 interface SchemaBase {
   /** One or two sentences shown on hover in the editor; units and conventions included. */
@@ -186,7 +186,11 @@ export interface ModelInput {
   layers: number;
 }
 /** The diagnostics as written: the MLP's and the Transformer's keys. */
-export type DiagnosticsInput = MlpRunConfig['diagnostics'] & { snapshotEvery: number; parameterGroup: string };
+export type DiagnosticsInput = Omit<MlpRunConfig['diagnostics'], 'gradientSed'> & {
+  gradientSed: TransformerGradientSedConfig;
+  snapshotEvery: number;
+  parameterGroup: string;
+};
 /** The keys a condition may override: every key of either kind's RunConfig, as written. */
 export interface RunConfigInput {
   task: TaskInput;
@@ -548,6 +552,35 @@ const trainingSchema: ObjectSchema = {
         evaluations: { kind: 'integer', minimum: 1, maximum: 1000, default: 3, description: 'Consecutive evaluations at or above it.' },
       }),
     },
+    intervention: {
+      kind: 'object',
+      description:
+        'The rank-k gradient projection of arXiv 2604.25143 (docs/science.md §12.5): each step, after the clip and before AdamW, the attention weights’ gradient g becomes g − VᵀVg (remove) or VᵀVg (keep).',
+      properties: propertiesOf<InterventionConfig>()({
+        mode: {
+          kind: 'enum',
+          values: ['none', 'removeSed', 'keepSed', 'removeRandom', 'keepRandom'],
+          default: 'none',
+          description:
+            'none; removeSed/keepSed: V = the top rank right singular vectors of the last window projected gradients; removeRandom/keepRandom: a fresh random orthonormal V every step. No projection during the first window steps.',
+        },
+        window: {
+          kind: 'integer',
+          minimum: 2,
+          maximum: limits.window,
+          maximumIsLimit: true,
+          default: 20, // docs/transformer-methods.md §4c: the deque of the last 20 projected gradients
+          description: 'Projected gradients whose top singular vectors are V (the SED modes), and steps of the warm-up without projection.',
+        },
+        rank: {
+          kind: 'integer',
+          minimum: 1,
+          maximum: limits.window,
+          default: 3, // docs/transformer-methods.md §4c: rank 3
+          description: 'Dimension of the projected subspace; less than window.',
+        },
+      }),
+    },
   }),
 };
 
@@ -683,9 +716,8 @@ const diagnosticsSchema: ObjectSchema = {
     },
     gradientSed: {
       kind: 'object',
-      models: ['mlp'],
       description:
-        'Gradient-direction sensitivity R_k of the top right singular vectors of the rolling windows of loss gradients and of updates (arXiv 2604.25143, adapted to this MLP). Off by default: one evaluation takes seconds at the defaults.',
+        'Gradient-direction sensitivity R_k of the top right singular vectors of the rolling windows of loss gradients and of updates (arXiv 2604.25143: on the attention weights of a Transformer, docs/science.md §12.6; adapted to the MLP’s first layer, §8). Off by default: one evaluation takes seconds (minutes on the Transformer’s reference engine).',
       properties: propertiesOf<RunConfigInput['diagnostics']['gradientSed']>()({
         enabled: {
           kind: 'boolean',
@@ -695,7 +727,7 @@ const diagnosticsSchema: ObjectSchema = {
         },
         window: windowSchema(
           20, // docs/science.md §8 (arXiv 2604.25143, adapted)
-          'Number w of most recent full-batch loss gradients ∇_W L (and updates ΔW) in the rolling windows.',
+          'Number w of most recent full-batch loss gradients ∇_W L (and updates ΔW) in the rolling windows; for a Transformer, of checkpoints (attention gradients on the fixed batch, and attention updates).',
         ),
         vectors: {
           kind: 'integer',
@@ -718,20 +750,40 @@ const diagnosticsSchema: ObjectSchema = {
           maximum: limits.sedProbes,
           maximumIsLimit: true,
           default: 1024,
-          description: 'Number of probe pairs (a, b), drawn once per seed from all modulus² pairs (train and test).',
+          description: 'Number of probe pairs (a, b), drawn once per seed from all the task’s pairs (train and test).',
         },
         epsilonScale: {
           kind: 'number',
           exclusiveMinimum: 0,
           default: 0.005,
-          description: 'ε = epsilonScale · ‖W‖ (Frobenius norm of the first layer): the step of the central difference along each unit direction.',
+          description:
+            'ε = epsilonScale · ‖W‖ (Frobenius norm of the first layer; of the attention weights for a Transformer): the step of the central difference along each unit direction.',
         },
         every: {
           kind: 'integer',
           minimum: 1,
-          maximum: limits.epochs,
+          maximum: limits.steps,
           default: 10,
-          description: 'Computed at the epochs that are multiples of this (and hold at least vectors gradients).',
+          transformerDefault: 200, // docs/science.md §12.6 (ours: one evaluation costs about a hundred training steps)
+          description:
+            'Computed at the epochs that are multiples of this (and hold at least vectors gradients). For a Transformer in steps, a multiple of training.evalEvery and of checkpointEvery. Default 10 epochs (200 steps).',
+        },
+        checkpointEvery: {
+          kind: 'integer',
+          minimum: 1,
+          maximum: limits.steps,
+          default: 25, // docs/transformer-methods.md §4b: the reference's checkpoints every 25 steps
+          models: ['transformer'],
+          description:
+            'Transformer only: steps between SED checkpoints; each adds the attention gradient on the fixed batch and the attention update since the last checkpoint to the windows.',
+        },
+        windowDirection: {
+          kind: 'enum',
+          values: ['past', 'forward'],
+          default: 'past', // docs/science.md §12.6: causal by default; forward is the reference's
+          models: ['transformer'],
+          description:
+            'Transformer only: past (the windows of step t end at t) or forward (they start at t, as the reference’s code; step t’s values are then recorded window · checkpointEvery steps later, with gradientSedStep: t).',
         },
       }),
     },

@@ -114,6 +114,21 @@ export interface GradientSedConfig {
   every: number;
 }
 
+/**
+ * The Transformer's update-SED and gradient-SED (docs/science.md §12.6): the MLP's keys, with `every`
+ * in steps, and its own checkpoints and window direction.
+ */
+export interface TransformerGradientSedConfig extends GradientSedConfig {
+  /** Steps between SED checkpoints: each adds the attention gradient on the fixed batch and the attention update since the last checkpoint to the windows. Default 25. */
+  checkpointEvery: number;
+  /**
+   * `past` (default): the windows of step t end at t (the last `window` checkpoints); `forward`: they
+   * start at t (the reference's [t, t + window) checkpoints), so step t's values are computed and
+   * recorded window · checkpointEvery steps later, on a later row, with `gradientSedStep: t`.
+   */
+  windowDirection: 'past' | 'forward';
+}
+
 export interface DiagnosticsConfig {
   eigengap: EigengapConfig;
   repulsion: RepulsionConfig;
@@ -166,6 +181,22 @@ export interface TransformerTaskConfig {
   trainSize: number;
 }
 
+/**
+ * The rank-k gradient-projection intervention (docs/science.md §12.5, arXiv 2604.25143): `none`
+ * (default); remove or keep the part of the attention-weight gradient in the span of the top `rank`
+ * right singular vectors of the last `window` projected gradients (`removeSed`, `keepSed`), or of a
+ * fresh random orthonormal rank-`rank` subspace every step (`removeRandom`, `keepRandom`).
+ */
+export type InterventionMode = 'none' | 'removeSed' | 'keepSed' | 'removeRandom' | 'keepRandom';
+
+export interface InterventionConfig {
+  mode: InterventionMode;
+  /** Projected gradients in the SED window, and the steps of the warm-up before any projection. Default 20. */
+  window: number;
+  /** Dimension of the projected subspace; less than window. Default 3. */
+  rank: number;
+}
+
 /** Minibatch training by steps (docs/science.md §12.3). */
 export interface TrainingConfig {
   /** Pairs per step, drawn with replacement from the training set. Default 512. */
@@ -182,6 +213,8 @@ export interface TrainingConfig {
     /** Default 3. */
     evaluations: number;
   };
+  /** The gradient-projection intervention (docs/science.md §12.5). Default mode none. */
+  intervention: InterventionConfig;
 }
 
 /** Diagnostics of the Transformer: the rolling Gram of §5/§7 on a parameter group (docs/science.md §12.4). */
@@ -192,6 +225,8 @@ export interface TransformerDiagnosticsConfig {
   snapshotEvery: number;
   /** The parameter group whose updates are windowed: attention (default), weights, queries, layer0, layer1, … */
   parameterGroup: string;
+  /** Update-SED and gradient-SED on the attention weights (docs/science.md §12.6). Off by default. */
+  gradientSed: TransformerGradientSedConfig;
 }
 
 /** The fully resolved configuration of one Transformer condition. */

@@ -85,6 +85,12 @@ const SCALAR_METRICS: Record<ScalarField, MetricDescription> = {
   milliseconds: { label: 'ms per epoch', chart: 'dynamics', logYByDefault: false },
   // Gradient-direction SED (docs/science.md §8, adapted from arXiv 2604.25143).
   randomSedSensitivityMedian: { label: 'median A(r) of random directions', chart: 'gradientSed', logYByDefault: true },
+  // A Transformer's forward SED windows (docs/science.md §12.6): the step the row's SED values describe.
+  gradientSedStep: { label: 'step described by the SED values', chart: 'gradientSed', logYByDefault: false },
+  // A Transformer's gradient-projection intervention (docs/science.md §12.5).
+  interventionSteps: { label: 'projected steps since the last record', chart: 'dynamics', logYByDefault: false },
+  interventionShare: { label: '‖VᵀVg‖/‖g‖ (intervention)', chart: 'dynamics', logYByDefault: false },
+  interventionDirections: { label: 'directions projected (intervention)', chart: 'dynamics', logYByDefault: false },
 };
 
 const SUBSCRIPTS = ['₀', '₁', '₂', '₃', '₄', '₅'];

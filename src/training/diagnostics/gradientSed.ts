@@ -22,8 +22,9 @@
  *    memorised pairs.
  *
  * Split by what depends on the model: GradientSedTracker (the windows, their singular directions,
- * the random directions and the ratios) takes flattened vectors and a SensitivityProbe, so another
- * model family can reuse it; DirectionSensitivity, drawProbes and inputGradient are this MLP's A(v).
+ * the random directions and the ratios, ./sedWindows.ts) takes flattened vectors and a
+ * SensitivityProbe, and the Transformer reuses it (src/training/transformer/sed.ts);
+ * DirectionSensitivity, drawProbes and inputGradient here are this MLP's A(v).
  *
  * Cost: A(v) is 2 · probes · 2MK multiply-adds (≈ 0.6 G at the defaults), for 2·vectors + directions
  * = 26 directions per evaluation. The central difference is computed in an exactly equivalent form
@@ -36,18 +37,11 @@
  * TypeScript product (multiplyTransposed), so one evaluation takes ≈ 3–4 s of CPU instead of ≈ 15 s,
  * which is what makes `every: 10` usable (an epoch is ≈ 0.09 s).
  */
-import type { Activation, GradientSedConfig, Operation } from '../../shared/config/types';
-import type { EpochRecord } from '../../shared/runFormat';
-import { median } from '../../shared/statistics';
+import type { Activation, Operation } from '../../shared/config/types';
 import { label } from '../data';
 import { activationDerivative } from '../model';
 import { RandomStream } from '../random';
 import { compileKernel, KernelInstance, roundUp } from '../wasmKernels';
-import { RollingGram } from './rollingGram';
-import { symmetricEigen } from './symmetricEigen';
-
-/** How many leading singular values of the gradient window a row reports. */
-export const REPORTED_SINGULAR_VALUES = 5;
 
 /** The probe pairs: parallel arrays of operands and the label whose output μ differentiates. */
 export interface ProbeSet {
@@ -99,64 +93,6 @@ export function inputGradient(model: ModelWeights, a: number, b: number, y: numb
     gradient[j] = sum;
   }
   return gradient;
-}
-
-/**
- * A random unit direction of `length` entries: i.i.d. standard normals (Box–Muller, both outputs of
- * each pair of uniforms), normalised in float64. Advances `random`.
- */
-export function randomUnitDirection(random: RandomStream, length: number): Float64Array {
-  const direction = new Float64Array(length);
-  for (let index = 0; index < length; index += 2) {
-    let u = 0;
-    while (u === 0) u = random.next();
-    const radius = Math.sqrt(-2 * Math.log(u));
-    const angle = 2 * Math.PI * random.next();
-    direction[index] = radius * Math.cos(angle);
-    if (index + 1 < length) direction[index + 1] = radius * Math.sin(angle);
-  }
-  let squares = 0;
-  for (let index = 0; index < length; index++) squares += direction[index] * direction[index];
-  const scale = 1 / Math.sqrt(squares);
-  for (let index = 0; index < length; index++) direction[index] *= scale;
-  return direction;
-}
-
-/** The leading right singular directions of a window. */
-export interface SingularDirections {
-  /** Every singular value s_k = √max(λ_k, 0) of the held window, descending. */
-  singularValues: Float64Array;
-  /** Unit v_k = Xᵀu_k / ‖Xᵀu_k‖ for the leading `count` k with λ_k > 0, in order (sign arbitrary). */
-  vectors: Float64Array[];
-}
-
-/**
- * The top right singular vectors of the stacked window X (rows = the held vectors, oldest first)
- * from the eigenvectors of its Gram, accumulated in float64: v_k = Σ_i u_k[i] X_i, normalised
- * (‖Xᵀu_k‖ = s_k in exact arithmetic; normalising absorbs the Gram's float32-product rounding).
- * Does not change the window.
- */
-export function topRightSingularVectors(window: RollingGram, count: number): SingularDirections {
-  const size = window.count;
-  const { values, vectors: eigenvectors } = symmetricEigen(window.gram(size), size, { vectors: true });
-  const singularValues = values.map((value) => Math.sqrt(Math.max(value, 0)));
-  const vectors: Float64Array[] = [];
-  for (let k = 0; k < Math.min(count, size); k++) {
-    if (!(values[k] > 0)) break;
-    const vector = new Float64Array(window.length);
-    for (let row = 0; row < size; row++) {
-      const coefficient = (eigenvectors as Float64Array)[row * size + k];
-      const held = window.heldUpdate(row, size);
-      for (let index = 0; index < vector.length; index++) vector[index] += coefficient * held[index];
-    }
-    let squares = 0;
-    for (let index = 0; index < vector.length; index++) squares += vector[index] * vector[index];
-    if (!(squares > 0)) break;
-    const scale = 1 / Math.sqrt(squares);
-    for (let index = 0; index < vector.length; index++) vector[index] *= scale;
-    vectors.push(vector);
-  }
-  return { singularValues, vectors };
 }
 
 /** The window.wasm export used here (src/kernels/window.ts). */
@@ -300,103 +236,3 @@ export class DirectionSensitivity {
   }
 }
 
-/** The record fields of docs/science.md §8 (see EpochRecord). */
-export type GradientSedFields = Pick<EpochRecord,
-  | 'gradientSedRatios' | 'updateSedRatios' | 'gradientSingularValues'
-  | 'gradientSedSensitivities' | 'updateSedSensitivities' | 'randomSedSensitivityMedian'>;
-
-/**
- * What the tracker needs of a model: A(v), the sensitivity of its learned function to a unit
- * direction v of the tracked parameter vector, at the parameters of the row being evaluated.
- * `DirectionSensitivity` is this MLP's (its input gradient μ_x); another model family brings its own.
- */
-export interface SensitivityProbe {
-  sensitivity(direction: ArrayLike<number>, epsilon: number): number;
-}
-
-export interface GradientSedTrackerOptions {
-  config: GradientSedConfig;
-  /** Entries of the tracked flattened parameter vector (for this MLP, Wᵀ: 2MK). */
-  length: number;
-  /** The run's seed: the random directions come from its `gradient-sed-directions` stream. */
-  seed: number;
-}
-
-/**
- * Per-seed state of the diagnostic, model-agnostic: the two windows of flattened vectors (≈ 2 × 23 MB
- * at the defaults) and the random-direction stream. Feed it after every step (push); ask isDue(t)
- * at row t and, if so, evaluate() with the tracked parameters of row t and a probe set to them.
- */
-export class GradientSedTracker {
-  private readonly config: GradientSedConfig;
-  private readonly gradients: RollingGram;
-  private readonly updates: RollingGram;
-  private readonly directions: RandomStream;
-
-  constructor(options: GradientSedTrackerOptions) {
-    const { config, length } = options;
-    if (!Number.isInteger(config.vectors) || config.vectors < 1 || config.vectors >= config.window) {
-      throw new Error(`gradient-SED vectors must be an integer in [1, window), got ${config.vectors} with window ${config.window}`);
-    }
-    if (!Number.isInteger(config.every) || config.every < 1) throw new Error(`gradient-SED every must be a positive integer, got ${config.every}`);
-    if (!(config.epsilonScale > 0)) throw new Error(`gradient-SED epsilonScale must be positive, got ${config.epsilonScale}`);
-    if (!Number.isInteger(config.directions) || config.directions < 1) throw new Error(`gradient-SED directions must be a positive integer, got ${config.directions}`);
-    this.config = config;
-    this.gradients = new RollingGram(length, config.window);
-    this.updates = new RollingGram(length, config.window);
-    this.directions = new RandomStream(options.seed, 'gradient-sed-directions');
-  }
-
-  /** Gradients held (= updates held). */
-  get held(): number {
-    return this.gradients.count;
-  }
-
-  /**
-   * Adds step t's loss gradient and update of the tracked parameters (both copied, `length`
-   * entries; for this MLP dL/dWᵀ and ΔWᵀ), which makes the windows those of row t.
-   */
-  push(gradient: Float32Array, update: Float32Array): void {
-    this.gradients.push(gradient);
-    this.updates.push(update);
-  }
-
-  /** Whether row `epoch` gets the fields: a positive multiple of `every` whose windows hold at least `vectors` steps. */
-  isDue(epoch: number): boolean {
-    return epoch > 0 && epoch % this.config.every === 0 && this.held >= this.config.vectors;
-  }
-
-  /**
-   * The fields of the current row: singular directions of both windows, A of each and of `directions`
-   * fresh random unit directions (by `probe`, which must be set to the row's parameters), and the
-   * ratios, with ε = epsilonScale · ‖parameters‖. Ratios are left out when the median is 0.
-   * Advances the random-direction stream.
-   *
-   * @param parameters the tracked parameter vector of row t (for this MLP, Wᵀ)
-   */
-  evaluate(parameters: Float32Array, probe: SensitivityProbe): GradientSedFields {
-    let squares = 0;
-    for (let index = 0; index < parameters.length; index++) squares += parameters[index] * parameters[index];
-    const epsilon = this.config.epsilonScale * Math.sqrt(squares);
-    const gradientDirections = topRightSingularVectors(this.gradients, this.config.vectors);
-    const updateDirections = topRightSingularVectors(this.updates, this.config.vectors);
-    const gradientSensitivities = gradientDirections.vectors.map((vector) => probe.sensitivity(vector, epsilon));
-    const updateSensitivities = updateDirections.vectors.map((vector) => probe.sensitivity(vector, epsilon));
-    const randomSensitivities: number[] = [];
-    for (let index = 0; index < this.config.directions; index++) {
-      randomSensitivities.push(probe.sensitivity(randomUnitDirection(this.directions, this.gradients.length), epsilon));
-    }
-    const baseline = median(randomSensitivities) as number;
-    const fields: GradientSedFields = {
-      gradientSingularValues: Array.from(gradientDirections.singularValues.subarray(0, REPORTED_SINGULAR_VALUES)),
-      gradientSedSensitivities: gradientSensitivities,
-      updateSedSensitivities: updateSensitivities,
-      randomSedSensitivityMedian: baseline,
-    };
-    if (baseline > 0) {
-      fields.gradientSedRatios = gradientSensitivities.map((value) => value / baseline);
-      fields.updateSedRatios = updateSensitivities.map((value) => value / baseline);
-    }
-    return fields;
-  }
-}

@@ -12,6 +12,20 @@ import { compileKernel, KernelInstance, roundUp } from '../wasmKernels';
 
 interface WindowKernelExports {
   dotsWithSlots(target: number, ring: number, strideBytes: number, slotCount: number, length: number, out: number): void;
+  combineSlots(ring: number, strideBytes: number, slotCount: number, length: number, coefficients: number, out: number): void;
+}
+
+/** The buffers of dotsWith() and combine(), reserved when a window is built with `{ products: true }`. */
+interface ProductBuffers {
+  /** A vector whose dots with the held rows are wanted (stride floats, zero-padded). */
+  targetBytesOffset: number;
+  target: Float32Array;
+  /** One float64 coefficient per slot. */
+  coefficientsBytesOffset: number;
+  coefficients: Float64Array;
+  /** The combination (stride float64). */
+  combinationBytesOffset: number;
+  combination: Float64Array;
 }
 
 /** Slots start on cache-line boundaries and are padded with zeros to whole SIMD vectors. */
@@ -33,12 +47,14 @@ export class RollingGram {
   private readonly entries: Float64Array;
   /** Updates pushed since construction. */
   private pushes = 0;
+  private readonly products: ProductBuffers | undefined;
 
   /**
    * Allocates the ring (capacity × length float32, about 23 MB at 20 × 290 816) in a new instance
-   * of window.wasm with its own memory.
+   * of window.wasm with its own memory; with `products`, also the buffers of dotsWith() and
+   * combine() (12 bytes per entry).
    */
-  constructor(length: number, capacity: number) {
+  constructor(length: number, capacity: number, options: { products?: boolean } = {}) {
     if (!Number.isInteger(length) || length < 1) throw new Error(`RollingGram: update length must be a positive integer, got ${length}`);
     if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`RollingGram: capacity must be a positive integer, got ${capacity}`);
     this.length = length;
@@ -48,10 +64,23 @@ export class RollingGram {
     this.kernel = instance.exports;
     // Fresh pages are zero, so the padding after each slot's `length` floats stays zero and adds
     // nothing to the dots.
-    [this.outputBytesOffset, this.ringBytesOffset] = instance.reserve(capacity * 8, capacity * this.strideFloats * 4);
+    // One reserve() for every buffer: each call lays its buffers out from the instance's base.
+    const productSizes = options.products ? [this.strideFloats * 4, capacity * 8, this.strideFloats * 8] : [];
+    const [outputBytesOffset, ringBytesOffset, ...productOffsets] = instance.reserve(capacity * 8, capacity * this.strideFloats * 4, ...productSizes);
+    this.outputBytesOffset = outputBytesOffset;
+    this.ringBytesOffset = ringBytesOffset;
+    const [targetBytesOffset, coefficientsBytesOffset, combinationBytesOffset] = productOffsets;
+    const products = options.products ? { targetBytesOffset, coefficientsBytesOffset, combinationBytesOffset } : undefined;
+    // Views are made once the memory has its final size (reserve may grow it).
     this.floats = instance.f32(0, instance.memory.buffer.byteLength / 4);
     this.outputs = instance.f64(this.outputBytesOffset, capacity);
     this.entries = new Float64Array(capacity * capacity);
+    this.products = products && {
+      ...products,
+      target: instance.f32(products.targetBytesOffset, this.strideFloats),
+      coefficients: instance.f64(products.coefficientsBytesOffset, capacity),
+      combination: instance.f64(products.combinationBytesOffset, this.strideFloats),
+    };
   }
 
   /** Updates currently held: min(pushes, capacity). */
@@ -116,6 +145,40 @@ export class RollingGram {
     if (!Number.isInteger(index) || index < 0 || index >= size) throw new Error(`RollingGram.heldUpdate: index ${index} is not among the ${size} newest updates held`);
     const start = this.ringBytesOffset / 4 + this.slotOf(index, size) * this.strideFloats;
     return this.floats.subarray(start, start + this.length);
+  }
+
+  /**
+   * X·v: the float64 dots of `vector` (length entries) with the `last` newest held updates, oldest
+   * first (the order of gram(last)), by window.wasm (float32 products summed in float64 as the
+   * Gram's). A new array. Needs `{ products: true }` at construction.
+   */
+  dotsWith(vector: Float32Array, last: number = this.count): Float64Array {
+    const products = this.productBuffers();
+    if (vector.length !== this.length) throw new Error(`RollingGram.dotsWith: expected ${this.length} entries, got ${vector.length}`);
+    const size = Math.max(0, Math.min(Math.floor(last), this.count));
+    products.target.set(vector);
+    this.kernel.dotsWithSlots(products.targetBytesOffset, this.ringBytesOffset, this.strideFloats * 4, this.count, this.strideFloats, this.outputBytesOffset);
+    return Float64Array.from({ length: size }, (_, index) => this.outputs[this.slotOf(index, size)]);
+  }
+
+  /**
+   * Xᵀa: Σ_i coefficients[i] · (the i-th of the `coefficients.length` newest held updates, oldest
+   * first), in float64, by window.wasm. Returns a view of `length` numbers, valid until the next
+   * combine(). Needs `{ products: true }` at construction.
+   */
+  combine(coefficients: ArrayLike<number>): Float64Array {
+    const products = this.productBuffers();
+    const size = coefficients.length;
+    if (size > this.count) throw new Error(`RollingGram.combine: ${size} coefficients for ${this.count} held updates`);
+    products.coefficients.fill(0);
+    for (let index = 0; index < size; index++) products.coefficients[this.slotOf(index, size)] = coefficients[index];
+    this.kernel.combineSlots(this.ringBytesOffset, this.strideFloats * 4, this.count, this.strideFloats, products.coefficientsBytesOffset, products.combinationBytesOffset);
+    return products.combination.subarray(0, this.length);
+  }
+
+  private productBuffers(): ProductBuffers {
+    if (!this.products) throw new Error('this RollingGram was built without { products: true }');
+    return this.products;
   }
 
   /** ⟨Δ_newest, Δ_previous⟩, or undefined with fewer than two updates held. */

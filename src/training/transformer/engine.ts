@@ -53,9 +53,10 @@ export interface TransformerEngine {
   /**
    * Forward and backward pass on `batch` (size ≤ maxBatch): gradient() becomes ∇ of Σ_task mean_i
    * CE(head_task(x_i), y_task,i) (the summed loss of the multitask reference). Returns that loss.
-   * Mutates the gradient and activation buffers only.
+   * With `task`, the loss is that head's mean CE alone (the per-operation gradient-SED of
+   * docs/transformer-methods.md §4b). Mutates the gradient and activation buffers only.
    */
-  backward(batch: PairBatch): number;
+  backward(batch: PairBatch, task?: number): number;
   /**
    * Scales gradient() in place so that its global L2 norm is at most maxNorm (torch's
    * clip_grad_norm_: factor maxNorm / (norm + 1e-6) when below 1). Returns the norm before clipping.
@@ -63,6 +64,19 @@ export interface TransformerEngine {
   clipGradient(maxNorm: number): number;
   /** One AdamW step with gradient() (step counter + 1). Mutates parameters and moments. */
   optimizerStep(): void;
+  /**
+   * The centroid inputs of the gradient-direction SED (docs/transformer-methods.md §4b,
+   * docs/science.md §12.6): for every pair x of `pairs` (any size; the engine chunks as it needs),
+   * μ_x = ∂ logit_{task, y}(x) / ∂h0, the gradient of head `task`'s raw correct-class logit
+   * (y = pairs.labels[task][i]) with respect to the input embeddings h0 = tok_emb + pos_emb of both
+   * positions, written to into[i·2·width …] position-major (position 0's width numbers, then
+   * position 1's). Taken at `parameters` (layout.size floats, e.g. the engine's own with the
+   * attention weights shifted by ±εv), **not** at the engine's parameters, which it does not read or
+   * change, nor its gradient or moments; mutates activation buffers and `into` only.
+   * ReferenceTransformerEngine computes it in float64 (transformerCorrectLogitInputGradients), which
+   * a faster engine is checked against.
+   */
+  correctLogitInputGradients(parameters: Float32Array, pairs: PairBatch, task: number, into: Float64Array): void;
   /** Per-task metrics on `pairs` at the current parameters, in chunks; mutates activation buffers only. */
   evaluate(pairs: PairBatch): TaskMetrics[];
   dispose(): void;

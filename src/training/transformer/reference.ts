@@ -371,12 +371,33 @@ function logSumExp(logits: Float64Array): number {
 }
 
 /**
- * The summed loss Σ_task mean_i CE, its gradient with respect to every parameter, and the logits,
- * all in float64 from `parameters` (float32 or float64). Pure: reads its inputs only.
+ * Backward from ∂/∂readout (the heads' input, LN_final(x_0)) through the final LayerNorm and every
+ * encoder layer: adds the gradients of the parameters below the heads into `gradient` and returns
+ * ∂/∂(the embeddings h0 = tok_emb[token_t] + pos_emb[t]) per position t.
  */
-export function transformerLossAndGradient(layout: ParameterLayout, parameters: FlatParameters, batch: PairBatch): LossAndGradient {
+function backwardFromReadout(parameters: FlatParameters, gradient: Float64Array, named: NamedSlices, heads: number, cache: ExampleCache, readoutGradient: Float64Array): Float64Array[] {
+  // Only position 0 is read out; position 1 of the last layer's output receives no gradient.
+  let streamGradient = [layerNormBackward(parameters, gradient, named.finalNormScale, named.finalNormShift, cache.finalNorm, readoutGradient), new Float64Array(readoutGradient.length)];
+  for (let layer = named.layers.length - 1; layer >= 0; layer--) {
+    streamGradient = encoderLayerBackward(parameters, gradient, named.layers[layer], heads, cache.layers[layer], streamGradient);
+  }
+  return streamGradient;
+}
+
+function checkTask(layout: ParameterLayout, task: number): void {
+  if (!(Number.isInteger(task) && task >= 0 && task < layout.shape.tasks)) throw new Error(`no head ${task}: the model has ${layout.shape.tasks}`);
+}
+
+/**
+ * The summed loss Σ_task mean_i CE, its gradient with respect to every parameter, and the logits,
+ * all in float64 from `parameters` (float32 or float64). With `task`, the loss is that head's mean
+ * CE alone (the per-operation gradient of docs/transformer-methods.md §4b; logits of every head
+ * are still returned). Pure: reads its inputs only.
+ */
+export function transformerLossAndGradient(layout: ParameterLayout, parameters: FlatParameters, batch: PairBatch, task?: number): LossAndGradient {
   checkParameters(layout, parameters);
   checkBatch(layout, batch);
+  if (task !== undefined) checkTask(layout, task);
   const { width, heads, vocabulary, tasks } = layout.shape;
   const named = namedSlices(layout);
   const gradient = new Float64Array(layout.size);
@@ -386,22 +407,19 @@ export function transformerLossAndGradient(layout: ParameterLayout, parameters: 
     const cache = exampleForward(parameters, layout, named, batch.a[i], batch.b[i]);
     // Cross-entropy of each head, averaged over the batch: ∂/∂logits = (softmax − onehot)/n.
     const readoutGradient = new Float64Array(width);
-    for (let task = 0; task < tasks; task++) {
-      const taskLogits = cache.logits[task];
-      logits[task].set(taskLogits, i * vocabulary);
-      const label = batch.labels[task][i];
+    for (let head = 0; head < tasks; head++) {
+      const taskLogits = cache.logits[head];
+      logits[head].set(taskLogits, i * vocabulary);
+      if (task !== undefined && head !== task) continue;
+      const label = batch.labels[head][i];
       const normaliser = logSumExp(taskLogits);
       loss += (normaliser - taskLogits[label]) / batch.size;
       const logitGradient = taskLogits.map((value, c) => (Math.exp(value - normaliser) - (c === label ? 1 : 0)) / batch.size);
-      const head = named.heads[task];
-      const fromHead = linearBackward(parameters, gradient, head.weight, head.bias, cache.readout, logitGradient);
+      const slices = named.heads[head];
+      const fromHead = linearBackward(parameters, gradient, slices.weight, slices.bias, cache.readout, logitGradient);
       for (let index = 0; index < width; index++) readoutGradient[index] += fromHead[index];
     }
-    // Only position 0 is read out; position 1 of the last layer's output receives no gradient.
-    let streamGradient = [layerNormBackward(parameters, gradient, named.finalNormScale, named.finalNormShift, cache.finalNorm, readoutGradient), new Float64Array(width)];
-    for (let layer = named.layers.length - 1; layer >= 0; layer--) {
-      streamGradient = encoderLayerBackward(parameters, gradient, named.layers[layer], heads, cache.layers[layer], streamGradient);
-    }
+    const streamGradient = backwardFromReadout(parameters, gradient, named, heads, cache, readoutGradient);
     for (let t = 0; t < POSITIONS; t++) {
       const tokenRow = named.tokenEmbedding.offset + cache.tokens[t] * width;
       const positionRow = named.positionEmbedding.offset + t * width;
@@ -412,6 +430,35 @@ export function transformerLossAndGradient(layout: ParameterLayout, parameters: 
     }
   }
   return { loss, gradient, logits };
+}
+
+/**
+ * μ_x = ∂ logit_{task, y}(x) / ∂h0 for every pair x of `pairs` (docs/transformer-methods.md §4b):
+ * the gradient of head `task`'s **raw** correct-class logit (y = pairs.labels[task][i], not
+ * log-softmax) with respect to the input embeddings h0 = tok_emb[token_t] + pos_emb[t] of both
+ * positions, flattened position-major (h0[0][·], then h0[1][·]): row i of the result holds
+ * 2·width numbers, pairs.size rows. In float64 from `parameters`. Pure.
+ */
+export function transformerCorrectLogitInputGradients(layout: ParameterLayout, parameters: FlatParameters, pairs: PairBatch, task: number): Float64Array {
+  checkParameters(layout, parameters);
+  checkBatch(layout, pairs);
+  checkTask(layout, task);
+  const { width, heads } = layout.shape;
+  const named = namedSlices(layout);
+  const head = named.heads[task];
+  const rowLength = POSITIONS * width;
+  const result = new Float64Array(pairs.size * rowLength);
+  // The parameter gradients the backward pass accumulates on the way are not wanted: one scratch.
+  const scratch = new Float64Array(layout.size);
+  for (let i = 0; i < pairs.size; i++) {
+    const cache = exampleForward(parameters, layout, named, pairs.a[i], pairs.b[i]);
+    // logit_y = head.weight[y]·readout + head.bias[y]: ∂/∂readout is row y of the head's weight.
+    const rowStart = head.weight.offset + pairs.labels[task][i] * width;
+    const readoutGradient = Float64Array.from({ length: width }, (_, index) => parameters[rowStart + index]);
+    const streamGradient = backwardFromReadout(parameters, scratch, named, heads, cache, readoutGradient);
+    for (let t = 0; t < POSITIONS; t++) result.set(streamGradient[t], i * rowLength + t * width);
+  }
+  return result;
 }
 
 /**
@@ -521,12 +568,19 @@ export class ReferenceTransformerEngine implements TransformerEngine {
     return this.gradientValues;
   }
 
-  backward(batch: PairBatch): number {
+  backward(batch: PairBatch, task?: number): number {
     this.checkAlive();
     if (batch.size > this.maxBatch) throw new Error(`batch of ${batch.size} pairs exceeds maxBatch ${this.maxBatch}`);
-    const { loss, gradient } = transformerLossAndGradient(this.layout, this.parameterValues, batch);
+    const { loss, gradient } = transformerLossAndGradient(this.layout, this.parameterValues, batch, task);
     this.gradientValues.set(gradient);
     return loss;
+  }
+
+  correctLogitInputGradients(parameters: Float32Array, pairs: PairBatch, task: number, into: Float64Array): void {
+    this.checkAlive();
+    const rowLength = POSITIONS * this.layout.shape.width;
+    if (into.length < pairs.size * rowLength) throw new Error(`correctLogitInputGradients: into holds ${into.length} numbers, fewer than ${pairs.size} × ${rowLength}`);
+    into.set(transformerCorrectLogitInputGradients(this.layout, parameters, pairs, task));
   }
 
   clipGradient(maxNorm: number): number {

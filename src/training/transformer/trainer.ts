@@ -5,7 +5,9 @@
  * operation in a multitask model), the rolling Gram of the chosen parameter group's updates between
  * snapshots every `diagnostics.snapshotEvery` steps (the eigengap, the detector and the spectral edge
  * of §5 and §7, the same EigengapTracker as the MLP's: it takes flat vectors, not a model), and the
- * reference's early stop. Records are keyed by step (in memory their `epoch` field holds the step;
+ * reference's early stop; optionally the rank-k gradient projection between the clip and AdamW
+ * (./intervention.ts, §12.5) and the update-/gradient-SED of the attention weights (./sed.ts, §12.6).
+ * Records are keyed by step (in memory their `epoch` field holds the step;
  * the run folder writes it as `step`, docs/run-format.md).
  */
 import type { TransformerRunConfig } from '../../shared/config/types';
@@ -16,7 +18,9 @@ import type { TrainSeedOptions, TrainSeedResult } from '../trainer';
 import { MinibatchSampler, transformerDataset } from './data';
 import type { TaskMetrics, TransformerEngine } from './engine';
 import { createTransformerEngine } from './engines';
+import { GradientProjection } from './intervention';
 import { gatherGroup, initialTransformerParameters, parameterGroup, parameterLayout, type ParameterGroupName, type TransformerShape } from './model';
+import { TransformerSed, type TransformerSedResult } from './sed';
 
 /** Pairs per evaluation chunk (the reference evaluates in chunks of 2048). */
 export const EVALUATION_CHUNK = 2048;
@@ -35,6 +39,16 @@ function euclideanNorm(values: Float32Array): number {
 /** The record's accuracies over heads: the smallest (every head must pass a milestone, the reference's min over test keys); losses summed (the training objective). */
 function combine(metrics: readonly TaskMetrics[]): TaskMetrics {
   return { loss: metrics.reduce((sum, metric) => sum + metric.loss, 0), accuracy: Math.min(...metrics.map((metric) => metric.accuracy)) };
+}
+
+/**
+ * Puts an SED evaluation on a record: on the record itself for a single task, on each operation's
+ * entry for a multitask model; with the step it describes when that is not the row's (forward windows).
+ */
+function attachSed(record: EpochRecord, result: TransformerSedResult): void {
+  if (record.operations) result.operations.forEach((fields, task) => Object.assign(record.operations![task], fields));
+  else Object.assign(record, result.operations[0]);
+  if (result.step !== record.epoch) record.gradientSedStep = result.step;
 }
 
 function yieldToEventLoop(): Promise<void> {
@@ -64,6 +78,9 @@ export async function trainTransformerSeed(options: TrainSeedOptions<Transformer
     learningRate: config.optimizer.lr,
   });
   const sampler = new MinibatchSampler(dataset.train, training.batchSize, seed);
+  // docs/science.md §12.5–12.6: both on the attention weights, whatever diagnostics.parameterGroup.
+  const projection = training.intervention.mode === 'none' ? undefined : new GradientProjection({ config: training.intervention, group: parameterGroup(layout, 'attention'), seed });
+  const sed = diagnostics.gradientSed.enabled ? new TransformerSed({ config: diagnostics.gradientSed, engine, layout, dataset, seed }) : undefined;
   const previousSnapshot = gatherGroup(group, engine.parameters(), new Float32Array(group.size));
   const currentSnapshot = new Float32Array(group.size);
   const update = new Float32Array(group.size);
@@ -76,6 +93,7 @@ export async function trainTransformerSeed(options: TrainSeedOptions<Transformer
   try {
     for (let step = 0; step <= config.steps; step++) {
       if (options.signal?.aborted) return { status: 'cancelled', lastEpoch: lastStep, message: `cancelled after step ${lastStep}` };
+      if (sed?.isCheckpoint(step)) sed.checkpoint(step);
       const snapshotDue = step > 0 && step % snapshotEvery === 0;
       if (snapshotDue) {
         gatherGroup(group, engine.parameters(), currentSnapshot);
@@ -110,6 +128,14 @@ export async function trainTransformerSeed(options: TrainSeedOptions<Transformer
             testAcc: test[task].accuracy,
           }));
         }
+        const sedResult = sed?.takeResult();
+        if (sedResult) attachSed(record, sedResult);
+        const intervention = projection?.takeSummary();
+        if (intervention && intervention.steps > 0) {
+          record.interventionSteps = intervention.steps;
+          record.interventionShare = intervention.share;
+          record.interventionDirections = intervention.directions;
+        }
         if (snapshotDue && tracker.firedNow && record.gap23 !== undefined && record.gapSlope !== undefined) {
           options.onEvent({ type: 'detectorFired', ...base, epoch: step, gap23: record.gap23, gapSlope: record.gapSlope });
         }
@@ -134,6 +160,7 @@ export async function trainTransformerSeed(options: TrainSeedOptions<Transformer
       if (step < config.steps) {
         engine.backward(sampler.next());
         engine.clipGradient(training.gradientClip);
+        projection?.apply(engine.gradient());
         engine.optimizerStep();
       }
     }

@@ -24,6 +24,7 @@
  */
 import type { PairBatch, TaskMetrics, TransformerEngine, TransformerEngineOptions } from './engine';
 import { LAYER_NORM_EPS, namedSlices, type NamedSlices, type ParameterLayout, type ParameterSlice } from './model';
+import { transformerCorrectLogitInputGradients } from './reference';
 import { compileKernel, KernelInstance, roundUp, type SimdBuild, type SimdChoice } from '../wasmKernels';
 
 /** The exports of transformer.wasm (src/kernels/transformer.ts). Addresses are byte offsets; flags are 0/1. */
@@ -336,8 +337,17 @@ class WasmTransformer implements WasmTransformerEngine {
     return this.gradientView;
   }
 
-  backward(batch: PairBatch): number {
+  /** μ_x of the probes (docs/science.md §12.6) through the float64 reference until a kernel computes it. */
+  correctLogitInputGradients(parameters: Float32Array, pairs: PairBatch, task: number, into: Float64Array): void {
     this.checkAlive();
+    into.set(transformerCorrectLogitInputGradients(this.layout, parameters, pairs, task));
+  }
+
+  backward(batch: PairBatch, task?: number): number {
+    this.checkAlive();
+    // One head's loss (the per-operation gradients of docs/science.md §12.6) is not in the kernels yet;
+    // with one head it is the whole loss.
+    if (task !== undefined && this.layout.shape.tasks > 1) throw new Error('the wasm Transformer engine computes the summed loss of every head only; one head\'s gradient needs the reference engine');
     const started = this.profile ? performance.now() : 0;
     this.loadBatch(batch, 0, batch.size);
     this.packWeights();
