@@ -24,6 +24,8 @@ const expected: Record<string, { experiment: string; jobs: number; seeds: number
   // Transformer (docs/science.md §12): 4 operations × 2 weight decays × the reference's 3 seeds.
   'transformer-grokking.grok.yaml': { experiment: 'transformer-grokking', jobs: 24, seeds: [42, 137, 2024] },
   'transformer-tritask.grok.yaml': { experiment: 'transformer-tritask', jobs: 6, seeds: [42, 137, 2024] },
+  // The five intervention modes × the reference's 3 seeds.
+  'transformer-intervention.grok.yaml': { experiment: 'transformer-intervention', jobs: 15, seeds: [42, 137, 2024] },
 };
 
 function load(name: string): { text: string; experiment: ResolvedExperiment } {
