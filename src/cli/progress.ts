@@ -1,17 +1,21 @@
 /**
- * Live progress of a run in the terminal. On a TTY: one line per seed (epoch, accuracies, gap,
- * detector state), redrawn at most 5 times a second, with notes above. Otherwise (CI, pipes): one
- * line per note and per seed start/finish, so logs stay readable.
+ * Live progress of a run in the terminal. On a TTY: one line per seed (epoch, or step for a
+ * Transformer, accuracies, gap, detector state), redrawn at most 5 times a second, with notes above.
+ * Otherwise (CI, pipes): one line per note and per seed start/finish, so logs stay readable.
  */
 import type { SeedStatus } from '../shared/runFormat';
+import { type RunTimeUnit, timeWords } from '../shared/timeUnit';
 import { formatNumber } from './table';
 
 export interface SeedProgress {
   condition: string;
   seed: number;
   status: SeedStatus;
+  /** The last row written: an epoch, or a step (`timeUnit`); −1 before the first. */
   epoch: number;
   epochs: number;
+  /** What the seed's rows count: its condition's unit (src/shared/timeUnit.ts). */
+  timeUnit: RunTimeUnit;
   engine?: string;
   trainAcc?: number;
   testAcc?: number;
@@ -88,14 +92,7 @@ export class ProgressDisplay {
   }
 
   private describe(seed: SeedProgress): string {
-    const name = `${seed.condition}/seed-${seed.seed}`.padEnd(20);
-    const epoch = seed.epoch >= 0 ? `epoch ${String(seed.epoch).padStart(String(seed.epochs).length)}/${seed.epochs}` : ''.padEnd(7 + 2 * String(seed.epochs).length);
-    const accuracy = seed.testAcc === undefined ? '' : `train ${formatNumber(seed.trainAcc, 3)} test ${formatNumber(seed.testAcc, 3)}`;
-    const gap = seed.gap23 === undefined ? '' : `λ₂/λ₃ ${formatNumber(seed.gap23, 2)}`;
-    const detector = seed.detectorEpoch === undefined ? '' : `fired@${seed.detectorEpoch}`;
-    const grok = seed.grokEpoch === undefined ? '' : `grokked@${seed.grokEpoch}`;
-    const message = seed.message && seed.status !== 'completed' ? `— ${seed.message}` : '';
-    return [name, seed.status.padEnd(9), epoch, accuracy, gap, detector, grok, message].filter(Boolean).join('  ');
+    return describeSeedProgress(seed);
   }
 
   private draw(): void {
@@ -112,4 +109,20 @@ export class ProgressDisplay {
     process.stdout.write(`\x1b[${this.drawnLines}A\x1b[0J`);
     this.drawnLines = 0;
   }
+}
+
+/**
+ * One seed's progress line: "grok/seed-0  running  epoch  120/400  train 1.000 test 0.412  λ₂/λ₃ 3.10",
+ * "step 1200/10000" for a Transformer; `fired@` and `grokked@` (test accuracy ≥ 0.99) at the seed's epoch or step.
+ */
+export function describeSeedProgress(seed: SeedProgress): string {
+  const name = `${seed.condition}/seed-${seed.seed}`.padEnd(20);
+  const word = timeWords(seed.timeUnit).singular;
+  const time = seed.epoch >= 0 ? `${word} ${String(seed.epoch).padStart(String(seed.epochs).length)}/${seed.epochs}` : ''.padEnd(word.length + 2 + 2 * String(seed.epochs).length);
+  const accuracy = seed.testAcc === undefined ? '' : `train ${formatNumber(seed.trainAcc, 3)} test ${formatNumber(seed.testAcc, 3)}`;
+  const gap = seed.gap23 === undefined ? '' : `λ₂/λ₃ ${formatNumber(seed.gap23, 2)}`;
+  const detector = seed.detectorEpoch === undefined ? '' : `fired@${seed.detectorEpoch}`;
+  const grok = seed.grokEpoch === undefined ? '' : `grokked@${seed.grokEpoch}`;
+  const message = seed.message && seed.status !== 'completed' ? `— ${seed.message}` : '';
+  return [name, seed.status.padEnd(9), time, accuracy, gap, detector, grok, message].filter(Boolean).join('  ');
 }

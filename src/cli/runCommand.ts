@@ -2,8 +2,9 @@
  * `grokking-lab run`: the command line's adapter on the producer core (src/producer/runProducer.ts).
  * It picks the experiment, conditions, seeds and overrides from the command line (or, with
  * `--resume RUN_DIR`, finishes the missing seeds of an interrupted run in its own folder), shows
- * live progress, and prints the summary at the end. Ctrl-C, SIGTERM and SIGHUP stop every worker
- * after its current epoch and keep what was written.
+ * live progress, and prints the summary at the end, in epochs or steps as the run's models count
+ * (src/shared/timeUnit.ts). Ctrl-C, SIGTERM and SIGHUP stop every worker after its current epoch
+ * (or step) and keep what was written.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,7 @@ import { RunProducer, type ActiveRunView, type RunLog } from '../producer/runPro
 import { EXIT_CODES, UserError, type RunArguments } from './arguments';
 import { readExperimentFile } from './experimentFile';
 import { ProgressDisplay, type SeedProgress } from './progress';
+import { conditionTimeUnit, timeWords } from '../shared/timeUnit';
 import { renderRunSummary } from './summaryTable';
 import packageJson from '../../package.json';
 
@@ -102,7 +104,9 @@ export async function runCommand(options: RunArguments): Promise<number> {
   });
   try {
     const run = await startRun(producer, options);
-    const progress = new Map(run.seeds.map((seed): [string, SeedProgress] => [`${seed.condition}/${seed.seed}`, { ...seed }]));
+    // Each seed counts in its condition's unit: epochs of an MLP, steps of a Transformer.
+    const started = readManifest(run.runDirectory);
+    const progress = new Map(run.seeds.map((seed): [string, SeedProgress] => [`${seed.condition}/${seed.seed}`, { ...seed, timeUnit: conditionTimeUnit(started, seed.condition, run.timeUnit) }]));
     display = new ProgressDisplay([...progress.values()], { quiet: options.quiet, interactive: Boolean(process.stdout.isTTY), header: `${run.experiment} → ${run.runDirectory}` });
     for (const text of warnings.splice(0)) display.warn(text);
     const shown = display;
@@ -127,7 +131,7 @@ export async function runCommand(options: RunArguments): Promise<number> {
         entry.gap23 = message.record.gap23;
       } else if (message.type === 'event' && message.event.type === 'detectorFired') {
         entry.detectorEpoch = message.event.epoch;
-        shown.note(`${seed.condition}/seed-${seed.seed}: detector fired at epoch ${message.event.epoch} (gap λ₂/λ₃ ${message.event.gap23.toFixed(2)}, slope ${message.event.gapSlope.toFixed(3)})`);
+        shown.note(`${seed.condition}/seed-${seed.seed}: detector fired at ${timeWords(entry.timeUnit).singular} ${message.event.epoch} (gap λ₂/λ₃ ${message.event.gap23.toFixed(2)}, slope ${message.event.gapSlope.toFixed(3)})`);
       } else if (message.type === 'event' && message.event.type === 'milestone' && message.event.milestone === 'grok99') {
         entry.grokEpoch = message.event.epoch;
       }
@@ -138,7 +142,7 @@ export async function runCommand(options: RunArguments): Promise<number> {
     const onSignal = () => {
       if (stopped) return;
       stopped = true;
-      shown.note('Stopping: every worker finishes its current epoch; what was written is kept.');
+      shown.note(`Stopping: every worker finishes its current ${timeWords(run.timeUnit).singular}; what was written is kept.`);
       void producer.stop(run.runDirectory, 'cancelled');
     };
     for (const signal of STOP_SIGNALS) process.on(signal, onSignal);

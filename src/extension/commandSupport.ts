@@ -10,6 +10,7 @@ import { isSeedFinished } from '../runs/status';
 import type { ActiveRunView, RunLog, RunManager } from './runs/runManager';
 import type { Services } from './services';
 import { openDashboardOnRun } from './settings';
+import { timeWords } from '../shared/timeUnit';
 
 /** Shows an error as a notification and logs it. */
 export function reportError(log: RunLog, error: unknown): void {
@@ -66,7 +67,7 @@ function progressOf(run: ActiveRunView): { percent: number; message: string } {
   }
   const slowest = run.seeds.filter((seed) => seed.status === 'running').reduce((lowest, seed) => Math.min(lowest, Math.max(seed.epoch, 0)), Number.POSITIVE_INFINITY);
   const parts = [`${finished}/${run.seeds.length} seeds done`, `${running} running`];
-  if (Number.isFinite(slowest)) parts.push(`epoch ${slowest}`);
+  if (Number.isFinite(slowest)) parts.push(`${timeWords(run.timeUnit).singular} ${slowest}`);
   if (run.stopReason) parts.unshift('stopping');
   return { percent: total === 0 ? 0 : (100 * done) / total, message: parts.join(' · ') };
 }

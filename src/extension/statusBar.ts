@@ -1,6 +1,7 @@
 /**
  * The one status-bar item: hidden when idle; while runs are active a spinner with runs, seeds and
- * epoch (`$(sync~spin) 1 run · 4 seeds · epoch 120`); when a detector fires, the warning background
+ * epoch (`$(sync~spin) 1 run · 4 seeds · epoch 120`, `step 1200` for Transformer runs: the word is
+ * the runs', src/shared/timeUnit.ts); when a detector fires, the warning background
  * and the run, condition, seed and epoch, plus one notification per run (Open Dashboard, Mute;
  * off with `grokkingLab.notifications.detector`). Clicking opens the dashboard and acknowledges
  * the alert.
@@ -9,6 +10,7 @@ import * as vscode from 'vscode';
 import { COMMANDS } from './commands';
 import { Disposable } from '../shared/lifecycle';
 import { activeRunsStatusText, tallySeeds } from './runs/runsViewText';
+import { combineTimeUnits } from '../shared/timeUnit';
 import type { DashboardOpeners } from './dashboardOpener';
 import type { DetectorAlert, RunManager } from './runs/runManager';
 import { detectorNotificationsEnabled, muteDetectorNotifications } from './settings';
@@ -67,7 +69,7 @@ export class RunStatusBar extends Disposable {
     const mute = 'Mute';
     void vscode.window
       .showWarningMessage(
-        `Grokking Lab: the lock-in detector fired in ${alert.experiment} (condition ${alert.condition}, seed ${alert.seed}) at epoch ${alert.epoch}.`,
+        `Grokking Lab: the lock-in detector fired in ${alert.experiment} (condition ${alert.condition}, seed ${alert.seed}) at ${alert.timeUnit} ${alert.epoch}.`,
         openDashboard,
         mute,
       )
@@ -85,7 +87,7 @@ export class RunStatusBar extends Disposable {
     const runs = this.manager.activeRuns;
     const seeds = runs.flatMap((run) => run.seeds);
     const tally = tallySeeds(seeds, Date.now());
-    const running = runs.length > 0 ? activeRunsStatusText(runs.length, tally.byStatus.running, tally.slowestRunningEpoch) : undefined;
+    const running = runs.length > 0 ? activeRunsStatusText(runs.length, tally.byStatus.running, tally.slowestRunningEpoch, combineTimeUnits(runs.map((run) => run.timeUnit))) : undefined;
     const tooltip = new vscode.MarkdownString(undefined, true);
     for (const run of runs) {
       const own = tallySeeds(run.seeds, Date.now());
@@ -95,12 +97,12 @@ export class RunStatusBar extends Disposable {
     if (this.alert) {
       const { alert } = this;
       const more = this.laterFires > 0 ? ` (+${this.laterFires})` : '';
-      this.item.text = `$(warning) Detector fired: ${alert.experiment} · ${alert.condition} · seed ${alert.seed} · epoch ${alert.epoch}${more}`;
+      this.item.text = `$(warning) Detector fired: ${alert.experiment} · ${alert.condition} · seed ${alert.seed} · ${alert.timeUnit} ${alert.epoch}${more}`;
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
       const since = this.laterFires > 0 ? `; it fired ${this.laterFires} more time(s) since, for other seeds` : '';
       tooltip.appendMarkdown(
         `\nThe lock-in detector fired in **${alert.experiment}**, condition ${alert.condition}, seed ${alert.seed}, ` +
-          `at epoch ${alert.epoch} (λ₂/λ₃ ${alert.gap23.toFixed(2)})${since}. Click to open the dashboard.`,
+          `at ${alert.timeUnit} ${alert.epoch} (λ₂/λ₃ ${alert.gap23.toFixed(2)})${since}. Click to open the dashboard.`,
       );
       this.item.command = this.dashboardCommand({ runDirectory: alert.runDirectory, focus: { condition: alert.condition, seed: alert.seed } });
     } else if (running) {

@@ -16,7 +16,7 @@ import { RUN_FORMAT_VERSION, manifestCondition } from '../shared/runFormat';
 import { summarizeRun, summarizeSeed } from '../shared/summary';
 import { hostName, newRunId, readSeedRecords, readSeedStatus, writeSummary } from '../runs/runFolder';
 import { isSeedFinished } from '../runs/status';
-import { isMlpConfig, isTransformerConfig, lastRowOf } from '../shared/config/modelKind';
+import { isMlpConfig, isTransformerConfig, lastRowOf, type TimeUnit } from '../shared/config/modelKind';
 
 /** What a producer knows when it starts a run. */
 export interface NewRunInput {
@@ -155,6 +155,8 @@ export interface ExitedSeed {
   exit: WorkerExitInfo;
   /** The last epoch row the producer saw (the worker writes its status file at start and end only). */
   lastEpoch: number;
+  /** What the seed's rows count (its condition's model: epochs of an MLP, steps of a Transformer), for the message. */
+  timeUnit: TimeUnit;
   /** What an interruption means, e.g. "VS Code closed". */
   closingReason: string;
 }
@@ -175,7 +177,7 @@ export function exitedSeedStatus(seed: ExitedSeed): { status: SeedStatus; messag
   const final = inFile ? written : reported !== undefined && isSeedFinished(reported.status) ? reported : undefined;
   if (!final) return { status: stopReason ?? 'failed', message: workerExitMessage(seed.exit), lastEpoch, write: true };
   if (stopReason === 'interrupted' && final.status === 'cancelled') {
-    return { status: 'interrupted', message: `${seed.closingReason} at epoch ${Math.max(lastEpoch, 0)}`, lastEpoch, write: true };
+    return { status: 'interrupted', message: `${seed.closingReason} at ${seed.timeUnit} ${Math.max(lastEpoch, 0)}`, lastEpoch, write: true };
   }
   return { status: final.status, message: final.message, lastEpoch, write: !inFile };
 }

@@ -23,7 +23,8 @@ import { isProcessAlive } from '../runs/runFolderReader';
 import { isSeedFinished, isSeedMissing, type SeedState } from '../runs/status';
 import { exitedSeedStatus, gitState, newRunManifest, terminalRunStatus, writeRunSummary } from './runLaunch';
 import { WorkerProcess, workerEnvironment, type WorkerExit } from './workerProcess';
-import { lastRowOf } from '../shared/config/modelKind';
+import { lastRowOf, timeUnitOf, type TimeUnit } from '../shared/config/modelKind';
+import { type RunTimeUnit, runTimeUnit } from '../shared/timeUnit';
 
 /** Where a producer logs launches, exits and failures (a `vscode.LogOutputChannel` fits). */
 export interface RunLog {
@@ -49,7 +50,7 @@ export interface RunProducerOptions {
   log: RunLog;
   /**
    * What stopping a run as `interrupted` means for the seeds' messages ("VS Code closed" gives
-   * "VS Code closed at epoch 12", "VS Code closed before it started").
+   * "VS Code closed at epoch 12", "… at step 1200" for a Transformer, "VS Code closed before it started").
    */
   closingReason?: string;
   /** Milliseconds between SIGTERM and SIGKILL when stopping a worker (default 5 s). */
@@ -78,6 +79,8 @@ export interface ActiveRunView {
   runDirectory: string;
   experiment: string;
   startTime: string;
+  /** What its seeds' epochs count: epochs, steps or both (src/shared/timeUnit.ts); each seed's is its condition's. */
+  timeUnit: RunTimeUnit;
   /** Set once Stop (or shutdown) was asked for. */
   stopReason?: StopReason;
   /** The seeds this launch runs (a resumed run: only the missing ones), in launch order. */
@@ -107,7 +110,9 @@ export interface DetectorAlert {
   experiment: string;
   condition: string;
   seed: number;
+  /** The row it fired at: an epoch, or a step of a Transformer (`timeUnit`). */
   epoch: number;
+  timeUnit: TimeUnit;
   gap23: number;
   gapSlope: number;
 }
@@ -289,7 +294,7 @@ export class RunProducer extends Disposable {
   private register(runDirectory: string, manifest: RunManifest, seeds: readonly SeedToRun[], restart: boolean): ActiveRun {
     let resolveFinished!: (status: RunStatus) => void;
     const finished = new Promise<RunStatus>((resolve) => (resolveFinished = resolve));
-    const view: ActiveRunView = { runId: manifest.runId, runDirectory, experiment: manifest.experiment, startTime: manifest.startTime, seeds: [], finished };
+    const view: ActiveRunView = { runId: manifest.runId, runDirectory, experiment: manifest.experiment, startTime: manifest.startTime, timeUnit: runTimeUnit(manifest), seeds: [], finished };
     const run: ActiveRun = { view, manifest, jobs: [], resolveFinished };
     run.jobs = seeds.map(({ condition, config, seed }) => ({
       run,
@@ -377,7 +382,8 @@ export class RunProducer extends Disposable {
         const { event } = message;
         if (event.type === 'detectorFired' && job.state.detectorEpoch === undefined) {
           job.state.detectorEpoch = event.epoch;
-          this.options.log.info(`${this.label(job)}: detector fired at epoch ${event.epoch} (λ₂/λ₃ ${event.gap23.toFixed(2)}, slope ${event.gapSlope.toFixed(3)}).`);
+          const timeUnit = timeUnitOf(job.config);
+          this.options.log.info(`${this.label(job)}: detector fired at ${timeUnit} ${event.epoch} (λ₂/λ₃ ${event.gap23.toFixed(2)}, slope ${event.gapSlope.toFixed(3)}).`);
           this._onDidFireDetector.fire({
             runId: run.view.runId,
             runDirectory: run.view.runDirectory,
@@ -385,6 +391,7 @@ export class RunProducer extends Disposable {
             condition: job.condition,
             seed: job.seed,
             epoch: event.epoch,
+            timeUnit,
             gap23: event.gap23,
             gapSlope: event.gapSlope,
           });
@@ -421,7 +428,7 @@ export class RunProducer extends Disposable {
     }
     // The worker's `finished` message, when it sent one, is its own word on how it ended.
     const reported = isSeedFinished(job.state.status) ? { status: job.state.status, message: job.state.message } : undefined;
-    const decided = exitedSeedStatus({ written, reported, stopReason: job.run.view.stopReason, exit, lastEpoch: job.state.epoch, closingReason: this.closingReason });
+    const decided = exitedSeedStatus({ written, reported, stopReason: job.run.view.stopReason, exit, lastEpoch: job.state.epoch, timeUnit: timeUnitOf(job.config), closingReason: this.closingReason });
     if (decided.write) {
       this.endJob(job, decided.status, decided.message, written?.startTime ?? job.state.startTime, decided.lastEpoch);
     } else {

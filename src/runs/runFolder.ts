@@ -10,8 +10,9 @@ import path from 'node:path';
 import { withDefaults } from '../shared/config/defaults';
 import type { WorkerAssignment } from '../shared/protocol/worker';
 import type { TimeUnit } from '../shared/config/modelKind';
+import type { RunConfig } from '../shared/config/types';
 import type { EpochRecord, RunEvent, RunManifest, RunSummary, SeedStatusFile } from '../shared/runFormat';
-import { upgradeRunManifest, type StoredRunManifest } from '../shared/runFormatUpgrade';
+import { upgradeRunManifest, upgradeRunSummary, type StoredRunManifest, type StoredRunSummary } from '../shared/runFormatUpgrade';
 import { decodeJsonLines, isJsonObject, type RowCheck } from './jsonLines';
 
 export const RUN_MANIFEST = 'run.json';
@@ -118,7 +119,7 @@ function readJson<T>(file: string): T | undefined {
 
 /**
  * A record row: a JSON object with an integer epoch ≥ 0, or a Transformer's integer step ≥ 0, and
- * only finite numbers. A Transformer run's rows are keyed `step` on disk (docs/run-format.md §4);
+ * only finite numbers. A Transformer run's rows are keyed `step` on disk (docs/run-format.md §3);
  * in memory every row's time is its `epoch` field, so this check moves a row's `step` there
  * (mutating the freshly parsed row) and every reader draws both kinds alike.
  */
@@ -132,7 +133,7 @@ export function isEpochRecord(row: unknown): row is EpochRecord {
   return Number.isInteger(row.epoch) && (row.epoch as number) >= 0;
 }
 
-/** A record as one line of a seed's records file: keyed `epoch`, or `step` for a Transformer run (docs/run-format.md §4). Returns a new object. */
+/** A record as one line of a seed's records file: keyed `epoch`, or `step` for a Transformer run (docs/run-format.md §3). Returns a new object. */
 export function recordRow(record: EpochRecord, unit: TimeUnit): Record<string, unknown> {
   if (unit === 'epoch') return { ...record };
   const { epoch, ...rest } = record;
@@ -212,8 +213,23 @@ export function readManifest(runDirectory: string): RunManifest | undefined {
     return undefined;
   }
 }
-export function readSummary(runDirectory: string): RunSummary | undefined {
-  return readJson<RunSummary>(path.join(runDirectory, RUN_SUMMARY));
+/**
+ * summary.json, upgraded to the current format (src/shared/runFormatUpgrade.ts: a seed written before
+ * the grok ≥ 0.98 milestone gets it from its rows, read here unless `recordsOf` gives them); undefined
+ * when it is missing or not JSON.
+ */
+export function readSummary(runDirectory: string, recordsOf?: (condition: string, seed: number) => readonly EpochRecord[]): RunSummary | undefined {
+  const stored = readStoredSummary(runDirectory);
+  if (stored === undefined) return undefined;
+  return upgradeRunSummary(stored, recordsOf ?? ((condition, seed) => readSeedRecords(runDirectory, condition, seed)));
+}
+/**
+ * summary.json as written, not upgraded: for a reader that needs only fields every summary has (the
+ * Runs view: grokEpoch99, detectorEpoch) and must not read the rows of every older run it lists.
+ */
+export function readStoredSummary(runDirectory: string): StoredRunSummary | undefined {
+  const stored = readJson<StoredRunSummary>(path.join(runDirectory, RUN_SUMMARY));
+  return typeof stored === 'object' && stored !== null ? stored : undefined;
 }
 /**
  * An assignment file (`node dist/worker.js <file>`): what a worker is asked to run. Throws a
@@ -241,6 +257,16 @@ export function readSeedAssignment(runDirectory: string, condition: string, seed
   } catch {
     return undefined;
   }
+}
+/** Without run.json: each condition's config, from the first of its seeds with an assignment file (docs/run-format.md §9). */
+export function readAssignedConfigs(runDirectory: string, seeds: readonly { condition: string; seed: number }[]): Record<string, RunConfig> {
+  const configs: Record<string, RunConfig> = {};
+  for (const { condition, seed } of seeds) {
+    if (configs[condition]) continue;
+    const assignment = readSeedAssignment(runDirectory, condition, seed);
+    if (assignment) configs[condition] = assignment.config;
+  }
+  return configs;
 }
 export function readSeedStatus(runDirectory: string, condition: string, seed: number): SeedStatusFile | undefined {
   return readJson<SeedStatusFile>(seedStatusPath(runDirectory, condition, seed));
@@ -312,7 +338,8 @@ export function readRun(runDirectory: string): RunContents {
     }
   }
   const events = readRows(path.join(runDirectory, RUN_EVENTS), isRunEvent);
-  return { directory: runDirectory, manifest, summary: readSummary(runDirectory), events: events.rows, skippedEvents: events.skipped, seeds };
+  const recordsOf = (condition: string, seed: number) => seeds.find((entry) => entry.condition === condition && entry.seed === seed)?.records ?? readSeedRecords(runDirectory, condition, seed);
+  return { directory: runDirectory, manifest, summary: readSummary(runDirectory, recordsOf), events: events.rows, skippedEvents: events.skipped, seeds };
 }
 
 /** The folders in a folder (full paths, sorted; hidden ones left out: no run, experiment or condition name starts with a dot); none when it cannot be read. */

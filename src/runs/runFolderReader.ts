@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { JsonLinesDecoder, type RowCheck } from './jsonLines';
-import type { RunEvent, RunManifest, RunStatus, RunSummary, SeedStatus, SeedStatusFile } from '../shared/runFormat';
+import type { RunEvent, RunManifest, RunStatus, SeedStatus, SeedStatusFile } from '../shared/runFormat';
 import { effectiveRunStatus, effectiveSeedStatus, type SeedState } from './status';
 import {
   isEpochRecord,
@@ -21,12 +21,13 @@ import {
   modifiedTime,
   readManifest,
   readSeedStatus,
-  readSummary,
+  readStoredSummary,
   seedRecordsPath,
   seedStatusPath,
   subfolders,
 } from './runFolder';
 import { lastRowOf } from '../shared/config/modelKind';
+import { type RunTimeUnit, runTimeUnit } from '../shared/timeUnit';
 
 /** Follows a file another process appends JSON lines to: each read returns the rows added since the last. */
 export class JsonLinesTail<T> {
@@ -135,7 +136,8 @@ export interface RunOnDisk {
   runId: string;
   experiment: string;
   manifest?: RunManifest;
-  summary?: RunSummary;
+  /** What the run's rows count: epochs, steps or both (src/shared/timeUnit.ts), from run.json. */
+  timeUnit: RunTimeUnit;
   /** The run's real status (see effectiveRunStatus). */
   status: RunStatus;
   startTime?: string;
@@ -166,7 +168,8 @@ export class RunFolderReader {
    */
   read(runDirectory: string, active: boolean, now = Date.now()): RunOnDisk {
     const manifest = readManifest(runDirectory);
-    const summary = readSummary(runDirectory);
+    // As written: the Runs view needs only what every summary has, and must not read older runs' rows to upgrade theirs.
+    const summary = readStoredSummary(runDirectory);
     const conditions = manifest ? manifest.conditions.map((condition) => condition.name) : [];
     const epochsOf = new Map(manifest?.conditions.map((condition) => [condition.name, lastRowOf(condition.config)]) ?? []);
     const seedSummaries = new Map(summary?.seeds.map((seed) => [`${seed.condition}/${seed.seed}`, seed]) ?? []);
@@ -215,7 +218,7 @@ export class RunFolderReader {
       runId: manifest?.runId ?? path.basename(runDirectory),
       experiment: manifest?.experiment ?? path.basename(path.dirname(runDirectory)),
       ...(manifest ? { manifest } : {}),
-      ...(summary ? { summary } : {}),
+      timeUnit: runTimeUnit(manifest),
       status,
       ...(manifest?.startTime !== undefined ? { startTime: manifest.startTime } : {}),
       ...(manifest?.endTime !== undefined ? { endTime: manifest.endTime } : {}),

@@ -13,8 +13,7 @@ import { renderHtmlReport } from '../shared/report/html';
 import type { ReportInput, ReportSeedInput, RunReport } from '../shared/report/model';
 import { buildRunReport } from '../shared/report/model';
 import { reportDocument } from '../shared/report/tables';
-import { RUN_EVENTS, RUN_MANIFEST, modifiedTime, readManifest, readRun, readSeedAssignment, seedRecordsPath, seedStatusPath, subfolders } from './runFolder';
-import type { RunConfig } from '../shared/config/types';
+import { RUN_EVENTS, RUN_MANIFEST, modifiedTime, readManifest, readRun, readAssignedConfigs, seedRecordsPath, seedStatusPath, subfolders } from './runFolder';
 import packageJson from '../../package.json';
 import { realRunState, type SeedOnDisk } from './runFolderReader';
 
@@ -99,17 +98,6 @@ export function resolveRunFolder(candidate: string): ResolvedRunFolder {
   throw new RunReportError(`${candidate}: not a run folder (no run.json and no <condition>/seed-<n>.jsonl).`);
 }
 
-/** Without run.json: each condition's config, from the first of its seeds with an assignment file. */
-function assignedConfigs(runDirectory: string, seeds: readonly { condition: string; seed: number }[]): Record<string, RunConfig> {
-  const configs: Record<string, RunConfig> = {};
-  for (const { condition, seed } of seeds) {
-    if (configs[condition]) continue;
-    const assignment = readSeedAssignment(runDirectory, condition, seed);
-    if (assignment) configs[condition] = assignment.config;
-  }
-  return configs;
-}
-
 /** The last seedFinished event of each seed. */
 function finishedEvents(events: readonly RunEvent[]): Map<string, { status: SeedStatus; message?: string }> {
   const finished = new Map<string, { status: SeedStatus; message?: string }>();
@@ -144,7 +132,7 @@ export function readReportInput(runDirectory: string, now = Date.now()): ReportI
   return {
     runId: contents.manifest?.runId ?? path.basename(runDirectory),
     manifest: contents.manifest ?? null,
-    ...(contents.manifest ? {} : { assignedConfigs: assignedConfigs(runDirectory, contents.seeds) }),
+    ...(contents.manifest ? {} : { assignedConfigs: readAssignedConfigs(runDirectory, contents.seeds) }),
     status: real.status,
     seeds,
     skippedEvents: contents.skippedEvents,

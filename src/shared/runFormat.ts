@@ -127,13 +127,16 @@ export interface OperationMetrics extends GradientSedRecordFields {
   testAcc: number;
 }
 
-/** Milestones of docs/science.md §4. */
-export type MilestoneName = 'memorized' | 'grok50' | 'grok95' | 'grok99';
+/**
+ * Milestones of docs/science.md §4: memorisation (train accuracy = 1) and grokking at test accuracy
+ * ≥ 0.5, 0.95, 0.98 (the Transformer reference's early-stop threshold) and 0.99.
+ */
+export type MilestoneName = 'memorized' | 'grok50' | 'grok95' | 'grok98' | 'grok99';
 
 interface EventBase {
   condition: string;
   seed: number;
-  /** Epoch (row) the event is about. */
+  /** Epoch (row) the event is about: a step for a Transformer run (docs/run-format.md §4). */
   epoch: number;
   /** ISO time the event was written. */
   time?: string;
@@ -271,15 +274,26 @@ export interface RunManifest {
   pid?: number;
 }
 
+/**
+ * One seed's numbers in summary.json. Every epoch below is a row's time: an epoch for an MLP, a step
+ * for a Transformer (docs/run-format.md §5).
+ */
 export interface SeedSummary {
   condition: string;
   seed: number;
   status: SeedStatus;
+  /** The last row recorded. */
   epochs: number;
   /** First epoch with train accuracy = 1. */
   memorizedEpoch: number | null;
+  /** First epoch with test accuracy ≥ 0.5, 0.95, 0.98, 0.99. */
   grokEpoch50: number | null;
   grokEpoch95: number | null;
+  /**
+   * summary.json written before this milestone existed lacks it: readers fill it in from the seed's
+   * rows (src/shared/runFormatUpgrade.ts `upgradeRunSummary`), so every viewer has it.
+   */
+  grokEpoch98: number | null;
   grokEpoch99: number | null;
   detectorEpoch: number | null;
   /** detectorEpoch − grokEpoch99 (negative: the detector fired before grokking). */

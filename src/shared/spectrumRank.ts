@@ -16,6 +16,7 @@
 import type { EpochRecord } from './runFormat';
 import { type SeedStatistic, median, mode, seedStatistic } from './statistics';
 import { lateStageValues } from './summary';
+import type { TimeWords } from './timeUnit';
 
 /**
  * λ_j/λ_{j+1} for a 1-based j of descending eigenvalues; undefined when λ_{j+1} is missing or not
@@ -117,9 +118,12 @@ export function conditionRankReadings(seeds: readonly SeedRankReadings[]): Condi
 
 /**
  * What the two readings are, in plain sentences for the notes under the tables (report and
- * dashboard), so that both say the same.
+ * dashboard), so that both say the same; in the run's time words (epochs, or steps of a Transformer).
  */
-export const RANK_READING_NOTES: readonly string[] = [
-  'Largest-gap position j*: in each epoch the j (1–4) with the largest ratio λ_j/λ_{j+1} of the recorded λ₁…λ₅ (ties to the smaller j); per seed its most frequent value over the late-stage epochs and the share of those epochs, per condition the most common seed value and how many seeds have it. This is the "rank" of arXiv 2605.08119 ("rank-2" with σ = x², "effectively rank-1" with ReLU).',
-  'Energy rank: how many λ_k (of all w in the window) carry 99 % of Σλ (the records\' effectiveRank), per seed its median over the late-stage epochs. The two readings can disagree: with σ = x² the largest gap sits at j = 2 while λ₁ alone carries 99 % of Σλ (energy rank 1); with ReLU the gap sits at j = 1 while the energy spreads over many λ_k.',
-];
+export function rankReadingNotes(words: TimeWords): string[] {
+  const { singular: time, plural: times } = words;
+  return [
+    `Largest-gap position j*: in each ${time} the j (1–4) with the largest ratio λ_j/λ_{j+1} of the recorded λ₁…λ₅ (ties to the smaller j); per seed its most frequent value over the late-stage ${times} and the share of those ${times}, per condition the most common seed value and how many seeds have it. This is the "rank" of arXiv 2605.08119 ("rank-2" with σ = x², "effectively rank-1" with ReLU).`,
+    `Energy rank: how many λ_k (of all w in the window) carry 99 % of Σλ (the records' effectiveRank), per seed its median over the late-stage ${times}. The two readings can disagree: with σ = x² the largest gap sits at j = 2 while λ₁ alone carries 99 % of Σλ (energy rank 1); with ReLU the gap sits at j = 1 while the energy spreads over many λ_k.`,
+  ];
+}

@@ -8,19 +8,38 @@ import type { ConditionSummary, EpochRecord, ManifestCondition, MilestoneName, R
 import { RUN_FORMAT_VERSION } from './runFormat';
 import { interquartileRange, median } from './statistics';
 
-/** Thresholds of the milestones: test accuracy ≥ 0.5, 0.95, 0.99; memorisation is train accuracy = 1. */
+/**
+ * The test-accuracy threshold of each grok milestone: 0.5, 0.95, 0.98 (the Transformer reference's
+ * early-stop threshold) and 0.99 (the grok of lead/lag and "grokked", docs/science.md §4).
+ */
+export const GROK_THRESHOLDS: Record<Exclude<MilestoneName, 'memorized'>, number> = { grok50: 0.5, grok95: 0.95, grok98: 0.98, grok99: 0.99 };
+
+/**
+ * The milestones, in display order: memorisation is train accuracy = 1, the others test accuracy ≥
+ * their threshold. A multitask record's accuracies are its smallest head's, so every head must pass.
+ */
 export const MILESTONE_TESTS: Record<MilestoneName, (record: EpochRecord) => boolean> = {
   memorized: (record) => record.trainAcc >= 1,
-  grok50: (record) => record.testAcc >= 0.5,
-  grok95: (record) => record.testAcc >= 0.95,
-  grok99: (record) => record.testAcc >= 0.99,
+  grok50: (record) => record.testAcc >= GROK_THRESHOLDS.grok50,
+  grok95: (record) => record.testAcc >= GROK_THRESHOLDS.grok95,
+  grok98: (record) => record.testAcc >= GROK_THRESHOLDS.grok98,
+  grok99: (record) => record.testAcc >= GROK_THRESHOLDS.grok99,
 };
+
+/** The field of a seed summary that holds each milestone's first epoch. */
+export const MILESTONE_FIELDS = {
+  memorized: 'memorizedEpoch',
+  grok50: 'grokEpoch50',
+  grok95: 'grokEpoch95',
+  grok98: 'grokEpoch98',
+  grok99: 'grokEpoch99',
+} as const satisfies Record<MilestoneName, keyof SeedSummary>;
 
 export const MILESTONE_NAMES = Object.keys(MILESTONE_TESTS) as MilestoneName[];
 
 /** First epoch at which each milestone holds, or null. */
 export function milestoneEpochs(records: readonly EpochRecord[]): Record<MilestoneName, number | null> {
-  const epochs: Record<MilestoneName, number | null> = { memorized: null, grok50: null, grok95: null, grok99: null };
+  const epochs: Record<MilestoneName, number | null> = { memorized: null, grok50: null, grok95: null, grok98: null, grok99: null };
   for (const record of records) {
     for (const name of MILESTONE_NAMES) {
       if (epochs[name] === null && MILESTONE_TESTS[name](record)) epochs[name] = record.epoch;
@@ -85,6 +104,7 @@ export function summarizeSeed(input: SeedInput): SeedSummary {
     memorizedEpoch: milestones.memorized,
     grokEpoch50: milestones.grok50,
     grokEpoch95: milestones.grok95,
+    grokEpoch98: milestones.grok98,
     grokEpoch99: milestones.grok99,
     detectorEpoch: fired,
     detectorLead: fired !== null && milestones.grok99 !== null ? fired - milestones.grok99 : null,

@@ -4,12 +4,13 @@
  * "eigenvalue of the Gram, i.e. squared singular value").
  */
 import type { DashboardChart } from '../shared/dashboard/series';
+import type { RunTimeUnit } from '../shared/timeUnit';
 
 /** The Plotly charts, in page order (the store's `summary` and `seeds` parts are not charts). */
 // Two per row: the curves, the eigengap next to its detector slope, the eigenvalues next to the
 // weight norms, repulsion next to the coupling distribution; the spectral edge's four rows span the
-// width; the gradient-direction SED (opt-in) comes last.
-export const CHART_IDS = ['accuracy', 'loss', 'gap', 'detectorSlope', 'eigenvalues', 'dynamics', 'repulsion', 'coupling', 'spectralEdge', 'gradientSed'] as const satisfies readonly DashboardChart[];
+// width; the gradient-direction SED (opt-in) and a multitask run's accuracy per operation come last.
+export const CHART_IDS = ['accuracy', 'loss', 'gap', 'detectorSlope', 'eigenvalues', 'dynamics', 'repulsion', 'coupling', 'spectralEdge', 'gradientSed', 'operations'] as const satisfies readonly DashboardChart[];
 export type ChartId = (typeof CHART_IDS)[number];
 
 /** Whether a chart offers a log-y toggle, and its default. */
@@ -24,14 +25,30 @@ export interface ChartDefinition {
   description: string;
   /** Log-y toggle: default off, default on, or not offered (values can be ≤ 0 or are small integers). */
   logY: LogYRule;
-  /** Whether the x axis is epochs (and follows the log-x toggle); the coupling chart's x is seeds. */
+  /** Whether the x axis is the rows' time, epochs or steps (and follows the log-x toggle); the coupling chart's x is seeds. */
   epochAxis: boolean;
-  /** For a diagnostic that experiments switch on: its config key. The report leaves the chart out when no run has data for it. */
+  /** For a diagnostic or chart that experiments switch on: its config key. The report leaves the chart out when no run has data for it. */
   optIn?: string;
 }
 
-/** The x-axis title of every epoch axis. */
-export const EPOCH_AXIS_TITLE = 'epoch (optimiser steps)';
+/**
+ * The x-axis title of every time axis, in the runs' unit (src/shared/timeUnit.ts): an MLP's epoch is
+ * one full-batch optimiser step; a Transformer's step is one minibatch step; runs of both share one axis.
+ */
+export function timeAxisTitle(unit: RunTimeUnit): string {
+  switch (unit) {
+    case 'epoch':
+      return 'epoch (optimiser steps)';
+    case 'step':
+      return 'step (minibatch optimiser steps)';
+    case 'mixed':
+      return 'epoch (MLP) or step (Transformer)';
+    default: {
+      const unknown: never = unit;
+      return String(unknown);
+    }
+  }
+}
 
 export const CHART_DEFINITIONS: Record<ChartId, ChartDefinition> = {
   accuracy: {
@@ -65,7 +82,7 @@ export const CHART_DEFINITIONS: Record<ChartId, ChartDefinition> = {
   detectorSlope: {
     id: 'detectorSlope',
     title: 'Detector slope',
-    description: 's(t) = [ln g(t) − ln g(t − lag)] / lag; the detector fires at the first epoch after warm-up with s(t) above the threshold.',
+    description: 's(t) = [ln g(t) − ln g(t − lag)] / lag; the detector fires at the first evaluation after the warm-up with s(t) above the threshold.',
     logY: 'never',
     epochAxis: true,
   },
@@ -105,6 +122,14 @@ export const CHART_DEFINITIONS: Record<ChartId, ChartDefinition> = {
     description: '‖W‖_F of the first layer (solid) and ‖V‖_F of the second (dashed).',
     logY: 'off',
     epochAxis: true,
+  },
+  operations: {
+    id: 'operations',
+    title: 'Accuracy per operation',
+    description: 'A multitask Transformer’s test accuracy per operation (head), and its train accuracy in the same colour faded; the Accuracy chart shows the smallest over the heads.',
+    logY: 'off',
+    epochAxis: true,
+    optIn: 'task.operations',
   },
 };
 

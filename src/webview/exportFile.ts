@@ -4,8 +4,9 @@
  * downloads: microsoft/vscode-tensorboard#23), and the host shows a save dialog. Pure.
  */
 import type { SaveFileMessage } from '../shared/protocol/webview';
-import type { ConditionColumn, SeedColumn, SummaryTables } from '../shared/dashboard/summaryTable';
-import { COLUMN_TITLES, CONDITION_COLUMNS, SEED_COLUMNS } from '../shared/dashboard/summaryTable';
+import type { ColumnTitle, ConditionColumn, SeedColumn, SummaryTables } from '../shared/dashboard/summaryTable';
+import { CONDITION_COLUMNS, SEED_COLUMNS, columnTitles } from '../shared/dashboard/summaryTable';
+import { type TimeWords, combineTimeUnits, timeWords } from '../shared/timeUnit';
 
 /** Image formats of the per-chart export buttons. */
 export type ImageFormat = 'png' | 'svg';
@@ -63,14 +64,21 @@ function csvNumber(value: number | null | undefined): string {
   return value === null || value === undefined || !Number.isFinite(value) ? '' : String(value);
 }
 
+/** The time words of the runs exported together ("epoch/step" when some count epochs and others steps) and the column titles in them. */
+function csvWords(tables: readonly SummaryTables[]): { words: TimeWords; titles: Record<SeedColumn | ConditionColumn, ColumnTitle> } {
+  const words = timeWords(combineTimeUnits(tables.map((table) => table.timeUnit)));
+  return { words, titles: columnTitles(words) };
+}
+
 /**
  * The per-seed table as CSV with the raw numbers (not the display strings), one row per seed, for
  * every run shown; a missing value is an empty field. The largest-gap position and its share of
- * the late-stage epochs are two columns.
+ * the late-stage epochs are two columns. Column titles say epoch or step as the runs count.
  */
 export function seedTableCsv(tables: readonly SummaryTables[]): string {
+  const { words, titles: columns } = csvWords(tables);
   const titles = SEED_COLUMNS.flatMap((column: SeedColumn) =>
-    column === 'largestGap' ? [COLUMN_TITLES.largestGap.title, 'Largest-gap share of late epochs'] : [COLUMN_TITLES[column].title],
+    column === 'largestGap' ? [columns.largestGap.title, `Largest-gap share of late ${words.plural}`] : [columns[column].title],
   );
   const header = ['run', ...titles];
   const rows = tables.flatMap((table) =>
@@ -84,6 +92,7 @@ export function seedTableCsv(tables: readonly SummaryTables[]): string {
         memorized: [csvNumber(summary.memorizedEpoch)],
         grok50: [csvNumber(summary.grokEpoch50)],
         grok95: [csvNumber(summary.grokEpoch95)],
+        grok98: [csvNumber(summary.grokEpoch98)],
         grok99: [csvNumber(summary.grokEpoch99)],
         detector: [csvNumber(summary.detectorEpoch)],
         leadLag: [csvNumber(summary.detectorLead)],
@@ -101,12 +110,13 @@ export function seedTableCsv(tables: readonly SummaryTables[]): string {
 
 /** The per-condition table as CSV (raw numbers; the IQR, and the largest-gap position with its seeds, as two columns each), for every run shown. */
 export function conditionTableCsv(tables: readonly SummaryTables[]): string {
+  const { words, titles: columns } = csvWords(tables);
   const titles = CONDITION_COLUMNS.flatMap((column: ConditionColumn) =>
     column === 'detectorIqr'
-      ? ['Fire epoch (25th percentile)', 'Fire epoch (75th percentile)']
+      ? [`Fire ${words.singular} (25th percentile)`, `Fire ${words.singular} (75th percentile)`]
       : column === 'largestGapSeeds'
-        ? [COLUMN_TITLES.largestGapSeeds.title, 'Seeds at that position']
-        : [COLUMN_TITLES[column].title],
+        ? [columns.largestGapSeeds.title, 'Seeds at that position']
+        : [columns[column].title],
   );
   const header = ['run', ...titles];
   const rows = tables.flatMap((table) =>

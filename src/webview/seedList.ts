@@ -8,6 +8,7 @@ import { element, replaceChildren } from './dom';
 import './elements';
 import { PROBLEM_STATUSES, groupStatusText, seedStatusText } from './seedStatus';
 import type { SeriesStyles } from './seriesStyles';
+import type { RunTimeUnit } from '../shared/timeUnit';
 
 /** What the toggles ask for. */
 export interface SeedListActions {
@@ -31,11 +32,11 @@ export class SeedList {
     if (structure === this.structure) {
       for (const seed of styles.seeds) {
         const entry = this.statusElements.get(seed.key);
-        if (entry) setStatus(entry.item, entry.status, seed.state, seed.focused);
+        if (entry) setStatus(entry.item, entry.status, seed.state, seed.focused, seed.group.timeUnit);
       }
       for (const group of styles.groups) {
         const summary = this.groupElements.get(group.key);
-        const text = groupStatusText(group.seeds.map((seed) => seed.state));
+        const text = groupStatusText(group.seeds.map((seed) => seed.state), group.timeUnit);
         if (summary && summary.textContent !== text) summary.textContent = text;
       }
       return;
@@ -47,14 +48,14 @@ export class SeedList {
       this.root,
       styles.groups.map((group) => {
         const keys = group.seeds.map((seed) => seed.key);
-        const groupSummary = element('span', { className: 'seed-group-status', text: groupStatusText(group.seeds.map((seed) => seed.state)) });
+        const groupSummary = element('span', { className: 'seed-group-status', text: groupStatusText(group.seeds.map((seed) => seed.state), group.timeUnit) });
         this.groupElements.set(group.key, groupSummary);
         const seedItems = group.seeds.map((seed) => {
           const box = element('vscode-checkbox', { attributes: { label: `seed ${seed.seed}`, checked: seed.shown } });
           box.addEventListener('change', () => this.actions.setSeedsShown([seed.key], box.checked));
           const status = element('span', { className: 'seed-status' });
           const item = element('div', { attributes: { 'data-seed-key': seed.key } }, [styles.colorBy === 'seed' ? swatch(seed.color) : null, element('span', { className: 'status-dot', attributes: { 'aria-hidden': 'true' } }), box, status]);
-          setStatus(item, status, seed.state, seed.focused);
+          setStatus(item, status, seed.state, seed.focused, group.timeUnit);
           this.statusElements.set(seed.key, { item, status });
           return item;
         });
@@ -83,8 +84,8 @@ export class SeedList {
  * Shows a seed's status: a coloured dot and the words in its tooltip; the words themselves only for
  * a problem (diverged, failed…), so thirty healthy seeds stay on a few lines.
  */
-function setStatus(item: HTMLElement, status: HTMLElement, seed: DashboardSeed, focused: boolean): void {
-  const text = seedStatusText(seed);
+function setStatus(item: HTMLElement, status: HTMLElement, seed: DashboardSeed, focused: boolean, unit: RunTimeUnit): void {
+  const text = seedStatusText(seed, unit);
   item.className = `seed-item status-${seed.status}${focused ? ' focused' : ''}`;
   item.title = text;
   const shown = PROBLEM_STATUSES.includes(seed.status) ? text : '';

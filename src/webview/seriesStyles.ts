@@ -10,6 +10,7 @@
  * Pure; colours come from the theme's palette, in order.
  */
 import type { SeedFocus } from '../shared/protocol/webview';
+import { type RunTimeUnit, conditionTimeUnit } from '../shared/timeUnit';
 import type { DashboardSeed, RunState } from './store';
 import { seriesColor, type ChartTheme } from './theme';
 import type { DashboardViewState } from './viewState';
@@ -30,6 +31,8 @@ export interface GroupStyle {
   color: string;
   /** Dash of the group on colour-by-quantity charts. */
   dash: GroupDash;
+  /** What its rows count: the condition's unit (epochs of an MLP, steps of a Transformer), else the run's. */
+  timeUnit: RunTimeUnit;
   /** Its seeds, toggled on or off. */
   seeds: SeedStyle[];
 }
@@ -103,6 +106,7 @@ export function seriesStyles(runs: readonly RunState[], view: DashboardViewState
         label,
         color: seriesColor(theme, index),
         dash: GROUP_DASHES[index % GROUP_DASHES.length],
+        timeUnit: conditionTimeUnit(run.manifest, condition, run.timeUnit),
         seeds: [],
       });
     }

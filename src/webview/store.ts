@@ -28,6 +28,7 @@ import { decimateAlignedRecords } from '../shared/dashboard/decimate';
 import type { DashboardChart } from '../shared/dashboard/series';
 import { DASHBOARD_CHARTS, RECORD_CHARTS } from '../shared/dashboard/series';
 import { lastRowOf } from '../shared/config/modelKind';
+import type { RunTimeUnit } from '../shared/timeUnit';
 
 /**
  * One seed as the store holds it: exactly the snapshot's shape (records in increasing epoch order,
@@ -42,6 +43,8 @@ export interface RunState {
   runId: string;
   manifest: RunManifest | null;
   status: RunStatus;
+  /** What the run's rows count: epochs, steps or both (the snapshot's, src/shared/timeUnit.ts). */
+  timeUnit: RunTimeUnit;
   /** ISO end time, once known. */
   endTime?: string;
   /** Seeds in manifest order (conditions, then seed numbers). */
@@ -253,7 +256,7 @@ export class DashboardStore {
       if (seed.decimation) state.decimation = { ...seed.decimation };
       return state;
     });
-    return { runId: snapshot.runId, manifest: snapshot.manifest, status: snapshot.status, seeds, events, summary: snapshot.summary, eventKeys, sourceCounts };
+    return { runId: snapshot.runId, manifest: snapshot.manifest, status: snapshot.status, timeUnit: snapshot.timeUnit, seeds, events, summary: snapshot.summary, eventKeys, sourceCounts };
   }
 
   private _appendToRun(run: StoredRun, runAppend: RunAppend, change: ChangeCollector): void {

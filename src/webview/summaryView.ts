@@ -1,13 +1,14 @@
 /**
- * The summary tables (docs/product.md §2.4): per seed (memorisation, grokking at 0.5/0.95/0.99, detector
+ * The summary tables (docs/product.md §2.4): per seed (memorisation, grokking at 0.5/0.95/0.98/0.99, detector
  * fire, fire − grok, late gap, λ₁/λ₂, largest-gap position, energy rank) and per condition (fired
  * x/n, median and IQR of the fire epoch, separation, the rank readings over seeds), from
  * src/shared/dashboard/summaryTable.ts, in @vscode-elements tables, with CSV export; under them, what
  * the two rank readings mean.
  */
-import type { ConditionColumn, SeedColumn, SummaryTables } from '../shared/dashboard/summaryTable';
-import { COLUMN_TITLES, CONDITION_COLUMNS, SEED_COLUMNS } from '../shared/dashboard/summaryTable';
-import { RANK_READING_NOTES } from '../shared/spectrumRank';
+import type { ColumnTitle, ConditionColumn, SeedColumn, SummaryTables } from '../shared/dashboard/summaryTable';
+import { CONDITION_COLUMNS, SEED_COLUMNS } from '../shared/dashboard/summaryTable';
+import { rankReadingNotes } from '../shared/spectrumRank';
+import { combineTimeUnits, timeWords } from '../shared/timeUnit';
 import { element, replaceChildren } from './dom';
 import './elements';
 
@@ -16,13 +17,13 @@ export interface SummaryActions {
   exportCsv(table: 'seeds' | 'conditions'): void;
 }
 
-/** Builds a table and collects its cells (row by row) into `cells`, for in-place updates. */
-function table<C extends string>(columns: readonly C[], rows: readonly Record<C, string>[], caption: string, cells: HTMLElement[]): HTMLElement {
+/** Builds a table and collects its cells (row by row) into `cells`, for in-place updates; `titles` in the run's time words. */
+function table<C extends SeedColumn | ConditionColumn>(columns: readonly C[], titles: Readonly<Record<C, ColumnTitle>>, rows: readonly Record<C, string>[], caption: string, cells: HTMLElement[]): HTMLElement {
   return element('vscode-table', { className: 'summary-table', attributes: { zebra: true, 'bordered-columns': true, 'aria-label': caption } }, [
     element(
       'vscode-table-header',
       { attributes: { slot: 'header' } },
-      columns.map((column) => element('vscode-table-header-cell', { text: COLUMN_TITLES[column as SeedColumn | ConditionColumn].title, title: COLUMN_TITLES[column as SeedColumn | ConditionColumn].tooltip })),
+      columns.map((column) => element('vscode-table-header-cell', { text: titles[column].title, title: titles[column].tooltip })),
     ),
     element(
       'vscode-table-body',
@@ -70,7 +71,7 @@ export class SummaryView {
 
   /** Shows the tables; rebuilds them only when their shape changed, else updates the cells' texts in place. */
   render(tables: readonly SummaryTables[], labels: ReadonlyMap<string, string>): void {
-    const structure = JSON.stringify(tables.map((entry) => [entry.runId, labels.get(entry.runId), entry.source, entry.note, entry.seeds.length, entry.conditions.length, entry.separations.map((row) => row.text)]));
+    const structure = JSON.stringify(tables.map((entry) => [entry.runId, labels.get(entry.runId), entry.source, entry.timeUnit, entry.note, entry.seeds.length, entry.conditions.length, entry.separations.map((row) => row.text)]));
     const texts = tables.flatMap((entry) => [
       ...entry.seeds.flatMap((row) => SEED_COLUMNS.map((column) => row.cells[column])),
       ...entry.conditions.flatMap((row) => CONDITION_COLUMNS.map((column) => row.cells[column])),
@@ -92,14 +93,14 @@ export class SummaryView {
           element('h3', { text: tables.length > 1 ? label : 'Per seed' }, [
             element('vscode-badge', { className: 'summary-source', text: entry.source === 'final' ? 'final (summary.json)' : 'live (so far)' }),
           ]),
-          table(SEED_COLUMNS, entry.seeds.map((row) => row.cells), `Per-seed summary of ${label}`, cells),
+          table(SEED_COLUMNS, entry.columns, entry.seeds.map((row) => row.cells), `Per-seed summary of ${label}`, cells),
           element('h3', { text: 'Per condition' }),
-          table(CONDITION_COLUMNS, entry.conditions.map((row) => row.cells), `Per-condition summary of ${label}`, cells),
+          table(CONDITION_COLUMNS, entry.columns, entry.conditions.map((row) => row.cells), `Per-condition summary of ${label}`, cells),
           entry.separations.length > 0 ? element('p', { className: 'separations', text: `Separation of late gaps: ${entry.separations.map((row) => row.text).join('; ')}` }) : null,
           entry.note ? element('p', { className: 'note', text: entry.note }) : null,
         ]);
       }),
-      ...(tables.length > 0 ? RANK_READING_NOTES.map((note) => element('p', { className: 'note rank-note', text: note })) : []),
+      ...(tables.length > 0 ? rankReadingNotes(timeWords(combineTimeUnits(tables.map((entry) => entry.timeUnit)))).map((note) => element('p', { className: 'note rank-note', text: note })) : []),
     ]);
   }
 }

@@ -3,6 +3,7 @@
  * (seed view, smoothing, log x), built with @vscode-elements/elements.
  */
 import type { RunState } from './store';
+import { combineTimeUnits, timeWords } from '../shared/timeUnit';
 import { element, replaceChildren } from './dom';
 import './elements';
 import type { DashboardViewState, SeedView } from './viewState';
@@ -69,11 +70,12 @@ export class Toolbar {
     this.logX.checked = view.logX;
   }
 
-  /** Shows the runs (one chip per run, with actions); does nothing when what it shows did not change. */
+  /** Shows the runs (one chip per run, with actions) and names the log-x axis in their time words; does nothing when what it shows did not change. */
   renderRuns(runs: readonly RunState[], labels: ReadonlyMap<string, string>): void {
-    const shown = JSON.stringify(runs.map((run) => [run.runId, labels.get(run.runId), run.status, run.manifest?.description]));
+    const shown = JSON.stringify(runs.map((run) => [run.runId, labels.get(run.runId), run.status, run.timeUnit, run.manifest?.description]));
     if (shown === this.shown) return;
     this.shown = shown;
+    this.logX.setAttribute('label', `Log x (${timeWords(combineTimeUnits(runs.map((run) => run.timeUnit))).plural})`);
     if (runs.length === 0) {
       replaceChildren(this.runsElement, [element('p', { className: 'empty', text: 'No run shown. Open a run from the Runs view (Open Dashboard), or compare two or more (Compare Runs).' })]);
       return;

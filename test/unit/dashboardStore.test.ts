@@ -35,6 +35,7 @@ function runSnapshot(runId = 'run-1'): RunSnapshot {
     runId,
     manifest: { ...manifest, runId },
     status: 'running',
+    timeUnit: 'epoch',
     seeds: [
       { condition: 'grok', seed: 0, status: 'running', epochs: 400, records: rows(0, 9) },
       { condition: 'control', seed: 0, status: 'running', epochs: 400, records: rows(0, 4) },

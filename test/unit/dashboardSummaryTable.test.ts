@@ -5,7 +5,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EpochRecord, RunEvent, RunManifest, RunSummary } from '../../src/shared/runFormat';
 import type { SummaryTableSource } from '../../src/shared/dashboard/summaryTable';
-import { COLUMN_TITLES, MISSING, formatEpoch, formatLargestGap, formatLargestGapSeeds, formatQuantity, formatSignedEpochs, summaryTables } from '../../src/shared/dashboard/summaryTable';
+import { defaultRunConfig, withDefaults } from '../../src/shared/config/defaults';
+import { timeWords } from '../../src/shared/timeUnit';
+import { MISSING, columnTitles, formatEpoch, formatLargestGap, formatLargestGapSeeds, formatQuantity, formatSignedEpochs, summaryTables } from '../../src/shared/dashboard/summaryTable';
 
 function series(length: number, row: (epoch: number) => Partial<EpochRecord>): EpochRecord[] {
   return Array.from({ length }, (_, epoch) => ({ epoch, trainLoss: 1, trainAcc: 0, testLoss: 1, testAcc: 0, weightNorm: 1, ...row(epoch) }));
@@ -75,6 +77,7 @@ describe('summary tables', () => {
       memorized: '30',
       grok50: '199',
       grok95: '244',
+      grok98: '247',
       grok99: '248',
       detector: '120',
       leadLag: '\u2212128',
@@ -93,6 +96,7 @@ describe('summary tables', () => {
       memorized: '30',
       grok50: MISSING,
       grok95: MISSING,
+      grok98: MISSING,
       grok99: MISSING,
       detector: '120',
       leadLag: MISSING,
@@ -175,7 +179,7 @@ describe('summary tables', () => {
     const summary: RunSummary = {
       formatVersion: 1,
       runId: 'run-1',
-      seeds: [{ condition: 'grok', seed: 0, status: 'completed', epochs: 400, memorizedEpoch: 31, grokEpoch50: 200, grokEpoch95: 245, grokEpoch99: 249, detectorEpoch: 121, detectorLead: -128, lateGap: 4.5, finalTrainAcc: 1, finalTestAcc: 1 }],
+      seeds: [{ condition: 'grok', seed: 0, status: 'completed', epochs: 400, memorizedEpoch: 31, grokEpoch50: 200, grokEpoch95: 245, grokEpoch98: 248, grokEpoch99: 249, detectorEpoch: 121, detectorLead: -128, lateGap: 4.5, finalTrainAcc: 1, finalTestAcc: 1 }],
       conditions: [{ condition: 'grok', seedCount: 1, firedCount: 1, grokkedCount: 1, detectorEpochMedian: 121, detectorEpochIqr: [121, 121], grokEpoch99Median: 249, lateGapMedian: 4.5 }],
       separation: [],
     };
@@ -206,10 +210,32 @@ describe('summary tables', () => {
   });
 
   it('names the two rank readings for what they are', () => {
-    assert.equal(COLUMN_TITLES.energyRank.title, 'Energy rank (99 % of Σλ)');
-    assert.equal(COLUMN_TITLES.largestGap.title, 'Largest-gap position j*');
-    assert.match(COLUMN_TITLES.largestGapSeeds.tooltip, /arXiv 2605\.08119/);
-    assert.ok(Object.values(COLUMN_TITLES).every(({ title, tooltip }) => !/effective rank/i.test(`${title} ${tooltip}`)));
+    const titles = summaryTables(liveRun()).columns;
+    assert.equal(titles.energyRank.title, 'Energy rank (99 % of Σλ)');
+    assert.equal(titles.largestGap.title, 'Largest-gap position j*');
+    assert.match(titles.largestGapSeeds.tooltip, /arXiv 2605\.08119/);
+    assert.ok(Object.values(titles).every(({ title, tooltip }) => !/effective rank/i.test(`${title} ${tooltip}`)));
+  });
+
+  it('titles the columns in the run’s time words: epochs for MLPs, steps for Transformers, both for a mix', () => {
+    const mlp = summaryTables(liveRun());
+    assert.equal(mlp.timeUnit, 'epoch');
+    assert.deepEqual([mlp.columns.epoch.title, mlp.columns.detectorMedian.title, mlp.columns.grok98.title], ['Epoch', 'Fire epoch (median)', 'Grok ≥ 0.98']);
+    assert.equal(mlp.columns.grok98.tooltip, 'First epoch with test accuracy ≥ 0.98 (the Transformer reference’s early-stop threshold)');
+    const transformerManifest = manifest(['single']);
+    transformerManifest.conditions[0].config = withDefaults({ model: { kind: 'transformer' } });
+    const transformer = summaryTables({ ...liveRun(), manifest: transformerManifest });
+    assert.equal(transformer.timeUnit, 'step');
+    assert.deepEqual([transformer.columns.epoch.title, transformer.columns.detectorMedian.title, transformer.columns.memorized.tooltip], ['Step', 'Fire step (median)', 'First step with train accuracy = 1']);
+    // No title or tooltip of a Transformer run's tables says epoch.
+    assert.ok(Object.values(transformer.columns).every(({ title, tooltip }) => !/epoch/i.test(`${title} ${tooltip}`)), JSON.stringify(transformer.columns));
+    // Without run.json, the assignment files' configs decide; a mix of both says both.
+    const mixed = summaryTables({ ...liveRun(), manifest: null, assignedConfigs: { grok: defaultRunConfig(), control: withDefaults({ model: { kind: 'transformer' } }) } });
+    assert.equal(mixed.timeUnit, 'mixed');
+    assert.equal(mixed.columns.epoch.title, 'Epoch/step');
+    // The dashboard's snapshot says it outright.
+    assert.equal(summaryTables({ ...liveRun(), timeUnit: 'step' }).columns.epoch.title, 'Step');
+    assert.deepEqual(columnTitles(timeWords('step')).leadLag.tooltip, 'Detector step − grok ≥ 0.99 step (negative: the detector fired first)');
   });
 
   it('formats missing values, medians, signed differences and small or large quantities', () => {

@@ -14,7 +14,7 @@ describe('CSV export', () => {
   const csv = recordsToCsv([
     { condition: 'grok', seed: 0, status: 'completed', records },
     { condition: 'control, "η = 0"', seed: 3, records: [{ epoch: 0, trainLoss: 2, trainAcc: 0, testLoss: 2, testAcc: 0, weightNorm: 9, eigenvalues: [1, 2, 3, 4, 5] }] },
-  ]);
+  ], 'epoch');
   const [header, ...rows] = csv.trimEnd().split('\n');
 
   it('has condition, seed, the main fields first, others by name, then numbered list columns', () => {
@@ -31,6 +31,18 @@ describe('CSV export', () => {
   it('quotes cells with commas and quotes', () => {
     assert.ok(rows[2].startsWith('"control, ""η = 0""",3,0,'), rows[2]);
     assert.ok(rows[2].endsWith(',1,2,3,4,5'));
+  });
+  it('names the time column step for a Transformer run, and spreads a multitask row’s heads over named columns', () => {
+    const head = (operation: string, testAcc: number) => ({ operation, trainLoss: 0.1, trainAcc: 1, testLoss: 0.5, testAcc });
+    const multitask: EpochRecord[] = [{ epoch: 100, trainLoss: 0.2, trainAcc: 1, testLoss: 1, testAcc: 0.6, weightNorm: 30, operations: [head('add', 0.9), head('subtract', 0.6)] }];
+    const [transformerHeader, transformerRow] = recordsToCsv([{ condition: 'multi', seed: 0, records: multitask }], 'step').trimEnd().split('\n');
+    assert.equal(
+      transformerHeader,
+      'condition,seed,step,trainLoss,trainAcc,testLoss,testAcc,weightNorm,operations.add.testAcc,operations.add.testLoss,operations.add.trainAcc,operations.add.trainLoss,operations.subtract.testAcc,operations.subtract.testLoss,operations.subtract.trainAcc,operations.subtract.trainLoss',
+    );
+    assert.equal(transformerRow, 'multi,0,100,0.2,1,1,0.6,30,0.9,0.5,1,0.1,0.6,0.5,1,0.1');
+    assert.doesNotMatch(transformerRow, /object/);
+    assert.equal(recordsToCsv([{ condition: 'grok', seed: 0, records }], 'mixed').split(',')[2], 'epoch/step');
   });
 });
 

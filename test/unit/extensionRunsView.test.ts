@@ -2,9 +2,10 @@
 // run order, the real status of abandoned runs, and which seeds are re-run.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { activeRunsStatusText, describeCondition, describeRun, describeSeed, estimateRemainingMs, formatDuration, seedIcon, tallySeeds } from '../../src/extension/runs/runsViewText';
+import { activeRunsStatusText, describeCondition, describeRun, describeSeed, estimateRemainingMs, formatDuration, seedIcon, seedTimeUnit, tallySeeds } from '../../src/extension/runs/runsViewText';
+import { defaultRunConfig, withDefaults } from '../../src/shared/config/defaults';
 import { compareRunsNewestFirst, effectiveRunStatus, effectiveSeedStatus, missingSeeds, type SeedState } from '../../src/runs/status';
-import type { SeedStatus } from '../../src/shared/runFormat';
+import type { RunManifest, SeedStatus } from '../../src/shared/runFormat';
 
 const start = '2026-11-22T10:00:00.000Z';
 const startMs = Date.parse(start);
@@ -34,25 +35,25 @@ describe('ETA', () => {
 describe('seed descriptions and icons', () => {
   const now = startMs + 50_000;
   it('running: epoch of epochs, ETA, and milestones as they happen', () => {
-    assert.equal(describeSeed(seed({}), now), 'epoch 99/400 · ETA 3 min');
-    assert.equal(describeSeed(seed({ detectorEpoch: 80 }), now), 'epoch 99/400 · ETA 3 min · detector fired at 80');
-    assert.equal(describeSeed(seed({ epoch: -1 }), now), 'starting');
+    assert.equal(describeSeed(seed({}), now, 'epoch'), 'epoch 99/400 · ETA 3 min');
+    assert.equal(describeSeed(seed({ detectorEpoch: 80 }), now, 'epoch'), 'epoch 99/400 · ETA 3 min · detector fired at 80');
+    assert.equal(describeSeed(seed({ epoch: -1 }), now, 'epoch'), 'starting');
     assert.deepEqual(seedIcon(seed({})), { id: 'loading~spin' });
   });
   it('finished: grokked at N, detector fired at N, or neither', () => {
-    assert.equal(describeSeed(seed({ status: 'completed', epoch: 400, grokEpoch: 160, detectorEpoch: 120 }), now), 'grokked at 160 · detector fired at 120');
-    assert.equal(describeSeed(seed({ status: 'completed', epoch: 400 }), now), 'completed, not grokked (400 epochs)');
+    assert.equal(describeSeed(seed({ status: 'completed', epoch: 400, grokEpoch: 160, detectorEpoch: 120 }), now, 'epoch'), 'grokked at 160 · detector fired at 120');
+    assert.equal(describeSeed(seed({ status: 'completed', epoch: 400 }), now, 'epoch'), 'completed, not grokked (400 epochs)');
     assert.equal(seedIcon(seed({ status: 'completed', grokEpoch: 160 })).id, 'pass-filled');
     assert.equal(seedIcon(seed({ status: 'completed', detectorEpoch: 120 })).id, 'pulse');
     assert.equal(seedIcon(seed({ status: 'completed' })).id, 'circle-large-outline');
   });
   it('failures say why; stops say when', () => {
-    assert.equal(describeSeed(seed({ status: 'failed', message: 'out of memory' }), now), 'failed: out of memory');
-    assert.equal(describeSeed(seed({ status: 'diverged', message: 'the train loss became NaN at epoch 12' }), now), 'diverged: the train loss became NaN at epoch 12');
-    assert.equal(describeSeed(seed({ status: 'cancelled', epoch: 42 }), now), 'cancelled at epoch 42');
-    assert.equal(describeSeed(seed({ status: 'interrupted', epoch: 42, detectorEpoch: 30 }), now), 'interrupted at epoch 42 · detector fired at 30');
-    assert.equal(describeSeed(seed({ status: 'queued', epoch: -1 }), now), 'queued');
-    assert.equal(describeSeed(seed({ status: 'cancelled', epoch: -1 }), now), 'cancelled before it started');
+    assert.equal(describeSeed(seed({ status: 'failed', message: 'out of memory' }), now, 'epoch'), 'failed: out of memory');
+    assert.equal(describeSeed(seed({ status: 'diverged', message: 'the train loss became NaN at epoch 12' }), now, 'epoch'), 'diverged: the train loss became NaN at epoch 12');
+    assert.equal(describeSeed(seed({ status: 'cancelled', epoch: 42 }), now, 'epoch'), 'cancelled at epoch 42');
+    assert.equal(describeSeed(seed({ status: 'interrupted', epoch: 42, detectorEpoch: 30 }), now, 'epoch'), 'interrupted at epoch 42 · detector fired at 30');
+    assert.equal(describeSeed(seed({ status: 'queued', epoch: -1 }), now, 'epoch'), 'queued');
+    assert.equal(describeSeed(seed({ status: 'cancelled', epoch: -1 }), now, 'epoch'), 'cancelled before it started');
   });
   it('every status has an icon', () => {
     const statuses: SeedStatus[] = ['queued', 'running', 'completed', 'diverged', 'failed', 'cancelled', 'interrupted'];
@@ -81,9 +82,9 @@ describe('runs and conditions', () => {
   });
   it('describes a condition and a run', () => {
     assert.equal(describeCondition(seeds, now), '2/4 done · grokked 1/4 · fired 1/4 · 1 failed or diverged');
-    const running = describeRun({ status: 'running', seeds }, now);
+    const running = describeRun({ status: 'running', seeds, timeUnit: 'epoch' }, now);
     assert.match(running, /2\/4 seeds done · epoch 49 · ETA 6 min$/);
-    assert.match(describeRun({ status: 'completed', startTime: start, seeds }, now), /^\d{4}-\d\d-\d\d \d\d:\d\d · completed · 4 seeds · grokked 1\/4 · fired 1\/4$/);
+    assert.match(describeRun({ status: 'completed', startTime: start, seeds, timeUnit: 'epoch' }, now), /^\d{4}-\d\d-\d\d \d\d:\d\d · completed · 4 seeds · grokked 1\/4 · fired 1\/4$/);
   });
   it('orders runs newest first, by start time or else by run id', () => {
     const runs = [
@@ -94,9 +95,24 @@ describe('runs and conditions', () => {
     assert.deepEqual([...runs].sort(compareRunsNewestFirst).map((run) => run.runId.slice(0, 10)), ['2026-11-22', '2026-11-21', '2026-11-20']);
   });
   it('status-bar text: runs, seeds, epoch', () => {
-    assert.equal(activeRunsStatusText(1, 4, 120), '$(sync~spin) 1 run · 4 seeds · epoch 120');
-    assert.equal(activeRunsStatusText(2, 1, 3), '$(sync~spin) 2 runs · 1 seed · epoch 3');
-    assert.equal(activeRunsStatusText(1, 0, undefined), '$(sync~spin) 1 run · queued');
+    assert.equal(activeRunsStatusText(1, 4, 120, 'epoch'), '$(sync~spin) 1 run · 4 seeds · epoch 120');
+    assert.equal(activeRunsStatusText(2, 1, 3, 'epoch'), '$(sync~spin) 2 runs · 1 seed · epoch 3');
+    assert.equal(activeRunsStatusText(1, 0, undefined, 'epoch'), '$(sync~spin) 1 run · queued');
+  });
+  it('says step for Transformer runs and seeds, epoch/step when both train', () => {
+    const now = startMs + 50_000;
+    const transformerSeed = seed({ epoch: 1200, epochs: 10_000 });
+    assert.match(describeSeed(transformerSeed, now, 'step'), /^step 1200\/10000 · ETA /);
+    assert.equal(describeSeed(seed({ status: 'completed', epoch: 10_000, epochs: 10_000 }), now, 'step'), 'completed, not grokked (10000 steps)');
+    assert.equal(describeSeed(seed({ status: 'cancelled', epoch: 300 }), now, 'step'), 'cancelled at step 300');
+    assert.match(describeRun({ status: 'running', seeds: [transformerSeed], timeUnit: 'step' }, now), /0\/1 seeds done · step 1200/);
+    assert.equal(activeRunsStatusText(1, 4, 1200, 'step'), '$(sync~spin) 1 run · 4 seeds · step 1200');
+    assert.equal(activeRunsStatusText(2, 4, 120, 'mixed'), '$(sync~spin) 2 runs · 4 seeds · epoch/step 120');
+    // A seed counts in its condition's unit: the manifest's config decides, else the run's.
+    const manifest = { conditions: [{ name: 'mlp', config: defaultRunConfig() }, { name: 'tf', config: withDefaults({ model: { kind: 'transformer' } }) }] } as unknown as RunManifest;
+    assert.equal(seedTimeUnit({ manifest, timeUnit: 'mixed' }, 'mlp'), 'epoch');
+    assert.equal(seedTimeUnit({ manifest, timeUnit: 'mixed' }, 'tf'), 'step');
+    assert.equal(seedTimeUnit({ timeUnit: 'step' }, 'tf'), 'step');
   });
 });
 

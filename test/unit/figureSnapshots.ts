@@ -203,7 +203,7 @@ function runSnapshot(plan: RunPlan, generatorSeed: number): RunSnapshot {
       ...(plan.decimatedFrom ? { decimation: { sourceRecordCount: plan.decimatedFrom, method: 'minMaxBuckets' as const } } : {}),
     });
   }
-  return { runId: plan.runId, manifest: manifest(plan), status: plan.status, seeds, events: runEvents, summary: null };
+  return { runId: plan.runId, manifest: manifest(plan), status: plan.status, timeUnit: 'epoch', seeds, events: runEvents, summary: null };
 }
 
 const seedPlan = (condition: string, seed: number, overrides: Partial<SeedPlan>): SeedPlan => ({

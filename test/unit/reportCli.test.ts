@@ -12,6 +12,10 @@ import type { RunReport } from '../../src/shared/report/model';
 import { reportDocument } from '../../src/shared/report/tables';
 import { readRunReport } from '../../src/runs/runReport';
 import { FIXTURE_EXPERIMENT, FIXTURE_RUN, copyFixture } from './reportFixture';
+import { TRANSFORMER_STEPS, writeTransformerRun } from './transformerRunFixture';
+import { renderRunSummary } from '../../src/cli/summaryTable';
+import { describeSeedProgress } from '../../src/cli/progress';
+import { readManifest, readSummary } from '../../src/runs/runFolder';
 
 const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli.js');
 
@@ -33,6 +37,10 @@ describe('grokking-lab report', () => {
     assert.equal(result.stderr, '');
     const lines = result.stdout.split('\n');
     assert.equal(lines[0], 'Grokking Lab report: fixture');
+    // An MLP run counts epochs, and nothing in its report says step.
+    assert.ok(lines.includes('Milestones (first epoch)'));
+    assert.match(result.stdout, /^Condition {2}Seed {2}Status {5}Last epoch {2}Memorised {2}Grok ≥ 0\.5 {2}Grok ≥ 0\.95 {2}Grok ≥ 0\.98 {2}Grok ≥ 0\.99/m);
+    assert.doesNotMatch(result.stdout, /\bsteps?\b/i);
     assert.ok(lines.includes('Lock-in detector and grokking'));
     assert.ok(lines.includes(`grok         3/3${' '.repeat(19)}12${' '.repeat(11)}11.5–13${' '.repeat(15)}2/3${' '.repeat(27)}−6${' '.repeat(11)}−7 to −5${' '.repeat(20)}30.00     25.00–35.00`), result.stdout);
     assert.ok(lines.some((line) => line.startsWith('control            10      3  not applicable (η = 0)')), result.stdout);
@@ -185,5 +193,87 @@ describe('grokking-lab report on a damaged run folder', () => {
     assert.equal(seed.lastEpoch, 30);
     assert.ok(seed.finalTestAcc !== null && Number.isFinite(seed.finalTestAcc));
     assert.deepEqual(damaged.conditions[0].milestones, clean.conditions[0].milestones, 'the Infinity row is not a grok');
+  });
+});
+
+describe('grokking-lab report on a Transformer run (rows keyed by step)', () => {
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'grokking-lab-report-transformer-'));
+  const runDirectory = writeTransformerRun(parent);
+
+  it('says step wherever an MLP run says epoch, and shows the model where an MLP shows its activation', () => {
+    const result = report([runDirectory]);
+    assert.equal(result.status, 0, result.stderr);
+    const text = result.stdout;
+    assert.doesNotMatch(text, /epoch/i, 'no epoch anywhere in a Transformer run’s report');
+    const lines = text.split('\n');
+    assert.ok(lines.includes('Milestones (first step)'), text);
+    // The conditions: the model (layers × d_model) in the first column after the name, the steps it was set to run.
+    assert.match(text, /^Condition +Model +Optimiser +η \(weight decay\) +Steps +Seeds completed/m);
+    assert.match(text, new RegExp(`^multi +transformer 2×128 +adamw +1 +${TRANSFORMER_STEPS} +2/2 +0\\.04, 500, 1000 +2000–3000$`, 'm'));
+    // Fires at 1200 (multi) and 1000 (single), as transformerRunFixture.ts sets them.
+    assert.match(text, /^Condition +Fired +Fire step \(median\) +Fire step \(IQR\)/m);
+    assert.match(text, /^multi +2\/2 +1200 +1200–1200 +2\/2 +−800 +−850 to −750 /m);
+    assert.match(text, /^Condition +Seed +Status +Last step +Memorised +Grok ≥ 0\.5 +Grok ≥ 0\.95 +Grok ≥ 0\.98 +Grok ≥ 0\.99 +Detector/m);
+    // multi seed 0: memorised at 300; its rows' accuracy (the smaller head's) ≥ 0.5, 0.95, 0.98, 0.99 at 900, 1300, 1600, 1900; fired at 1200.
+    assert.match(text, /^multi +0 +completed +3000 +300 +900 +1300 +1600 +1900 +1200 +−700 /m);
+    assert.match(text, /^multi +grok \(test acc\. ≥ 0\.98\) +2\/2 +1700 +1650–1750$/m);
+    assert.match(text, /Memorised, Grok ≥ x, Detector: the first step with train accuracy 1/);
+
+    const markdown = report([runDirectory, '--markdown']);
+    assert.equal(markdown.status, 0, markdown.stderr);
+    assert.doesNotMatch(markdown.stdout, /epoch/i);
+    assert.ok(markdown.stdout.includes('| single | transformer 2×128 | adamw | 1 | 3000 | 2/2 | 0.04, 500, 1000 | 2000–3000 |'), markdown.stdout);
+  });
+
+  it('gives the numbers in steps in its JSON, the grok ≥ 0.98 milestone included', () => {
+    const result = report([runDirectory, '--json']);
+    assert.equal(result.status, 0, result.stderr);
+    const json = JSON.parse(result.stdout) as RunReport;
+    assert.equal(json.reportVersion, 3);
+    assert.equal(json.timeUnit, 'step');
+    const [multi, single] = json.conditions;
+    assert.deepEqual([multi.settings.modelKind, multi.settings.model, multi.settings.activation, multi.settings.timeUnit, multi.settings.epochs], ['transformer', 'transformer 2×128', null, 'step', 3000]);
+    // multi: the smaller head's accuracy ≥ 0.98 at 1600 and 1800 (seed 1's subtract head is 200 steps later).
+    assert.deepEqual(multi.milestones.grok98, { median: 1700, iqr: [1650, 1750], count: 2 });
+    assert.deepEqual(multi.seeds.map((seed) => [seed.lastEpoch, seed.grokEpoch95, seed.grokEpoch98, seed.grokEpoch99, seed.detectorEpoch, seed.leadLag]), [
+      [3000, 1300, 1600, 1900, 1200, -700],
+      [3000, 1500, 1800, 2100, 1200, -900],
+    ]);
+    assert.deepEqual(single.seeds.map((seed) => [seed.grokEpoch50, seed.grokEpoch98, seed.detectorEpoch]), [
+      [500, 1000, 1000],
+      [600, 1100, 1000],
+    ]);
+    assert.equal(multi.lateGap.median, 20);
+  });
+
+  it('writes the closing summary of the run in steps, and of the MLP fixture in epochs', () => {
+    const manifest = readManifest(runDirectory);
+    const summary = readSummary(runDirectory);
+    assert.ok(manifest && summary);
+    const text = renderRunSummary(summary, manifest.conditions);
+    const [header] = text.split('\n');
+    assert.match(header, /^seed +status +steps +memorized +grok≥0\.5 +grok≥0\.95 +grok≥0\.98 +grok≥0\.99 +detector/);
+    assert.match(text, /^multi\/seed-0 +completed +3000 +300 +900 +1300 +1600 +1900 +1200 +-700/m);
+    assert.match(text, /^steps: the last step recorded; memorized, grok≥x, detector: the first step with train accuracy 1/m);
+    assert.match(text, /^condition +fired +fire step \(median\) +IQR/m);
+    assert.doesNotMatch(text, /epoch/i);
+
+    const mlpManifest = readManifest(FIXTURE_RUN);
+    const mlpSummary = readSummary(FIXTURE_RUN);
+    assert.ok(mlpManifest && mlpSummary);
+    const mlp = renderRunSummary(mlpSummary, mlpManifest.conditions);
+    assert.match(mlp.split('\n')[0], /^seed +status +epochs +memorized +grok≥0\.5 +grok≥0\.95 +grok≥0\.98 +grok≥0\.99/);
+    // The fixture's summary.json predates grok ≥ 0.98: read, it has it from the rows (18 for grok seed 0).
+    assert.match(mlp, /^grok\/seed-0 +completed +30 +5 +12 +16 +18 +18 +14 +-4/m);
+    assert.match(mlp, /^condition +fired +fire epoch \(median\)/m);
+    assert.doesNotMatch(mlp, /\bsteps?\b/);
+  });
+
+  it('shows a seed’s live progress in its own unit', () => {
+    const seed = { condition: 'multi', seed: 0, status: 'running' as const, epoch: 1200, epochs: 3000, trainAcc: 1, testAcc: 0.6, gap23: 20.5, detectorEpoch: 1200 };
+    assert.equal(describeSeedProgress({ ...seed, timeUnit: 'step' }), `multi/seed-0${' '.repeat(8)}  running    step 1200/3000  train 1 test 0.600  λ₂/λ₃ 20.50  fired@1200`);
+    assert.equal(describeSeedProgress({ ...seed, epoch: 120, epochs: 400, timeUnit: 'epoch' }), `multi/seed-0${' '.repeat(8)}  running    epoch 120/400  train 1 test 0.600  λ₂/λ₃ 20.50  fired@1200`);
+    // Before its first row the column keeps its width.
+    assert.equal(describeSeedProgress({ condition: 'multi', seed: 0, status: 'queued', epoch: -1, epochs: 3000, timeUnit: 'step' }), `multi/seed-0${' '.repeat(8)}  queued     ${' '.repeat('step 3000/3000'.length)}`);
   });
 });

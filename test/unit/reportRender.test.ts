@@ -39,12 +39,17 @@ describe('report tables', () => {
       ['grok', 'memorised (train acc. = 1)', '3/3', '5', '4.5–5.5'],
       ['grok', 'grok (test acc. ≥ 0.5)', '3/3', '12', '11–12.5'],
       ['grok', 'grok (test acc. ≥ 0.95)', '2/3', '15', '14.5–15.5'],
+      ['grok', 'grok (test acc. ≥ 0.98)', '2/3', '19', '18.5–19.5'],
       ['grok', 'grok (test acc. ≥ 0.99)', '2/3', '19', '18.5–19.5'],
       ['control', 'memorised (train acc. = 1)', '3/3', '8', '7.5–8.5'],
       ['control', 'grok (test acc. ≥ 0.5)', '0/3', '—', '—'],
       ['control', 'grok (test acc. ≥ 0.95)', '0/3', '—', '—'],
+      ['control', 'grok (test acc. ≥ 0.98)', '0/3', '—', '—'],
       ['control', 'grok (test acc. ≥ 0.99)', '0/3', '—', '—'],
     ]);
+    // An MLP run counts epochs.
+    assert.equal(table('milestones').title, 'Milestones (first epoch)');
+    assert.deepEqual(table('milestones').columns.slice(3).map((column) => column.title), ['Epoch (median)', 'Epoch (IQR)']);
   });
 
   it('lays out the spectrum, the separation and the Theorem-6 checkpoints', () => {
@@ -80,16 +85,24 @@ describe('report tables', () => {
 
   it('lays out one row per seed, the failed one included', () => {
     assert.deepEqual(table('seeds').rows, [
-      ['grok', '0', 'completed', '30', '5', '12', '16', '18', '14', '\u22124', '20.00', '8.00', '2 (100 %)', '2', '4.00 (declined)', '0.995'],
-      ['grok', '1', 'completed', '30', '4', '10', '14', '20', '12', '\u22128', '40.00', '60.00', '1 (55 %)', '1', '1.20', '0.995'],
-      ['grok', '2', 'failed', '15', '6', '13', '—', '—', '11', '—', '—', '—', '—', '—', '—', '0.600'],
-      ['control', '0', 'completed', '30', '7', '—', '—', '—', '—', '—', '2.00', '2.00', '1 (100 %)', '4', '—', '0.050'],
-      ['control', '1', 'completed', '30', '8', '—', '—', '—', '25', '—', '6.00', '4.00', '2 (55 %)', '5', '—', '0.050'],
-      ['control', '2', 'completed', '30', '9', '—', '—', '—', '—', '—', '4.00', '4.00', '1 (100 %)', '5', '—', '0.050'],
+      ['grok', '0', 'completed', '30', '5', '12', '16', '18', '18', '14', '\u22124', '20.00', '8.00', '2 (100 %)', '2', '4.00 (declined)', '0.995'],
+      ['grok', '1', 'completed', '30', '4', '10', '14', '20', '20', '12', '\u22128', '40.00', '60.00', '1 (55 %)', '1', '1.20', '0.995'],
+      ['grok', '2', 'failed', '15', '6', '13', '—', '—', '—', '11', '—', '—', '—', '—', '—', '—', '0.600'],
+      ['control', '0', 'completed', '30', '7', '—', '—', '—', '—', '—', '—', '2.00', '2.00', '1 (100 %)', '4', '—', '0.050'],
+      ['control', '1', 'completed', '30', '8', '—', '—', '—', '—', '25', '—', '6.00', '4.00', '2 (55 %)', '5', '—', '0.050'],
+      ['control', '2', 'completed', '30', '9', '—', '—', '—', '—', '—', '—', '4.00', '4.00', '1 (100 %)', '5', '—', '0.050'],
     ]);
     assert.deepEqual(
-      table('seeds').columns.slice(10, 14).map((column) => column.title),
+      table('seeds').columns.slice(3, 9).map((column) => column.title),
+      ['Last epoch', 'Memorised', 'Grok ≥ 0.5', 'Grok ≥ 0.95', 'Grok ≥ 0.98', 'Grok ≥ 0.99'],
+    );
+    assert.deepEqual(
+      table('seeds').columns.slice(11, 15).map((column) => column.title),
       ['Late gap', 'Late λ₁/λ₂', 'Largest-gap position j*', 'Energy rank'],
+    );
+    assert.deepEqual(
+      table('conditions').columns.map((column) => column.title),
+      ['Condition', 'Activation', 'Optimiser', 'η (weight decay)', 'Epochs', 'Seeds completed', 'Detector (threshold, lag, warm-up)', 'Late stage'],
     );
     assert.deepEqual(table('conditions').rows, [
       ['grok', 'square', 'adam', '2e-4', '30', '2/3', '0.04, 3, 10', '20–30'],
@@ -118,7 +131,7 @@ describe('report in the terminal', () => {
     assert.ok(start > 0);
     const [header, rule, ...rows] = lines.slice(start + 2, start + 2 + 2 + 6);
     const widths = rule.split('  ').map((dashes) => dashes.length);
-    assert.equal(widths.length, 16);
+    assert.equal(widths.length, 17);
     assert.ok(header.startsWith('Condition  Seed  Status     Last epoch'));
     // "grok" left in its column, seed number and epochs right-aligned under their headers.
     assert.equal(rows[2].slice(0, 29), 'grok          2  failed      ');
@@ -175,7 +188,7 @@ describe('report as Markdown', () => {
 describe('report as JSON', () => {
   it('keeps its documented key names', () => {
     const json = JSON.parse(JSON.stringify(report)) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(json), ['reportVersion', 'run', 'source', 'notes', 'leadLagGrokThreshold', 'conditions', 'separations']);
+    assert.deepEqual(Object.keys(json), ['reportVersion', 'run', 'timeUnit', 'source', 'notes', 'leadLagGrokThreshold', 'conditions', 'separations']);
     const [grok] = json.conditions as Record<string, unknown>[];
     assert.deepEqual(Object.keys(grok), [
       'condition',
@@ -194,7 +207,8 @@ describe('report as JSON', () => {
       'repulsion',
       'seeds',
     ]);
-    assert.deepEqual(Object.keys(grok.milestones as object), ['memorized', 'grok50', 'grok95', 'grok99']);
+    assert.deepEqual(Object.keys(grok.settings as object), ['modelKind', 'model', 'weightDecay', 'activation', 'optimizer', 'timeUnit', 'epochs', 'detector', 'lateStage']);
+    assert.deepEqual(Object.keys(grok.milestones as object), ['memorized', 'grok50', 'grok95', 'grok98', 'grok99']);
     assert.deepEqual(Object.keys((grok.seeds as object[])[0]), [
       'seed',
       'status',
@@ -203,6 +217,7 @@ describe('report as JSON', () => {
       'memorizedEpoch',
       'grokEpoch50',
       'grokEpoch95',
+      'grokEpoch98',
       'grokEpoch99',
       'detectorEpoch',
       'leadLag',

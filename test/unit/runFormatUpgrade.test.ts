@@ -7,9 +7,9 @@ import { describe, it } from 'node:test';
 import { defaultRunConfig, type DeepPartial } from '../../src/shared/config/defaults';
 import { parseExperimentFile } from '../../src/shared/config/parse';
 import type { RunConfig } from '../../src/shared/config/types';
-import { readManifest, readRun } from '../../src/runs/runFolder';
+import { readManifest, readRun, readSummary } from '../../src/runs/runFolder';
 import { manifestCondition, type RunManifest } from '../../src/shared/runFormat';
-import { upgradeRunManifest, type StoredRunManifest } from '../../src/shared/runFormatUpgrade';
+import { upgradeRunManifest, upgradeRunSummary, type StoredRunManifest, type StoredRunSummary } from '../../src/shared/runFormatUpgrade';
 import { FIXTURE_RUN, copyFixture } from './reportFixture';
 import { mlpConfigOf } from '../../src/shared/config/modelKind';
 
@@ -97,5 +97,43 @@ describe('reading an older run.json', () => {
     assert.deepEqual(readManifest(run), { formatVersion: 1 });
     fs.writeFileSync(path.join(run, 'run.json'), 'null');
     assert.equal(readManifest(run), undefined);
+  });
+});
+
+describe('reading an older summary.json', () => {
+  const readStoredSummary = (run: string): StoredRunSummary => JSON.parse(fs.readFileSync(path.join(run, 'summary.json'), 'utf8')) as StoredRunSummary;
+
+  it('fills in grok ≥ 0.98 from the rows for the fixture run, whose summary was written before the milestone existed', () => {
+    const stored = readStoredSummary(FIXTURE_RUN);
+    assert.ok(stored.seeds.every((seed) => !('grokEpoch98' in seed)), 'the fixture is in the older format');
+    const summary = readSummary(FIXTURE_RUN);
+    assert.ok(summary);
+    // The rows' test accuracy steps 0.96 → 0.995: ≥ 0.98 where ≥ 0.99 is, 18 and 20; never for the others.
+    assert.deepEqual(summary.seeds.map((seed) => seed.grokEpoch98), [18, 20, null, null, null, null]);
+    // In the order a producer writes it today, everything else as stored.
+    assert.deepEqual(Object.keys(summary.seeds[0]).slice(4, 9), ['memorizedEpoch', 'grokEpoch50', 'grokEpoch95', 'grokEpoch98', 'grokEpoch99']);
+    assert.deepEqual(summary.seeds.map(({ grokEpoch98: _added, ...rest }) => rest), stored.seeds);
+    assert.deepEqual(readRun(FIXTURE_RUN).summary, summary);
+    // The file is not rewritten.
+    assert.deepEqual(readStoredSummary(FIXTURE_RUN), stored);
+  });
+
+  it('takes a summary written today as it is, reads rows only for seeds that lack the milestone, and leaves a damaged file as it is', () => {
+    const stored = readStoredSummary(FIXTURE_RUN);
+    const asked: string[] = [];
+    const recordsOf = (condition: string, seed: number) => {
+      asked.push(`${condition}/${seed}`);
+      return [{ epoch: 7, trainLoss: 1, trainAcc: 1, testLoss: 1, testAcc: 0.98, weightNorm: 1 }];
+    };
+    const current = { ...stored, seeds: stored.seeds.map((seed) => ({ ...seed, grokEpoch98: null })) };
+    assert.equal(upgradeRunSummary(current, recordsOf), current);
+    const mixed = { ...stored, seeds: [{ ...stored.seeds[0], grokEpoch98: 3 }, stored.seeds[1]] };
+    const before = JSON.stringify(mixed);
+    const upgraded = upgradeRunSummary(mixed, recordsOf);
+    assert.deepEqual(upgraded.seeds.map((seed) => seed.grokEpoch98), [3, 7]);
+    assert.deepEqual(asked, ['grok/1']);
+    assert.equal(JSON.stringify(mixed), before, 'the stored summary is not mutated');
+    const damaged = { formatVersion: 1, runId: 'r' } as unknown as StoredRunSummary;
+    assert.equal(upgradeRunSummary(damaged, recordsOf), damaged);
   });
 });

@@ -71,7 +71,7 @@ describe('run launch', () => {
 
   it('decides the final status of a seed whose worker exited, in one place for every producer', () => {
     const running = { condition: 'grok', seed: 0, status: 'running' as const, lastEpoch: 4, epochs: 9, startTime: 't' };
-    const base = { written: undefined, stopReason: undefined, exit: { code: null, signal: 'SIGKILL' as const }, lastEpoch: 7, closingReason: 'VS Code closed' };
+    const base = { written: undefined, stopReason: undefined, exit: { code: null, signal: 'SIGKILL' as const }, lastEpoch: 7, timeUnit: 'epoch' as const, closingReason: 'VS Code closed' };
     // The worker wrote its end: that is the status, and nothing needs writing.
     assert.deepEqual(exitedSeedStatus({ ...base, written: { ...running, status: 'diverged', message: 'loss became NaN at epoch 6', lastEpoch: 6 } }), { status: 'diverged', message: 'loss became NaN at epoch 6', lastEpoch: 7, write: false });
     // Killed without a word: failed, with how it died, at the last row the producer saw.
@@ -82,6 +82,8 @@ describe('run launch', () => {
     assert.deepEqual(exitedSeedStatus({ ...base, written: running, reported: { status: 'failed', message: 'cannot write x: no space left on the disk (ENOSPC)' } }), { status: 'failed', message: 'cannot write x: no space left on the disk (ENOSPC)', lastEpoch: 7, write: true });
     // Cancelled because its producer is closing: interrupted, said so.
     assert.deepEqual(exitedSeedStatus({ ...base, written: { ...running, status: 'cancelled' }, stopReason: 'interrupted' }), { status: 'interrupted', message: 'VS Code closed at epoch 7', lastEpoch: 7, write: true });
+    // A Transformer's rows are steps: its message says so.
+    assert.equal(exitedSeedStatus({ ...base, timeUnit: 'step', written: { ...running, status: 'cancelled' }, stopReason: 'interrupted' }).message, 'VS Code closed at step 7');
   });
 
   it('selects conditions by name and applies overrides without losing grid points', () => {

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EpochRecord } from '../../src/shared/runFormat';
-import { detectorEpoch, isComparablePair, lateStageGap, milestoneEpochs, sedRatioPeak, summarizeRun, summarizeSeed } from '../../src/shared/summary';
+import { MILESTONE_NAMES, detectorEpoch, isComparablePair, lateStageGap, milestoneEpochs, sedRatioPeak, summarizeRun, summarizeSeed } from '../../src/shared/summary';
 import { interquartileRange, median, quantile } from '../../src/shared/statistics';
 
 function series(length: number, row: (epoch: number) => Partial<EpochRecord>): EpochRecord[] {
@@ -28,8 +28,18 @@ describe('summaries', () => {
   }));
 
   it('finds the first epoch of each milestone', () => {
-    // testAcc = 0.01 + (e − 150)·0.01 reaches 0.5 at e = 199, 0.95 at e = 244, 0.99 at e = 248.
-    assert.deepEqual(milestoneEpochs(records), { memorized: 30, grok50: 199, grok95: 244, grok99: 248 });
+    // testAcc = 0.01 + (e − 150)·0.01 reaches 0.5 at e = 199, 0.95 at e = 244, 0.98 at e = 247, 0.99 at e = 248.
+    assert.deepEqual(milestoneEpochs(records), { memorized: 30, grok50: 199, grok95: 244, grok98: 247, grok99: 248 });
+    // In display order, grok ≥ 0.98 between 0.95 and 0.99.
+    assert.deepEqual(MILESTONE_NAMES, ['memorized', 'grok50', 'grok95', 'grok98', 'grok99']);
+  });
+
+  it('puts the grok ≥ 0.98 milestone in every seed summary: 0.98 itself counts, 0.979 does not', () => {
+    const steps = [0.5, 0.979, 0.98, 0.995].map((testAcc, index) => ({ epoch: index * 100, trainLoss: 1, trainAcc: 1, testLoss: 1, testAcc, weightNorm: 1 }));
+    const seed = summarizeSeed({ condition: 'single', seed: 0, status: 'completed', records: steps, detector: undefined, lateStage: undefined });
+    assert.deepEqual([seed.grokEpoch50, seed.grokEpoch95, seed.grokEpoch98, seed.grokEpoch99], [0, 100, 200, 300]);
+    // Written after grokEpoch95, as summary.json lists it.
+    assert.deepEqual(Object.keys(seed).slice(4, 9), ['memorizedEpoch', 'grokEpoch50', 'grokEpoch95', 'grokEpoch98', 'grokEpoch99']);
   });
 
   it('fires the detector only after the warm-up and strictly above the threshold', () => {

@@ -15,6 +15,7 @@ import { readRunSnapshots } from '../../src/extension/dashboard/runSnapshot';
 import type { RunSnapshot } from '../../src/shared/protocol/webview';
 import { WEBVIEW_PROTOCOL_VERSION, isWebviewMessage } from '../../src/shared/protocol/webview';
 import { CHART_IDS } from '../../src/webview/chartDefinitions';
+import { writeTransformerRun } from './transformerRunFixture';
 import {
   ROOT,
   applyTheme,
@@ -86,6 +87,11 @@ async function drawnColors(page: Page, chart: string): Promise<{ paper: string; 
   }, chart);
 }
 
+/** The x-axis title Plotly drew on a chart. */
+async function axisTitle(page: Page, chart: string): Promise<string> {
+  return page.evaluate((chart) => (document.querySelector(`.chart-card[data-chart="${chart}"] .plot`) as unknown as { _fullLayout: { xaxis: { title: { text: string } } } })._fullLayout.xaxis.title.text, chart);
+}
+
 function assertClean(problems: PageProblems): void {
   assert.deepEqual(problems.violations, [], 'CSP violations');
   assert.deepEqual(problems.errors, [], 'console errors');
@@ -96,6 +102,8 @@ describe('dashboard webview in Chromium under the strict CSP', () => {
   let server: DashboardServer;
   let grokRun: RunSnapshot;
   let reluRun: RunSnapshot;
+  /** A multitask Transformer run, its rows keyed by step on disk (written with the run folder's writers: the CLI cannot train one yet). */
+  let transformerRun: RunSnapshot;
   const temporary = fs.mkdtempSync(path.join(os.tmpdir(), 'grokking-dashboard-csp-'));
 
   before(async () => {
@@ -105,7 +113,7 @@ describe('dashboard webview in Chromium under the strict CSP', () => {
     fs.writeFileSync(file, EXPERIMENTS);
     const out = path.join(temporary, 'runs');
     const directories = [runExperiment(file, 'tiny', out), runExperiment(file, 'tiny-relu', out)];
-    [grokRun, reluRun] = readRunSnapshots(directories, () => undefined);
+    [grokRun, reluRun, transformerRun] = readRunSnapshots([...directories, writeTransformerRun(temporary)], () => undefined);
     server = await startDashboardServer();
     browser = await launchChromium();
   });
@@ -124,7 +132,8 @@ describe('dashboard webview in Chromium under the strict CSP', () => {
     assert.equal((await postedMessages(page))[0].type, 'ready');
     assert.equal(await page.evaluate(() => (window as unknown as { __acquireCount: number }).__acquireCount), 1);
     await sendToWebview(page, snapshotMessage([grokRun]));
-    await waitForCharts(page, CHART_IDS);
+    // Every chart but the accuracy per operation, which only a multitask Transformer has (see below).
+    await waitForCharts(page, CHART_IDS.filter((chart) => chart !== 'operations'));
     // The detector markers and the summary table come from the run's events and records.
     const markers = await page.evaluate(() => (document.querySelector('.chart-card[data-chart="gap"] .plot') as unknown as { data: { name?: string; x: number[] }[] }).data.find((trace) => trace.name === 'detector fired')?.x);
     const fires = grokRun.events.filter((event) => event.type === 'detectorFired');
@@ -132,6 +141,11 @@ describe('dashboard webview in Chromium under the strict CSP', () => {
     assert.deepEqual([...(markers ?? [])].sort((left, right) => left - right), fires.map((event) => event.epoch).sort((left, right) => left - right));
     const rows = await page.locator('.summary vscode-table-row').count();
     assert.equal(rows, grokRun.seeds.length + 2, 'one row per seed and per condition');
+    // An MLP run counts epochs: the time axis, the log-x toggle and the table say so.
+    assert.equal(await axisTitle(page, 'accuracy'), 'epoch (optimiser steps)');
+    assert.equal(await page.locator('vscode-checkbox[label="Log x (epochs)"]').count(), 1);
+    const headers = await page.locator('.summary vscode-table-header-cell').allTextContents();
+    assert.ok(headers.includes('Epoch') && headers.includes('Grok ≥ 0.98'), headers.join(', '));
     await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-dark.png'), fullPage: true });
     assertClean(problems);
@@ -261,6 +275,39 @@ describe('dashboard webview in Chromium under the strict CSP', () => {
     assert.deepEqual(await waitForPosted(page, 'requestRun'), { type: 'requestRun', runId: reluRun.runId });
     await page.locator(`.run-chip[data-run-id="${grokRun.runId}"] vscode-button`, { hasText: 'Folder' }).click();
     assert.deepEqual(await waitForPosted(page, 'openRunFolder'), { type: 'openRunFolder', runId: grokRun.runId });
+    assertClean(problems);
+    await page.close();
+  });
+
+  it('speaks in steps for a Transformer run, and draws its accuracy per operation', async () => {
+    const { page, problems } = await openDashboardPage(browser, server, 'dark');
+    await page.setViewportSize({ width: 1400, height: 4200 });
+    await waitForPosted(page, 'ready');
+    // Its seed 0 of `multi` still running at step 1500: the seed list says how far.
+    const running: RunSnapshot = {
+      ...transformerRun,
+      status: 'running',
+      summary: null,
+      seeds: transformerRun.seeds.map((seed) => (seed.condition === 'multi' && seed.seed === 0 ? { ...seed, status: 'running' as const, records: seed.records.filter((record) => record.epoch <= 1500) } : seed)),
+    };
+    await sendToWebview(page, snapshotMessage([running]));
+    await waitForCharts(page, ['accuracy', 'loss', 'gap', 'detectorSlope', 'eigenvalues', 'operations']);
+    for (const chart of ['accuracy', 'loss', 'gap', 'detectorSlope', 'eigenvalues', 'operations']) assert.equal(await axisTitle(page, chart), 'step (minibatch optimiser steps)', chart);
+    assert.equal(await page.locator('vscode-checkbox[label="Log x (steps)"]').count(), 1);
+    const headers = await page.locator('.summary vscode-table-header-cell').allTextContents();
+    assert.ok(headers.includes('Step') && headers.includes('Fire step (median)'), headers.join(', '));
+    assert.ok(!headers.some((header) => /epoch/i.test(header)), headers.join(', '));
+    const notes = await page.locator('.summary .rank-note').allTextContents();
+    assert.ok(notes.length === 2 && notes.every((note) => note.includes('late-stage steps') && !/epoch/i.test(note)), notes.join('\n'));
+    const groupStatus = await page.locator('.seed-group[data-group$="/multi"] .seed-group-status').textContent();
+    assert.equal(groupStatus, '2 seeds: 1 running (step 1500 of 3000), 1 completed');
+    // Two heads, each with its test and train accuracy.
+    const legend = await page.evaluate(() =>
+      (document.querySelector('.chart-card[data-chart="operations"] .plot') as unknown as { data: { name?: string; showlegend?: boolean }[] }).data.filter((trace) => trace.showlegend).map((trace) => trace.name),
+    );
+    assert.deepEqual(legend, ['add · test · multi', 'add · train · multi', 'subtract · test · multi', 'subtract · train · multi']);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-transformer.png'), fullPage: true });
     assertClean(problems);
     await page.close();
   });

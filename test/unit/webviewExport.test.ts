@@ -2,7 +2,7 @@
 // saveFile messages, and the summary tables as CSV.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultRunConfig } from '../../src/shared/config/defaults';
+import { defaultRunConfig, withDefaults } from '../../src/shared/config/defaults';
 import { summaryTables } from '../../src/shared/dashboard/summaryTable';
 import { isWebviewMessage } from '../../src/shared/protocol/webview';
 import type { EpochRecord, RunEvent } from '../../src/shared/runFormat';
@@ -50,14 +50,29 @@ describe('webview exports', () => {
     const seeds = seedTableCsv([tables]).trim().split('\n');
     assert.equal(
       seeds[0],
-      'run,Condition,Seed,Status,Epoch,Memorised,Grok ≥ 0.5,Grok ≥ 0.95,Grok ≥ 0.99,Detector,Fire − grok,Late gap,Late λ₁/λ₂,Largest-gap position j*,Largest-gap share of late epochs,Energy rank (99 % of Σλ),Test acc.',
+      'run,Condition,Seed,Status,Epoch,Memorised,Grok ≥ 0.5,Grok ≥ 0.95,Grok ≥ 0.98,Grok ≥ 0.99,Detector,Fire − grok,Late gap,Late λ₁/λ₂,Largest-gap position j*,Largest-gap share of late epochs,Energy rank (99 % of Σλ),Test acc.',
     );
-    assert.match(seeds[1], /^run-1,grok,0,running,10,2,6,6,6,4,-2,/);
+    assert.match(seeds[1], /^run-1,grok,0,running,10,2,6,6,6,6,4,-2,/);
     // A field with a comma or a quote is quoted; a missing number is an empty field.
-    assert.match(seeds[2], /^run-1,"control, ""b""",0,running,10,2,,,,,,/);
+    assert.match(seeds[2], /^run-1,"control, ""b""",0,running,10,2,,,,,,,/);
     const conditions = conditionTableCsv([tables]).trim().split('\n');
     assert.equal(conditions[0].split(',').length, conditions[1].split(',').length);
     assert.match(conditions[1], /^run-1,grok,1\/1,4,4,4,1\/1,6,/);
+  });
+
+  it('titles the CSV columns in steps for a Transformer run, and in both units when runs of both are exported together', () => {
+    const records: EpochRecord[] = [0, 100, 200].map((step) => ({ epoch: step, trainLoss: 1, trainAcc: 1, testLoss: 1, testAcc: step / 200, weightNorm: 1 }));
+    const source = { runId: 'tf', manifest: null, status: 'completed' as const, seeds: [{ condition: 'single', seed: 0, status: 'completed' as const, records }], events: [], summary: null };
+    const transformer = summaryTables({ ...source, assignedConfigs: { single: withDefaults({ model: { kind: 'transformer' } }) } });
+    const [seedHeader, seedRow] = seedTableCsv([transformer]).trim().split('\n');
+    assert.deepEqual(seedHeader.split(',').slice(4, 6), ['Step', 'Memorised']);
+    assert.ok(seedHeader.includes('Largest-gap share of late steps'));
+    assert.doesNotMatch(seedHeader, /epoch/i);
+    assert.match(seedRow, /^tf,single,0,completed,200,0,100,200,200,200,/);
+    assert.match(conditionTableCsv([transformer]).split('\n')[0], /Fire step \(median\),Fire step \(25th percentile\),Fire step \(75th percentile\)/);
+    const mlp = summaryTables({ ...source, runId: 'mlp', assignedConfigs: { single: defaultRunConfig() } });
+    assert.equal(seedTableCsv([mlp]).split(',')[4], 'Epoch');
+    assert.equal(seedTableCsv([mlp, transformer]).split(',')[4], 'Epoch/step');
   });
 
   it('writes the rank readings as raw numbers, the largest-gap position and its share (or seeds) in two columns', () => {

@@ -7,7 +7,7 @@ import { DashboardStore } from '../../src/webview/store';
 import type { RunSnapshot, SeedSnapshot } from '../../src/shared/protocol/webview';
 import { WEBVIEW_PROTOCOL_VERSION } from '../../src/shared/protocol/webview';
 import type { EpochRecord, RunEvent, RunManifest } from '../../src/shared/runFormat';
-import { CHART_IDS } from '../../src/webview/chartDefinitions';
+import { CHART_DEFINITIONS, CHART_IDS } from '../../src/webview/chartDefinitions';
 import { reportChartData } from '../../src/shared/report/chartData';
 import { withDefaults } from '../../src/shared/config/defaults';
 import { buildFigure, exportFigure, type FigureContext } from '../../src/webview/figures';
@@ -110,6 +110,7 @@ function run(runId: string, experiment: string, conditions: string[], seeds: num
     runId,
     manifest: manifest(runId, experiment, conditions, seeds),
     status: 'completed',
+    timeUnit: 'epoch',
     seeds: conditions.flatMap((condition) => seeds.map((seed) => seedSnapshot(condition, seed, 100))),
     events,
     summary: null,
@@ -123,17 +124,97 @@ function context(runs: RunSnapshot[], view: Partial<DashboardViewState> = {}): F
   return { runs: store.runs, view: state, theme, styles: seriesStyles(store.runs, state, theme) };
 }
 
+/**
+ * A multitask Transformer run as the host sends it: its rows are steps (every 100), each with the
+ * accuracies of its two heads; `add` learns first, `subtract` later; the row's accuracies are the
+ * smaller head's (src/training/transformer/trainer.ts).
+ */
+function transformerRun(runId: string): RunSnapshot {
+  const config = withDefaults({ model: { kind: 'transformer' }, task: { operations: ['add', 'subtract'] }, steps: 2000 });
+  const head = (step: number, start: number) => Math.min(1, Math.max(0.01, (step - start) / 1000));
+  const rows = Array.from({ length: 21 }, (_, index): EpochRecord => {
+    const step = index * 100;
+    const add = head(step, 0);
+    const subtract = head(step, 800);
+    return {
+      epoch: step,
+      trainLoss: 2 - add - subtract,
+      trainAcc: Math.min(1, subtract * 2),
+      testLoss: 2 - add - subtract,
+      testAcc: Math.min(add, subtract),
+      weightNorm: 10,
+      operations: [
+        { operation: 'add', trainLoss: 1 - add, trainAcc: Math.min(1, add * 2), testLoss: 1 - add, testAcc: add },
+        { operation: 'subtract', trainLoss: 1 - subtract, trainAcc: Math.min(1, subtract * 2), testLoss: 1 - subtract, testAcc: subtract },
+      ],
+    };
+  });
+  return {
+    runId,
+    manifest: { ...manifest(runId, 'tritask', ['multi'], [0]), conditions: [{ name: 'multi', configHash: 'multi', config }] },
+    status: 'completed',
+    timeUnit: 'step',
+    seeds: [{ condition: 'multi', seed: 0, status: 'completed', epochs: 2000, records: rows }],
+    events: [],
+    summary: null,
+  };
+}
+
+const axisTitle = (figure: { layout: Partial<Layout> }) => (figure.layout.xaxis?.title as { text: string }).text;
+
 const scatter = (data: Data[]) => data.filter((trace): trace is Partial<ScatterData> => trace.type === 'scatter');
 const shown = (data: Data[]) => scatter(data).filter((trace) => trace.showlegend);
 
 describe('webview figures', () => {
   it('draws every chart of a run without throwing, each with the theme background', () => {
-    const figures = CHART_IDS.map((chart) => buildFigure(chart, context([run('r1', 'lockin', ['grok'], [0, 1], [repulsion('grok', 0, 50), repulsion('grok', 1, 50)])])));
+    // Every chart but the accuracy per operation, which only a multitask Transformer's rows have (below).
+    const figures = CHART_IDS.filter((chart) => chart !== 'operations').map((chart) => buildFigure(chart, context([run('r1', 'lockin', ['grok'], [0, 1], [repulsion('grok', 0, 50), repulsion('grok', 1, 50)])])));
     for (const figure of figures) {
       assert.equal(figure.layout.paper_bgcolor, '#1f1f1f');
       assert.equal(figure.layout.font?.color, '#cccccc');
       assert.ok(figure.hasData);
     }
+  });
+
+  it('titles the time axis and hovers in epochs for an MLP run, in steps for a Transformer run, in both for a comparison of the two', () => {
+    const mlp = context([run('r1', 'lockin', ['grok'], [0])]);
+    const transformer = context([transformerRun('t1')]);
+    for (const chart of CHART_IDS.filter((id) => CHART_DEFINITIONS[id].epochAxis && id !== 'repulsion')) {
+      assert.equal(axisTitle(buildFigure(chart, mlp)), 'epoch (optimiser steps)', chart);
+      assert.equal(axisTitle(buildFigure(chart, transformer)), 'step (minibatch optimiser steps)', chart);
+    }
+    assert.equal(axisTitle(buildFigure('repulsion', mlp)), 'checkpoint epoch');
+    assert.equal(axisTitle(buildFigure('accuracy', context([run('r1', 'lockin', ['grok'], [0]), transformerRun('t1')]))), 'epoch (MLP) or step (Transformer)');
+    assert.equal(axisTitle(buildFigure('accuracy', context([transformerRun('t1')], { logX: true }))), 'step (minibatch optimiser steps), log scale');
+    assert.match(String(scatter(buildFigure('accuracy', transformer).data)[0].hovertemplate), /<br>step %\{x\}<br>/);
+    assert.match(String(scatter(buildFigure('accuracy', mlp).data)[0].hovertemplate), /<br>epoch %\{x\}<br>/);
+    // The detector slope of a Transformer is per snapshot interval (its detector counts snapshots).
+    assert.equal((buildFigure('detectorSlope', transformer).layout.yaxis?.title as { text: string }).text, 's(t): change of ln(λ₂/λ₃)<br>per snapshot interval over the lag');
+    assert.equal((buildFigure('detectorSlope', mlp).layout.yaxis?.title as { text: string }).text, 's(t): change of ln(λ₂/λ₃)<br>per epoch over the lag');
+    // The notes say step too.
+    assert.ok(buildFigure('accuracy', context([transformerRun('t1')], { logX: true })).notes.includes('Step 0 is not shown on the log-x axis.'));
+    const empty = buildFigure('loss', context([{ ...transformerRun('t2'), seeds: [{ condition: 'multi', seed: 0, status: 'queued', epochs: 2000, records: [] }] }]));
+    assert.ok(JSON.stringify(empty.layout.annotations).includes('No steps recorded yet.'));
+  });
+
+  it('draws a multitask run’s accuracy per operation: test in the operation’s colour, train in it faded, at the steps recorded', () => {
+    const figure = buildFigure('operations', context([transformerRun('t1')]));
+    assert.ok(figure.hasData);
+    assert.deepEqual(shown(figure.data).map((trace) => trace.name), ['add · test', 'add · train', 'subtract · test', 'subtract · train']);
+    const trace = (name: string) => scatter(figure.data).find((entry) => entry.name === name);
+    assert.deepEqual(trace('add · test')?.x?.slice(0, 3), [0, 100, 200]);
+    assert.deepEqual(trace('subtract · test')?.y?.slice(8, 11), [0.01, 0.1, 0.2]);
+    assert.equal(trace('add · test')?.y?.at(-1), 1);
+    assert.notEqual(trace('add · test')?.line?.color, trace('subtract · test')?.line?.color);
+    assert.notEqual(trace('add · train')?.line?.color, trace('add · test')?.line?.color, 'train in its own shade');
+    assert.deepEqual(figure.layout.yaxis?.range, [-0.02, 1.02]);
+    // The Accuracy chart keeps the rows' accuracies, the smaller head's.
+    const accuracy = scatter(buildFigure('accuracy', context([transformerRun('t1')])).data).find((entry) => entry.name === 'seed 0 · test');
+    assert.deepEqual(accuracy?.y?.slice(8, 11), [0.01, 0.1, 0.2]);
+    // An MLP (or single-task) run has none: the chart says what would draw it.
+    const none = buildFigure('operations', context([run('r1', 'lockin', ['grok'], [0])]));
+    assert.equal(none.hasData, false);
+    assert.ok(JSON.stringify(none.layout.annotations).includes('task.operations'));
   });
 
   it('draws the gradient-direction SED: R₁…R₃ of both windows at the epochs that have them, against R = 1', () => {
@@ -156,17 +237,21 @@ describe('webview figures', () => {
   });
 
   it('draws the same charts from the HTML report\'s lean data as from the full records', () => {
-    const full = run('r1', 'lockin', ['grok'], [0, 1], [repulsion('grok', 0, 50), repulsion('grok', 1, 50)]);
-    const lean = reportChartData({
-      runId: full.runId,
-      manifest: full.manifest,
-      status: full.status,
-      seeds: full.seeds.map((seed) => ({ condition: seed.condition, seed: seed.seed, status: seed.status, records: seed.records })),
-      events: full.events,
-      summary: full.summary,
-    }).runs[0];
-    for (const chart of CHART_IDS) {
-      assert.deepEqual(buildFigure(chart, context([lean])).data, buildFigure(chart, context([full])).data, `${chart}: a field the chart draws is missing from CHARTED_RECORD_FIELDS`);
+    for (const full of [run('r1', 'lockin', ['grok'], [0, 1], [repulsion('grok', 0, 50), repulsion('grok', 1, 50)]), transformerRun('t1')]) {
+      const lean = reportChartData({
+        runId: full.runId,
+        manifest: full.manifest,
+        status: full.status,
+        seeds: full.seeds.map((seed) => ({ condition: seed.condition, seed: seed.seed, status: seed.status, records: seed.records })),
+        events: full.events,
+        summary: full.summary,
+      }).runs[0];
+      assert.equal(lean.timeUnit, full.timeUnit, 'the report knows the unit from the manifest');
+      for (const chart of CHART_IDS) {
+        const figure = buildFigure(chart, context([full]));
+        assert.deepEqual(buildFigure(chart, context([lean])).data, figure.data, `${chart}: a field the chart draws is missing from CHARTED_RECORD_FIELDS`);
+        assert.deepEqual(buildFigure(chart, context([lean])).layout.xaxis, figure.layout.xaxis, `${chart}: axis`);
+      }
     }
   });
 

@@ -12,6 +12,7 @@ import { withDefaults } from '../../src/shared/config/defaults';
 import { WEBVIEW_PROTOCOL_VERSION, isHostMessage } from '../../src/shared/protocol/webview';
 import type { EpochRecord, RunManifest } from '../../src/shared/runFormat';
 import { LineAppender, RUN_EVENTS, readRun, seedRecordsPath, writeManifest, writeSeedStatus } from '../../src/runs/runFolder';
+import { writeTransformerRun } from './transformerRunFixture';
 
 const temporary = fs.mkdtempSync(path.join(os.tmpdir(), 'grokking-dashboard-'));
 after(() => fs.rmSync(temporary, { recursive: true, force: true }));
@@ -126,6 +127,24 @@ describe('dashboard snapshots from run folders', () => {
     assert.deepEqual(snapshot.seeds[0].records.map((record) => record.epoch), snapshot.seeds[1].records.map((record) => record.epoch));
   });
 
+  it('says what a run’s rows count: steps for a Transformer run written keyed by step, epochs for an MLP run, from run.json or the assignment files', () => {
+    const [transformer] = readRunSnapshots([writeTransformerRun(path.join(temporary, 'tf-full'))], () => undefined);
+    assert.equal(transformer.timeUnit, 'step');
+    // Rows keyed `step` on disk arrive with their step as the row's time.
+    assert.deepEqual(transformer.seeds[0].records.slice(0, 3).map((record) => record.epoch), [0, 100, 200]);
+    assert.equal(transformer.seeds[0].records.at(-1)?.epoch, 3000);
+    assert.equal(transformer.seeds[0].epochs, 3000);
+    assert.deepEqual(transformer.seeds[0].records[16].operations?.map((head) => [head.operation, head.testAcc]), [['add', 1], ['subtract', 0.985]]);
+    // summary.json, written by the producer's own code, has the grok ≥ 0.98 milestone.
+    assert.deepEqual(transformer.summary?.seeds.map((seed) => seed.grokEpoch98), [1600, 1800, 1000, 1100]);
+    assert.ok(isHostMessage({ type: 'snapshot', protocolVersion: WEBVIEW_PROTOCOL_VERSION, runs: [transformer] }));
+    // Without run.json, the seeds' assignment files say it.
+    const [orphan] = readRunSnapshots([writeTransformerRun(path.join(temporary, 'tf-orphan'), { manifest: false })], () => undefined);
+    assert.deepEqual([orphan.manifest, orphan.timeUnit], [null, 'step']);
+    const [mlp] = readRunSnapshots([writeRun('run-mlp', 5, [0], ['grok'])], () => undefined);
+    assert.equal(mlp.timeUnit, 'epoch');
+  });
+
   it('shows a folder without run.json with what it has, as interrupted', () => {
     const directory = path.join(temporary, 'lockin', 'run-orphan');
     const appender = new LineAppender(seedRecordsPath(directory, 'default', 3));
@@ -134,5 +153,7 @@ describe('dashboard snapshots from run folders', () => {
     const [snapshot] = readRunSnapshots([directory], () => undefined);
     assert.deepEqual([snapshot.runId, snapshot.manifest, snapshot.status], ['run-orphan', null, 'interrupted']);
     assert.deepEqual(snapshot.seeds.map((seed) => [seed.condition, seed.seed, seed.status, seed.records.length]), [['default', 3, 'interrupted', 1]]);
+    // Nothing says how it was configured: its rows count epochs, as every run before the Transformer.
+    assert.equal(snapshot.timeUnit, 'epoch');
   });
 });

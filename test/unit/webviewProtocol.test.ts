@@ -45,6 +45,7 @@ const validHostMessages: HostToWebviewMessage[] = [
         runId: 'run-1',
         manifest,
         status: 'running',
+        timeUnit: 'epoch',
         seeds: [
           { condition: 'grok', seed: 0, status: 'running', epochs: 400, records: [record], decimation: { sourceRecordCount: 9000, method: 'minMaxBuckets' } },
           { condition: 'grok', seed: 1, status: 'failed', message: 'the worker crashed', epochs: 400, records: [] },
@@ -52,7 +53,7 @@ const validHostMessages: HostToWebviewMessage[] = [
         events: [{ type: 'detectorFired', condition: 'grok', seed: 0, epoch: 120, gap23: 3, gapSlope: 0.05 }],
         summary: null,
       },
-      { runId: 'orphan', manifest: null, status: 'interrupted', seeds: [], events: [], summary: null },
+      { runId: 'orphan', manifest: null, status: 'interrupted', timeUnit: 'step', seeds: [], events: [], summary: null },
     ],
     focus: { runId: 'run-1', condition: 'grok', seed: 0 },
   },
@@ -167,6 +168,9 @@ describe('webview protocol', () => {
       { ...snapshot, focus: { runId: 'run-1', condition: 'grok' } },
       withRun({ runId: '' }),
       withRun({ status: 'paused' }),
+      // Protocol 2: a run says what its rows count, one of the known units.
+      withRun({ timeUnit: undefined }),
+      withRun({ timeUnit: 'minute' }),
       withRun({ manifest: undefined }),
       withRun({ manifest: { runId: 'run-1' } }),
       withRun({ summary: {} }),

@@ -27,6 +27,7 @@ import type { LiveRecordSource } from '../runs/liveRecords';
 import type { RunCatalog } from '../runs/runCatalog';
 import { DASHBOARD_RESOURCES, createNonce, dashboardHtml } from './dashboardHtml';
 import { readRunSnapshots, type KnownRunState } from './runSnapshot';
+import { readSummary } from '../../runs/runFolder';
 
 /** What the panel uses of the extension's services. */
 export interface DashboardPanelServices {
@@ -226,12 +227,14 @@ export class DashboardPanel extends Disposable {
       }
       if (this.shownStatuses.get(directory) === entry.status) continue;
       this.shownStatuses.set(directory, entry.status);
+      // Read here, once per change of status, upgraded like the snapshot's (src/shared/runFormatUpgrade.ts).
+      const summary = readSummary(directory);
       this.post({
         type: 'runStatus',
         runId: this.runIds.get(directory) ?? entry.runId,
         status: entry.status,
         ...(entry.endTime !== undefined ? { endTime: entry.endTime } : {}),
-        ...(entry.summary ? { summary: entry.summary } : {}),
+        ...(summary ? { summary } : {}),
       });
     }
     if (removed.length === 0) return;

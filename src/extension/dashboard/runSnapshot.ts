@@ -12,8 +12,9 @@ import path from 'node:path';
 import { decimateAlignedRecords } from '../../shared/dashboard/decimate';
 import type { RunSnapshot, SeedSnapshot } from '../../shared/protocol/webview';
 import type { RunStatus, SeedStatus } from '../../shared/runFormat';
-import { readRun, type RunContents } from '../../runs/runFolder';
+import { readAssignedConfigs, readRun, type RunContents } from '../../runs/runFolder';
 import { lastRowOf } from '../../shared/config/modelKind';
+import { type RunTimeUnit, runTimeUnit } from '../../shared/timeUnit';
 
 /** Most epoch rows one snapshot carries over every seed of every run shown (rows are ~0.9 kB of JSON). */
 export const SNAPSHOT_RECORD_BUDGET = 40_000;
@@ -29,6 +30,14 @@ export function recordsPerSeed(seedCount: number, budget = SNAPSHOT_RECORD_BUDGE
 export interface KnownRunState {
   status: RunStatus;
   seeds: readonly { condition: string; seed: number; status: SeedStatus; message?: string }[];
+}
+
+/**
+ * What a run's rows count (src/shared/timeUnit.ts): from run.json, or without it from its seeds'
+ * assignment files (one per condition, as the report reads them).
+ */
+export function snapshotTimeUnit(contents: RunContents): RunTimeUnit {
+  return runTimeUnit(contents.manifest ?? Object.values(readAssignedConfigs(contents.directory, contents.seeds)));
 }
 
 /** The snapshot of one run read from disk, with its seeds thinned to `maxRecordsPerSeed` rows when longer. */
@@ -61,6 +70,7 @@ export function snapshotOfRun(contents: RunContents, maxRecordsPerSeed: number, 
     runId: manifest?.runId ?? path.basename(contents.directory),
     manifest: manifest ?? null,
     status: runStatus,
+    timeUnit: snapshotTimeUnit(contents),
     seeds,
     events: contents.events,
     summary: contents.summary ?? null,

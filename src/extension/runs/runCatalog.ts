@@ -89,6 +89,7 @@ export class RunCatalog extends Disposable {
       experiment: active.experiment,
       runsFolder: base?.runsFolder ?? path.dirname(path.dirname(directory)),
       ...(base?.manifest ? { manifest: base.manifest } : {}),
+      timeUnit: active.timeUnit,
       status: 'running',
       startTime: active.startTime,
       conditions: base?.conditions ?? [...new Set(active.seeds.map((seed) => seed.condition))],

@@ -10,9 +10,10 @@ import { COMMANDS } from '../commands';
 import { DisposableStore, type DisposableLike } from '../../shared/lifecycle';
 import type { RunStatus } from '../../shared/runFormat';
 import { recordsToCsv, runToJson } from './runExport';
-import { describeRun, describeSeed } from './runsViewText';
+import { describeRun, describeSeed, seedTimeUnit } from './runsViewText';
 import { missingSeeds, type SeedState } from '../../runs/status';
-import { RUN_MANIFEST, readRun, seedLogPath } from '../../runs/runFolder';
+import { RUN_MANIFEST, readAssignedConfigs, readRun, seedLogPath } from '../../runs/runFolder';
+import { runTimeUnit } from '../../shared/timeUnit';
 import { writeHtmlReport } from '../../runs/runReport';
 import { followLaunchedRun, registerCommand, requireTrust } from '../commandSupport';
 import type { Services } from '../services';
@@ -121,7 +122,7 @@ async function showRunLogs(services: Services, argument: unknown): Promise<vscod
       seeds.length === 1
         ? { seed: seeds[0] }
         : await vscode.window.showQuickPick(
-            seeds.map((candidate) => ({ label: `${candidate.condition}/seed-${candidate.seed}`, description: describeSeed(candidate, now), seed: candidate })),
+            seeds.map((candidate) => ({ label: `${candidate.condition}/seed-${candidate.seed}`, description: describeSeed(candidate, now, seedTimeUnit(target.run, candidate.condition)), seed: candidate })),
             { title: COMMANDS.showRunLogs.title, placeHolder: 'Seed whose log to open' },
           );
     seed = picked?.seed;
@@ -200,7 +201,7 @@ export async function writeExport(runDirectory: string, uri: vscode.Uri): Promis
   const seeds = contents.seeds.map((seed) => ({ condition: seed.condition, seed: seed.seed, ...(seed.status ? { status: seed.status.status } : {}), records: seed.records }));
   const text = uri.path.toLowerCase().endsWith('.json')
     ? runToJson({ manifest: contents.manifest ?? null, summary: contents.summary ?? null, events: contents.events, seeds })
-    : recordsToCsv(seeds);
+    : recordsToCsv(seeds, runTimeUnit(contents.manifest ?? Object.values(readAssignedConfigs(runDirectory, contents.seeds))));
   await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
 }
 

@@ -1,10 +1,13 @@
 /**
  * "Export Run (CSV/JSON)": every seed's epoch rows of a run in one file (docs/product.md §3.4,
  * "export everything at once"). CSV has one row per (condition, seed, epoch) with list fields
- * spread over numbered columns (`eigenvalues.1` … `eigenvalues.5`), for pandas, R or a
+ * spread over numbered columns (`eigenvalues.1` … `eigenvalues.5`) and a multitask Transformer's
+ * heads over named ones (`operations.add.testAcc`), its time column named as the run counts
+ * (`epoch`, or `step` for a Transformer run, src/shared/timeUnit.ts), for pandas, R or a
  * spreadsheet; JSON keeps everything of the run folder: manifest, summary, events and rows. Pure.
  */
 import type { EpochRecord, RunEvent, RunManifest, RunSummary, SeedStatus } from '../../shared/runFormat';
+import { type RunTimeUnit, timeWords } from '../../shared/timeUnit';
 
 /** One seed's rows, as read from `<condition>/seed-<n>.jsonl`. */
 export interface ExportedSeed {
@@ -34,18 +37,33 @@ function csvCell(value: unknown): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** The metrics of a head in a multitask row (src/shared/runFormat.ts OperationMetrics), in column order. */
+const OPERATION_FIELDS = ['trainLoss', 'trainAcc', 'testLoss', 'testAcc'] as const;
+
+/**
+ * A row's fields as CSV cells: a multitask Transformer's `operations` become one scalar field per
+ * head and metric (`operations.add.testAcc`), so that no cell holds an object.
+ */
+function flatFields(record: EpochRecord): Record<string, unknown> {
+  const { operations, ...fields } = record as EpochRecord & Record<string, unknown>;
+  if (!Array.isArray(operations)) return fields;
+  const flat: Record<string, unknown> = { ...fields };
+  for (const head of operations) for (const field of OPERATION_FIELDS) flat[`operations.${head.operation}.${field}`] = head[field];
+  return flat;
+}
+
 /**
  * The rows of every seed as CSV (RFC 4180: comma-separated, CRLF-free `\n` lines, quoted when
- * needed). Columns: `condition`, `seed`, the scalar fields ({@link LEADING_FIELDS} first), then
- * each list field spread over `name.1`…`name.n` with n its longest length. Missing and non-finite
- * values are empty cells.
+ * needed). Columns: `condition`, `seed`, the scalar fields ({@link LEADING_FIELDS} first, the row's
+ * time named by `timeUnit`: `epoch`, `step`, or `epoch/step` for a run of both), then each list field
+ * spread over `name.1`…`name.n` with n its longest length. Missing and non-finite values are empty cells.
  */
-export function recordsToCsv(seeds: readonly ExportedSeed[]): string {
+export function recordsToCsv(seeds: readonly ExportedSeed[], timeUnit: RunTimeUnit): string {
   const scalarFields = new Set<string>();
   const listLengths = new Map<string, number>();
   for (const { records } of seeds) {
     for (const record of records) {
-      for (const [key, value] of Object.entries(record)) {
+      for (const [key, value] of Object.entries(flatFields(record))) {
         if (Array.isArray(value)) listLengths.set(key, Math.max(listLengths.get(key) ?? 0, value.length));
         else if (typeof value !== 'object' || value === null) scalarFields.add(key);
       }
@@ -58,13 +76,13 @@ export function recordsToCsv(seeds: readonly ExportedSeed[]): string {
   const header = [
     'condition',
     'seed',
-    ...scalars,
+    ...scalars.map((field) => (field === 'epoch' ? timeWords(timeUnit).singular : field)),
     ...lists.flatMap((list) => Array.from({ length: listLengths.get(list) ?? 0 }, (_, index) => `${list}.${index + 1}`)),
   ];
   const lines = [header.map(csvCell).join(',')];
   for (const { condition, seed, records } of seeds) {
     for (const record of records) {
-      const fields = record as unknown as Record<string, unknown>;
+      const fields = flatFields(record);
       const cells = [
         condition,
         seed,

@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import { TREE_ITEM_CONTEXTS } from '../commands';
 import { Disposable } from '../../shared/lifecycle';
-import { describeCondition, describeRun, describeSeed, formatStartTime, runIcon, seedIcon, type StatusIcon } from './runsViewText';
+import { describeCondition, describeRun, describeSeed, formatStartTime, runIcon, seedIcon, seedTimeUnit, type StatusIcon } from './runsViewText';
+import { timeWords } from '../../shared/timeUnit';
 import { missingSeeds, type SeedState } from '../../runs/status';
 import type { RunCatalog, RunEntry } from './runCatalog';
 
@@ -103,11 +104,12 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<Runs
       }
       case 'runSeed': {
         const { seed } = node;
+        const unit = seedTimeUnit(node.run, seed.condition);
         const item = new vscode.TreeItem(`seed ${seed.seed}`, vscode.TreeItemCollapsibleState.None);
         item.id = `runSeed:${node.run.runDirectory}#${seed.condition}/${seed.seed}`;
-        item.description = describeSeed(seed, now);
+        item.description = describeSeed(seed, now, unit);
         const reason = seed.message ? `\n${seed.message}` : '';
-        item.tooltip = `${node.run.experiment} ${seed.condition}/seed-${seed.seed}: ${seed.status}${reason}\nepoch ${Math.max(seed.epoch, 0)} of ${seed.epochs}`;
+        item.tooltip = `${node.run.experiment} ${seed.condition}/seed-${seed.seed}: ${seed.status}${reason}\n${timeWords(unit).singular} ${Math.max(seed.epoch, 0)} of ${seed.epochs}`;
         item.iconPath = themeIcon(seedIcon(seed));
         item.contextValue = TREE_ITEM_CONTEXTS.runSeed;
         return item;

@@ -1,12 +1,14 @@
 /**
  * What the Runs view and the status bar say about runs and seeds: status icons, descriptions
- * ("epoch 120/300 · ETA 2 min", "grokked at 160", "detector fired at 120", "failed: …") and the
- * ETA. What a status means is src/runs/status.ts. Pure, so the tree (./runsTree.ts) only maps these
- * to VS Code objects.
+ * ("epoch 120/300 · ETA 2 min", "step 1200/10000" for a Transformer, "grokked at 160", "detector
+ * fired at 120", "failed: …") and the ETA. The time word is the run's (src/shared/timeUnit.ts). What
+ * a status means is src/runs/status.ts. Pure, so the tree (./runsTree.ts) only maps these to VS Code
+ * objects.
  */
-import type { RunStatus, SeedStatus } from '../../shared/runFormat';
+import type { RunManifest, RunStatus, SeedStatus } from '../../shared/runFormat';
 import type { SeedState } from '../../runs/status';
 import { plural } from '../../shared/text';
+import { type RunTimeUnit, conditionTimeUnit, countOf, timeWords } from '../../shared/timeUnit';
 
 /** A codicon id and an optional theme colour id, mapped to `vscode.ThemeIcon` by the tree. */
 export interface StatusIcon {
@@ -77,9 +79,18 @@ function milestones(seed: Pick<SeedState, 'grokEpoch' | 'detectorEpoch'>): strin
   return parts;
 }
 
-/** The one-line description of a seed next to its label ("epoch 120/300 · ETA 2 min"). */
-export function describeSeed(seed: SeedState, now: number): string {
-  const reached = `epoch ${Math.max(seed.epoch, 0)}`;
+/**
+ * What a seed's rows count: its condition's unit (epochs of an MLP, steps of a Transformer) when
+ * run.json says, else the run's.
+ */
+export function seedTimeUnit(run: { manifest?: RunManifest; timeUnit: RunTimeUnit }, condition: string): RunTimeUnit {
+  return conditionTimeUnit(run.manifest, condition, run.timeUnit);
+}
+
+/** The one-line description of a seed next to its label ("epoch 120/300 · ETA 2 min"; `unit`: what its rows count, {@link seedTimeUnit}). */
+export function describeSeed(seed: SeedState, now: number, unit: RunTimeUnit): string {
+  const words = timeWords(unit);
+  const reached = `${words.singular} ${Math.max(seed.epoch, 0)}`;
   switch (seed.status) {
     case 'queued':
       return 'queued';
@@ -87,14 +98,14 @@ export function describeSeed(seed: SeedState, now: number): string {
       if (seed.epoch < 0) return 'starting';
       const remaining = estimateRemainingMs(seed, now);
       return [
-        `epoch ${seed.epoch}/${seed.epochs}`,
+        `${words.singular} ${seed.epoch}/${seed.epochs}`,
         ...(remaining === undefined ? [] : [`ETA ${formatDuration(remaining)}`]),
         ...milestones(seed),
       ].join(' · ');
     }
     case 'completed': {
       const parts = milestones(seed);
-      return parts.length > 0 ? parts.join(' · ') : `completed, not grokked (${seed.epochs} epochs)`;
+      return parts.length > 0 ? parts.join(' · ') : `completed, not grokked (${countOf(seed.epochs, words)})`;
     }
     case 'diverged':
     case 'failed':
@@ -168,8 +179,8 @@ export function formatStartTime(isoTime: string | undefined): string | undefined
   return `${time.getFullYear()}-${pad(time.getMonth() + 1)}-${pad(time.getDate())} ${pad(time.getHours())}:${pad(time.getMinutes())}`;
 }
 
-/** The description of a run next to its experiment name. */
-export function describeRun(run: { status: RunStatus; startTime?: string; seeds: readonly SeedState[] }, now: number): string {
+/** The description of a run next to its experiment name (`timeUnit`: what its rows count, src/shared/timeUnit.ts). */
+export function describeRun(run: { status: RunStatus; startTime?: string; seeds: readonly SeedState[]; timeUnit: RunTimeUnit }, now: number): string {
   const tally = tallySeeds(run.seeds, now);
   const parts: string[] = [];
   const started = formatStartTime(run.startTime);
@@ -177,7 +188,7 @@ export function describeRun(run: { status: RunStatus; startTime?: string; seeds:
   if (run.status === 'running') {
     const finished = tally.total - tally.byStatus.queued - tally.byStatus.running;
     parts.push(`${finished}/${tally.total} seeds done`);
-    if (tally.slowestRunningEpoch !== undefined) parts.push(`epoch ${tally.slowestRunningEpoch}`);
+    if (tally.slowestRunningEpoch !== undefined) parts.push(`${timeWords(run.timeUnit).singular} ${tally.slowestRunningEpoch}`);
     if (tally.remainingMs !== undefined) parts.push(`ETA ${formatDuration(tally.remainingMs)}`);
   } else {
     parts.push(run.status, `${tally.total} seeds`);
@@ -206,10 +217,11 @@ export function runIcon(status: RunStatus): StatusIcon {
 
 /**
  * The status-bar text while runs are active: `$(sync~spin) 2 runs · 4 seeds · epoch 120`, with the
- * number of seeds training now and the epoch of the slowest of them ("queued" when none has started).
+ * number of seeds training now and the epoch of the slowest of them ("queued" when none has started);
+ * `step 1200` for Transformer runs, `epoch/step` when runs of both train (`unit`, src/shared/timeUnit.ts).
  */
-export function activeRunsStatusText(runCount: number, runningSeeds: number, slowestEpoch: number | undefined): string {
+export function activeRunsStatusText(runCount: number, runningSeeds: number, slowestEpoch: number | undefined, unit: RunTimeUnit): string {
   const parts = [plural(runCount, 'run'), runningSeeds > 0 ? plural(runningSeeds, 'seed') : 'queued'];
-  if (slowestEpoch !== undefined) parts.push(`epoch ${slowestEpoch}`);
+  if (slowestEpoch !== undefined) parts.push(`${timeWords(unit).singular} ${slowestEpoch}`);
   return `$(sync~spin) ${parts.join(' · ')}`;
 }

@@ -2,8 +2,9 @@
  * Epoch records and events → chart series for the dashboard (docs/product.md §2.4, "Dashboard"). Pure: the
  * webview draws what these functions return, and the tests check them without a browser.
  *
- * Conventions: x is the epoch (the model after `epoch` optimiser steps, docs/science.md §4); a missing or
- * non-finite value is `null`, which Plotly draws as a gap (with `connectgaps: false`), never a zero.
+ * Conventions: x is the epoch (the model after `epoch` optimiser steps, docs/science.md §4; a
+ * Transformer's step); a missing or non-finite value is `null`, which Plotly draws as a gap (with
+ * `connectgaps: false`), never a zero.
  */
 import type { DetectorFiredEvent, EpochRecord, RepulsionEvent, RunEvent } from '../runFormat';
 import { fiveNumberSummary } from '../statistics';
@@ -18,6 +19,7 @@ export const DASHBOARD_CHARTS = [
   'spectralEdge',
   'dynamics',
   'gradientSed',
+  'operations',
   'repulsion',
   'coupling',
   'fourier',
@@ -28,7 +30,8 @@ export const DASHBOARD_CHARTS = [
  * One chart (or panel part) of the dashboard: `accuracy` (train/test), `loss`, `eigenvalues`
  * (λ₁…λ₅), `gap` (λ₂/λ₃ with detector markers), `detectorSlope` (with the threshold line),
  * `spectralEdge` (k*, R, g₂₃, 𝒜), `dynamics` (norms, cosines, energy rank), `gradientSed` (the
- * R_k of update- and gradient-SED, docs/science.md §8, when the experiment enables it), `repulsion`
+ * R_k of update- and gradient-SED, docs/science.md §8, when the experiment enables it), `operations`
+ * (a multitask Transformer's accuracy per head), `repulsion`
  * (sign-match over checkpoints), `coupling` (the B_jl distribution), `fourier` (dominant
  * frequencies at checkpoints, docs/science.md §9; optional), `summary` (the tables) and `seeds` (the seed
  * toggles and their statuses).
@@ -36,7 +39,7 @@ export const DASHBOARD_CHARTS = [
 export type DashboardChart = (typeof DASHBOARD_CHARTS)[number];
 
 /** Charts drawn from epoch records (as opposed to events or statuses). */
-export const RECORD_CHARTS: readonly DashboardChart[] = ['accuracy', 'loss', 'eigenvalues', 'gap', 'detectorSlope', 'spectralEdge', 'dynamics', 'gradientSed'];
+export const RECORD_CHARTS: readonly DashboardChart[] = ['accuracy', 'loss', 'eigenvalues', 'gap', 'detectorSlope', 'spectralEdge', 'dynamics', 'gradientSed', 'operations'];
 
 /** Fields of EpochRecord that hold one number (epoch excluded: it is the x axis). */
 export type ScalarField = Exclude<
@@ -165,6 +168,27 @@ export function sparseMetricSeries(records: readonly EpochRecord[], metric: Metr
   const full = metricSeries(records, metric);
   const kept = full.y.flatMap((value, index) => (value === null ? [] : [index]));
   return { x: kept.map((index) => full.x[index]), y: kept.map((index) => full.y[index]) };
+}
+
+/**
+ * The operations (heads) of a multitask Transformer's records, in the order the records list them
+ * (the config's); none for single-task and MLP records, which carry no `operations`.
+ */
+export function operationNames(records: readonly EpochRecord[]): string[] {
+  const names: string[] = [];
+  for (const record of records) {
+    if (!Array.isArray(record.operations)) continue;
+    for (const entry of record.operations) if (typeof entry?.operation === 'string' && !names.includes(entry.operation)) names.push(entry.operation);
+  }
+  return names;
+}
+
+/** One head's train or test accuracy over a seed's records: x = step, y = the head's value, or null (a gap) where a row does not list it. */
+export function operationSeries(records: readonly EpochRecord[], operation: string, field: 'trainAcc' | 'testAcc'): Series {
+  return {
+    x: records.map((record) => record.epoch),
+    y: records.map((record) => finiteOrNull(Array.isArray(record.operations) ? record.operations.find((entry) => entry?.operation === operation)?.[field] : undefined)),
+  };
 }
 
 /** Whether a series has at least one drawable value (an all-gap series is left out of legends). */

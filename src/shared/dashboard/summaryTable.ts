@@ -10,10 +10,11 @@
  * run with a summary.json shows that file, the numbers the CLI printed.
  */
 import type { DetectorConfig, RunConfig } from '../config/types';
-import type { ConditionSummary, EpochRecord, MilestoneName, RunEvent, RunManifest, RunStatus, RunSummary, SeedStatus, SeedSummary } from '../runFormat';
+import type { ConditionSummary, EpochRecord, RunEvent, RunManifest, RunStatus, RunSummary, SeedStatus, SeedSummary } from '../runFormat';
 import { type ConditionRankReadings, type SeedRankReadings, conditionRankReadings, seedRankReadings } from '../spectrumRank';
-import { isComparablePair, summarizeRun, summarizeSeed } from '../summary';
+import { GROK_THRESHOLDS, MILESTONE_FIELDS, isComparablePair, summarizeRun, summarizeSeed } from '../summary';
 import { plural } from '../text';
+import { type RunTimeUnit, type TimeWords, runTimeUnit, timeWords } from '../timeUnit';
 
 /** What the tables are computed from: a run as the dashboard holds it (a `RunSnapshot` or the store's run state). */
 export interface SummaryTableSource {
@@ -35,10 +36,17 @@ export interface SummaryTableSource {
   }[];
   events: readonly RunEvent[];
   summary: RunSummary | null;
+  /** The run's time unit when the source already knows it (the dashboard's snapshot); else it comes from the configs ({@link tableTimeUnit}). */
+  timeUnit?: RunTimeUnit;
+}
+
+/** The time unit a run's tables count in: the source's, else its configs' (src/shared/timeUnit.ts). */
+export function tableTimeUnit(source: Pick<SummaryTableSource, 'manifest' | 'assignedConfigs' | 'timeUnit'>): RunTimeUnit {
+  return source.timeUnit ?? runTimeUnit(source.manifest ?? Object.values(source.assignedConfigs ?? {}));
 }
 
 /** Column ids of the per-seed table, in display order. */
-export const SEED_COLUMNS = ['condition', 'seed', 'status', 'epoch', 'memorized', 'grok50', 'grok95', 'grok99', 'detector', 'leadLag', 'lateGap', 'leadingRatio', 'largestGap', 'energyRank', 'testAcc'] as const;
+export const SEED_COLUMNS = ['condition', 'seed', 'status', 'epoch', 'memorized', 'grok50', 'grok95', 'grok98', 'grok99', 'detector', 'leadLag', 'lateGap', 'leadingRatio', 'largestGap', 'energyRank', 'testAcc'] as const;
 export type SeedColumn = (typeof SEED_COLUMNS)[number];
 
 /** Column ids of the per-condition table, in display order. */
@@ -57,37 +65,54 @@ export const CONDITION_COLUMNS = [
 ] as const;
 export type ConditionColumn = (typeof CONDITION_COLUMNS)[number];
 
-/** Header text and tooltip of each column. */
-export const COLUMN_TITLES: Record<SeedColumn | ConditionColumn, { title: string; tooltip: string }> = {
-  condition: { title: 'Condition', tooltip: 'Condition name (default when the experiment has none)' },
-  seed: { title: 'Seed', tooltip: 'Seed number' },
-  status: { title: 'Status', tooltip: 'Seed status' },
-  epoch: { title: 'Epoch', tooltip: 'Last epoch recorded' },
-  memorized: { title: 'Memorised', tooltip: 'First epoch with train accuracy = 1' },
-  grok50: { title: 'Grok ≥ 0.5', tooltip: 'First epoch with test accuracy ≥ 0.5' },
-  grok95: { title: 'Grok ≥ 0.95', tooltip: 'First epoch with test accuracy ≥ 0.95' },
-  grok99: { title: 'Grok ≥ 0.99', tooltip: 'First epoch with test accuracy ≥ 0.99' },
-  detector: { title: 'Detector', tooltip: 'Epoch at which the λ₂/λ₃ slope detector fired' },
-  leadLag: { title: 'Fire − grok', tooltip: 'Detector epoch − grok ≥ 0.99 epoch (negative: the detector fired first)' },
-  lateGap: { title: 'Late gap', tooltip: 'Median λ₂/λ₃ over the late-stage epochs' },
-  leadingRatio: { title: 'Late λ₁/λ₂', tooltip: 'Median λ₁/λ₂ over the late-stage epochs (λ: eigenvalues of the update Gram, i.e. squared singular values)' },
-  largestGap: {
-    title: 'Largest-gap position j*',
-    tooltip: 'Most frequent j (1–4) of the largest ratio λ_j/λ_{j+1} over the late-stage epochs, with the share of those epochs: the "rank" of arXiv 2605.08119',
-  },
-  energyRank: { title: 'Energy rank (99 % of Σλ)', tooltip: 'Median over the late-stage epochs of the number of λ_k carrying 99 % of Σλ (not the papers\' rank)' },
-  testAcc: { title: 'Test acc.', tooltip: 'Test accuracy at the last epoch recorded' },
-  fired: { title: 'Fired', tooltip: 'Seeds in which the detector fired, of all seeds' },
-  detectorMedian: { title: 'Fire epoch (median)', tooltip: 'Median detector epoch over the seeds that fired' },
-  detectorIqr: { title: 'Fire epoch (IQR)', tooltip: '25th–75th percentile of the detector epoch over the seeds that fired' },
-  grokked: { title: 'Grokked', tooltip: 'Seeds that reached test accuracy ≥ 0.99, of all seeds' },
-  grok99Median: { title: 'Grok ≥ 0.99 (median)', tooltip: 'Median grok ≥ 0.99 epoch over the seeds that grokked' },
-  lateGapMedian: { title: 'Late gap (median)', tooltip: 'Median over seeds of the late-stage λ₂/λ₃' },
-  separation: { title: 'Separation', tooltip: 'Late gap (median) of this condition ÷ that of the reference condition' },
-  leadingRatioMedian: { title: 'Late λ₁/λ₂ (median)', tooltip: 'Median over seeds of the late-stage λ₁/λ₂' },
-  largestGapSeeds: { title: 'Largest-gap position j*', tooltip: 'The most common per-seed largest-gap position j* (the "rank" of arXiv 2605.08119) and how many seeds have it, of all seeds' },
-  energyRankMedian: { title: 'Energy rank (median)', tooltip: 'Median over seeds of the late-stage energy rank (number of λ_k carrying 99 % of Σλ)' },
-};
+/** Header text and tooltip of a column. */
+export interface ColumnTitle {
+  title: string;
+  tooltip: string;
+}
+
+/**
+ * Header text and tooltip of each column, in the run's time words (src/shared/timeUnit.ts): "Step",
+ * "First step with test accuracy ≥ 0.98" for a Transformer run.
+ */
+export function columnTitles(words: TimeWords): Record<SeedColumn | ConditionColumn, ColumnTitle> {
+  const { singular: time, title: Time } = words;
+  const grok = (milestone: keyof typeof GROK_THRESHOLDS): ColumnTitle => ({
+    title: `Grok ≥ ${GROK_THRESHOLDS[milestone]}`,
+    tooltip: `First ${time} with test accuracy ≥ ${GROK_THRESHOLDS[milestone]}${milestone === 'grok98' ? ' (the Transformer reference’s early-stop threshold)' : ''}`,
+  });
+  return {
+    condition: { title: 'Condition', tooltip: 'Condition name (default when the experiment has none)' },
+    seed: { title: 'Seed', tooltip: 'Seed number' },
+    status: { title: 'Status', tooltip: 'Seed status' },
+    epoch: { title: Time, tooltip: `Last ${time} recorded` },
+    memorized: { title: 'Memorised', tooltip: `First ${time} with train accuracy = 1` },
+    grok50: grok('grok50'),
+    grok95: grok('grok95'),
+    grok98: grok('grok98'),
+    grok99: grok('grok99'),
+    detector: { title: 'Detector', tooltip: `${Time} at which the λ₂/λ₃ slope detector fired` },
+    leadLag: { title: 'Fire − grok', tooltip: `Detector ${time} − grok ≥ 0.99 ${time} (negative: the detector fired first)` },
+    lateGap: { title: 'Late gap', tooltip: `Median λ₂/λ₃ over the late-stage ${words.plural}` },
+    leadingRatio: { title: 'Late λ₁/λ₂', tooltip: `Median λ₁/λ₂ over the late-stage ${words.plural} (λ: eigenvalues of the update Gram, i.e. squared singular values)` },
+    largestGap: {
+      title: 'Largest-gap position j*',
+      tooltip: `Most frequent j (1–4) of the largest ratio λ_j/λ_{j+1} over the late-stage ${words.plural}, with the share of those ${words.plural}: the "rank" of arXiv 2605.08119`,
+    },
+    energyRank: { title: 'Energy rank (99 % of Σλ)', tooltip: `Median over the late-stage ${words.plural} of the number of λ_k carrying 99 % of Σλ (not the papers' rank)` },
+    testAcc: { title: 'Test acc.', tooltip: `Test accuracy at the last ${time} recorded` },
+    fired: { title: 'Fired', tooltip: 'Seeds in which the detector fired, of all seeds' },
+    detectorMedian: { title: `Fire ${time} (median)`, tooltip: `Median detector ${time} over the seeds that fired` },
+    detectorIqr: { title: `Fire ${time} (IQR)`, tooltip: `25th–75th percentile of the detector ${time} over the seeds that fired` },
+    grokked: { title: 'Grokked', tooltip: 'Seeds that reached test accuracy ≥ 0.99, of all seeds' },
+    grok99Median: { title: 'Grok ≥ 0.99 (median)', tooltip: `Median grok ≥ 0.99 ${time} over the seeds that grokked` },
+    lateGapMedian: { title: 'Late gap (median)', tooltip: 'Median over seeds of the late-stage λ₂/λ₃' },
+    separation: { title: 'Separation', tooltip: 'Late gap (median) of this condition ÷ that of the reference condition' },
+    leadingRatioMedian: { title: 'Late λ₁/λ₂ (median)', tooltip: 'Median over seeds of the late-stage λ₁/λ₂' },
+    largestGapSeeds: { title: 'Largest-gap position j*', tooltip: 'The most common per-seed largest-gap position j* (the "rank" of arXiv 2605.08119) and how many seeds have it, of all seeds' },
+    energyRankMedian: { title: 'Energy rank (median)', tooltip: 'Median over seeds of the late-stage energy rank (number of λ_k carrying 99 % of Σλ)' },
+  };
+}
 
 /** One row of the per-seed table. */
 export interface SeedTableRow {
@@ -128,6 +153,10 @@ export interface SummaryTables {
   runId: string;
   /** `final`: from summary.json; `live`: computed from the records and events received so far. */
   source: 'final' | 'live';
+  /** The run's time unit ({@link tableTimeUnit}): the words of `columns` and `note`. */
+  timeUnit: RunTimeUnit;
+  /** Header text and tooltip of each column, in the run's time words. */
+  columns: Record<SeedColumn | ConditionColumn, ColumnTitle>;
   /** Note to show under the tables when some numbers are approximate, else null. */
   note: string | null;
   seeds: SeedTableRow[];
@@ -211,13 +240,6 @@ function conditionOrder(source: SummaryTableSource): string[] {
   return order;
 }
 
-const MILESTONE_FIELDS: Record<MilestoneName, 'memorizedEpoch' | 'grokEpoch50' | 'grokEpoch95' | 'grokEpoch99'> = {
-  memorized: 'memorizedEpoch',
-  grok50: 'grokEpoch50',
-  grok95: 'grokEpoch95',
-  grok99: 'grokEpoch99',
-};
-
 /** Seed summaries from the records and events received so far. */
 function liveSeedSummaries(source: SummaryTableSource): SeedSummary[] {
   return source.seeds.map((seed) => {
@@ -254,6 +276,7 @@ function seedRow(summary: SeedSummary, rankReadings: SeedRankReadings): SeedTabl
       memorized: formatEpoch(summary.memorizedEpoch),
       grok50: formatEpoch(summary.grokEpoch50),
       grok95: formatEpoch(summary.grokEpoch95),
+      grok98: formatEpoch(summary.grokEpoch98),
       grok99: formatEpoch(summary.grokEpoch99),
       detector: formatEpoch(summary.detectorEpoch),
       leadLag: formatSignedEpochs(summary.detectorLead),
@@ -329,9 +352,12 @@ export function summaryTables(source: SummaryTableSource): SummaryTables {
   const rankReadingsOf = rankReadingsBySeed(source);
   const seeds = summary.seeds.map((seed) => seedRow(seed, rankReadingsOf(seed.condition, seed.seed)));
   const conditionReadings = (condition: string) => conditionRankReadings(seeds.filter((row) => row.condition === condition).map((row) => row.rankReadings));
+  const timeUnit = tableTimeUnit(source);
   return {
     runId: source.runId,
     source: final ? 'final' : 'live',
+    timeUnit,
+    columns: columnTitles(timeWords(timeUnit)),
     note: decimated ? decimationNote(final !== null) : null,
     seeds,
     conditions: summary.conditions.map((condition) => conditionRow(condition, reference, conditionReadings(condition.condition))),

@@ -15,9 +15,13 @@
  * optional field: consumers treat a missing or non-finite number as a gap.
  */
 import type { EpochRecord, RunEvent, RunManifest, RunStatus, RunSummary, SeedStatus } from '../runFormat';
+import { RUN_TIME_UNITS, type RunTimeUnit } from '../timeUnit';
 
-/** Version of this protocol; `ready` and `snapshot` carry it, and a mismatch means a stale webview bundle. */
-export const WEBVIEW_PROTOCOL_VERSION = 1;
+/**
+ * Version of this protocol; `ready` and `snapshot` carry it, and a mismatch means a stale webview
+ * bundle. 2: a run's snapshot says what its rows count (`timeUnit`: epochs, or steps of a Transformer).
+ */
+export const WEBVIEW_PROTOCOL_VERSION = 2;
 
 // ─── Webview → host ────────────────────────────────────────────────────────────────────────────
 
@@ -113,10 +117,10 @@ export interface SeedSnapshot {
   status: SeedStatus;
   /** Why a seed failed, diverged or was cancelled, in a plain sentence. */
   message?: string;
-  /** Planned number of optimiser steps E (records are rows 0…E). */
+  /** The last row it is set to run: E epochs of an MLP (records are rows 0…E), or the steps of a Transformer. */
   epochs: number;
   /**
-   * Epoch rows in increasing epoch order. For long runs these may be a decimated subset (then
+   * Epoch rows in increasing epoch order (a Transformer's are keyed by step: their `epoch` is the step). For long runs these may be a decimated subset (then
    * `decimation` says so and how many rows exist); later `append`s carry every new row.
    */
   records: EpochRecord[];
@@ -132,6 +136,12 @@ export interface RunSnapshot {
   manifest: RunManifest | null;
   /** The run's status (the manifest's, or the host's better knowledge for a live run). */
   status: RunStatus;
+  /**
+   * What the run's rows count, for every word the dashboard shows (axis titles, tables, notes):
+   * `epoch` (MLPs), `step` (Transformers) or `mixed`, decided by the host from run.json or the
+   * assignment files (src/shared/timeUnit.ts). Since protocol version 2.
+   */
+  timeUnit: RunTimeUnit;
   /** Every seed of every condition, in manifest order (conditions, then seeds). */
   seeds: SeedSnapshot[];
   /** Every event of events.jsonl so far (detector fires, milestones, checkpoints, seed ends), in file order. */
@@ -320,6 +330,7 @@ function isRunSnapshot(value: unknown): value is RunSnapshot {
     isRunId(value.runId) &&
     (value.manifest === null || isRunManifest(value.manifest)) &&
     isOneOf(RUN_STATUSES)(value.status) &&
+    isOneOf(RUN_TIME_UNITS)(value.timeUnit) &&
     isArrayOf(value.seeds, isSeedSnapshot) &&
     isArrayOf(value.events, isRunEvent) &&
     (value.summary === null || isRunSummary(value.summary))

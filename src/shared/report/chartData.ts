@@ -13,9 +13,10 @@ import type { RunSnapshot, SeedSnapshot } from '../protocol/webview';
 import type { EpochRecord, RunEvent, RepulsionEvent } from '../runFormat';
 import type { ReportInput } from './model';
 import { lastRowOf } from '../config/modelKind';
+import { tableTimeUnit } from '../dashboard/summaryTable';
 
-/** Version of {@link ReportChartData}. */
-export const REPORT_CHART_DATA_VERSION = 1;
+/** Version of {@link ReportChartData}. 2: the run's `timeUnit` (webview protocol 2) and the multitask `operations` of the rows. */
+export const REPORT_CHART_DATA_VERSION = 2;
 
 /** Id of the `<script type="application/json">` element holding the chart data in the HTML report. */
 export const REPORT_DATA_ELEMENT_ID = 'grokking-lab-report-data';
@@ -29,7 +30,8 @@ export interface ReportChartData {
 
 /**
  * Record fields the dashboard's charts draw (src/webview/figures/: accuracy, loss, eigenvalues,
- * gap, detector slope, spectral edge, weight norms, gradient-direction SED). A field added to a
+ * gap, detector slope, spectral edge, weight norms, gradient-direction SED, a multitask run's
+ * accuracy per operation). A field added to a
  * chart must be added here: test/unit/webviewFigures.test.ts checks that every chart drawn from
  * this data equals the chart drawn from the full records.
  */
@@ -50,6 +52,7 @@ export const CHARTED_RECORD_FIELDS = [
   'adiabatic',
   'gradientSedRatios',
   'updateSedRatios',
+  'operations',
 ] as const satisfies readonly (keyof EpochRecord)[];
 
 /** Rows over all seeds the report's data carries at most before thinning (as the dashboard's snapshot budget). */
@@ -107,6 +110,6 @@ export function reportChartData(input: ReportInput, budget = REPORT_RECORD_BUDGE
   });
   return {
     chartDataVersion: REPORT_CHART_DATA_VERSION,
-    runs: [{ runId: input.manifest?.runId ?? input.runId, manifest: input.manifest, status: input.status, seeds, events: chartedEvents(input.events), summary: input.summary }],
+    runs: [{ runId: input.manifest?.runId ?? input.runId, manifest: input.manifest, status: input.status, timeUnit: tableTimeUnit(input), seeds, events: chartedEvents(input.events), summary: input.summary }],
   };
 }

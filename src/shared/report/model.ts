@@ -11,9 +11,10 @@
  * the rows and events written so far (the rank readings always from the rows). The report and the
  * dashboard cannot disagree.
  *
- * Conventions: an epoch is a row number (docs/science.md §4); every median and IQR is over the seeds that
- * have a value (numpy's linear interpolation, src/shared/statistics.ts), with `count` saying how many
- * they are; a missing value is null, never a zero; a Theorem-6 checkpoint where the check does not
+ * Conventions: an epoch is a row's time (docs/science.md §4): an epoch of an MLP run, a step of a
+ * Transformer run (`timeUnit`; the keys keep the name `…Epoch` for both); every median and IQR is
+ * over the seeds that have a value (numpy's linear interpolation, src/shared/statistics.ts), with
+ * `count` saying how many they are; a missing value is null, never a zero; a Theorem-6 checkpoint where the check does not
  * apply (η = 0) has no statistics at all, never a number.
  */
 import type { RunConfig } from '../config/types';
@@ -22,16 +23,22 @@ import type { EpochRecord, MilestoneName, RepulsionEvent, RunEvent, RunManifest,
 import { type ConditionRankReadings, type SeedRankReadings, conditionRankReadings, seedRankReadings } from '../spectrumRank';
 import { type SeedStatistic, seedStatistic } from '../statistics';
 import { plural } from '../text';
-import { isTransformerConfig, lastRowOf } from '../config/modelKind';
+import { isTransformerConfig, lastRowOf, timeUnitOf, type TimeUnit } from '../config/modelKind';
+import { MILESTONE_NAMES } from '../summary';
+import { type RunTimeUnit, timeWords } from '../timeUnit';
 
 export { type SeedStatistic, seedStatistic } from '../statistics';
 
 /**
  * Version of the report's JSON shape; a new field may be added without a change, a renamed or
- * removed one changes it. 2: `effectiveRank` became `energyRank` (it is not the papers' rank), next
- * to the largest-gap position and λ₁/λ₂.
+ * removed one, or one whose meaning changes, changes it. 2: `effectiveRank` became `energyRank` (it
+ * is not the papers' rank), next to the largest-gap position and λ₁/λ₂. 3: the time unit (`timeUnit`
+ * of the report and of each condition's settings: the `…Epoch` numbers of a Transformer run are
+ * steps), the grok ≥ 0.98 milestone (`milestones.grok98`, `grokEpoch98`), and a condition's model
+ * (`settings.modelKind`, `settings.model`), with `settings.activation` null for a Transformer (it
+ * said `transformer` in version 2).
  */
-export const REPORT_VERSION = 2;
+export const REPORT_VERSION = 3;
 
 /** The grok threshold that lead/lag is measured against: test accuracy ≥ 0.99, as in the dashboard's "Fire − grok" column. */
 export const LEAD_LAG_GROK_THRESHOLD = 0.99;
@@ -86,6 +93,12 @@ export interface RunReport {
   reportVersion: typeof REPORT_VERSION;
   run: RunFacts;
   /**
+   * What every `…Epoch` number, `lastEpoch` and checkpoint counts (src/shared/timeUnit.ts): `epoch`
+   * for a run of MLPs, `step` for a run of Transformers, `mixed` for a run with both (each
+   * condition's `settings.timeUnit` says which).
+   */
+  timeUnit: RunTimeUnit;
+  /**
    * `final`: the seed numbers come from summary.json (the run has ended); `live`: from the rows and
    * events written so far (a running run, or one that ended without a summary).
    */
@@ -128,10 +141,18 @@ export interface RunFacts {
 
 /** The settings of a condition that its numbers depend on (from its resolved config; see conditionSettings). */
 export interface ConditionSettings {
+  /** `mlp` or `transformer`; null when the run folder does not say. */
+  modelKind: 'mlp' | 'transformer' | null;
+  /** The model in a few words: `mlp 2048 square` (hidden width, activation), `transformer 2×128` (layers × d_model). */
+  model: string | null;
   /** The papers' η; null when run.json is missing. */
   weightDecay: number | null;
+  /** The MLP's hidden activation σ; null for a Transformer (and when unknown). */
   activation: string | null;
   optimizer: string | null;
+  /** What this condition's rows count: `epoch` (MLP) or `step` (Transformer); null when unknown. */
+  timeUnit: TimeUnit | null;
+  /** The last row it was set to run: its epochs, or its steps (a Transformer may stop early). */
   epochs: number | null;
   /** Null when the run folder does not say (no run.json, no assignment file): never a default passed off as the run's. */
   detector: { threshold: number; lag: number; warmup: number } | null;
@@ -139,8 +160,8 @@ export interface ConditionSettings {
   lateStage: [number, number] | null;
 }
 
-/** Milestones of docs/science.md §4, in display order. */
-export const REPORT_MILESTONES: readonly MilestoneName[] = ['memorized', 'grok50', 'grok95', 'grok99'];
+/** Milestones of docs/science.md §4, in display order (src/shared/summary.ts MILESTONE_TESTS). */
+export const REPORT_MILESTONES: readonly MilestoneName[] = MILESTONE_NAMES;
 
 /**
  * The report of one condition. Its rank readings of the update spectrum ({@link ConditionRankReadings},
@@ -160,7 +181,7 @@ export interface ConditionReport extends ConditionRankReadings {
   incompleteSeeds: { seed: number; status: SeedStatus; lastEpoch: number | null; message: string | null }[];
   /** Epoch at which the detector fired (docs/science.md §5); `count` = seeds in which it fired. */
   detectorEpoch: SeedStatistic;
-  /** First epoch of each milestone: `memorized` (train accuracy = 1), `grok50`/`grok95`/`grok99` (test accuracy ≥ 0.5/0.95/0.99); `count` = seeds that reached it. */
+  /** First epoch of each milestone: `memorized` (train accuracy = 1), `grok50`/`grok95`/`grok98`/`grok99` (test accuracy ≥ 0.5/0.95/0.98/0.99); `count` = seeds that reached it. */
   milestones: Record<MilestoneName, SeedStatistic>;
   /** Detector epoch − grok≥0.99 epoch per seed (negative: the detector fired first); over seeds with both. */
   leadLag: SeedStatistic;
@@ -230,6 +251,7 @@ export interface SeedReport extends SeedRankReadings {
   memorizedEpoch: number | null;
   grokEpoch50: number | null;
   grokEpoch95: number | null;
+  grokEpoch98: number | null;
   grokEpoch99: number | null;
   detectorEpoch: number | null;
   /** detectorEpoch − grokEpoch99. */
@@ -251,9 +273,12 @@ export function conditionSettings(input: Pick<ReportInput, 'manifest' | 'assigne
   const config = conditionConfig(input, condition);
   const eigengap = eigengapSettings(input, condition);
   return {
+    modelKind: config ? (isTransformerConfig(config) ? 'transformer' : 'mlp') : null,
+    model: config ? (isTransformerConfig(config) ? `transformer ${config.model.layers}×${config.model.width}` : `mlp ${config.model.hidden} ${config.model.activation}`) : null,
     weightDecay: config?.optimizer.weightDecay ?? null,
-    activation: config ? (isTransformerConfig(config) ? 'transformer' : config.model.activation) : null,
+    activation: config && !isTransformerConfig(config) ? config.model.activation : null,
     optimizer: config?.optimizer.name ?? null,
+    timeUnit: config ? timeUnitOf(config) : null,
     epochs: config ? lastRowOf(config) : null,
     detector: eigengap ? { threshold: eigengap.detector.threshold, lag: eigengap.detector.lag, warmup: eigengap.detector.warmup } : null,
     lateStage: eigengap?.lateStage ?? null,
@@ -354,9 +379,9 @@ function runFacts(input: ReportInput): RunFacts {
   };
 }
 
-/** "seed 2 failed at epoch 15 (worker exited with code 1)". */
-function describeIncomplete(seed: ConditionReport['incompleteSeeds'][number]): string {
-  const where = seed.lastEpoch === null ? ' before its first row' : ` at epoch ${seed.lastEpoch}`;
+/** "seed 2 failed at epoch 15 (worker exited with code 1)"; "at step 1500" for a Transformer. */
+function describeIncomplete(seed: ConditionReport['incompleteSeeds'][number], unit: RunTimeUnit): string {
+  const where = seed.lastEpoch === null ? ' before its first row' : ` at ${timeWords(unit).singular} ${seed.lastEpoch}`;
   const verb = seed.status === 'running' ? 'still running' : seed.status === 'queued' ? 'not started' : seed.status;
   return `seed ${seed.seed} ${verb}${seed.status === 'queued' ? '' : where}${seed.message ? ` (${seed.message})` : ''}`;
 }
@@ -415,6 +440,7 @@ export function buildRunReport(input: ReportInput): RunReport {
           memorizedEpoch: summary?.memorizedEpoch ?? null,
           grokEpoch50: summary?.grokEpoch50 ?? null,
           grokEpoch95: summary?.grokEpoch95 ?? null,
+          grokEpoch98: summary?.grokEpoch98 ?? null,
           grokEpoch99: summary?.grokEpoch99 ?? null,
           detectorEpoch: summary?.detectorEpoch ?? null,
           leadLag: summary?.detectorLead ?? null,
@@ -429,7 +455,8 @@ export function buildRunReport(input: ReportInput): RunReport {
       .filter((seed) => seed.status !== 'completed')
       .map((seed) => ({ seed: seed.seed, status: seed.status, lastEpoch: seed.lastEpoch, message: seed.message }));
     if (incompleteSeeds.length > 0) {
-      notes.push(`${condition}: ${incompleteSeeds.map(describeIncomplete).join('; ')}. ${incompleteSeeds.length === 1 ? 'It is' : 'They are'} counted in every "x of n", with the rows written.`);
+      const unit = settings.timeUnit ?? tables.timeUnit;
+      notes.push(`${condition}: ${incompleteSeeds.map((seed) => describeIncomplete(seed, unit)).join('; ')}. ${incompleteSeeds.length === 1 ? 'It is' : 'They are'} counted in every "x of n", with the rows written.`);
     }
     const declines = seeds.map((seed) => seed.spectralEdge);
     return {
@@ -443,6 +470,7 @@ export function buildRunReport(input: ReportInput): RunReport {
         memorized: seedStatistic(seeds.map((seed) => seed.memorizedEpoch)),
         grok50: seedStatistic(seeds.map((seed) => seed.grokEpoch50)),
         grok95: seedStatistic(seeds.map((seed) => seed.grokEpoch95)),
+        grok98: seedStatistic(seeds.map((seed) => seed.grokEpoch98)),
         grok99: seedStatistic(seeds.map((seed) => seed.grokEpoch99)),
       },
       leadLag: seedStatistic(seeds.map((seed) => seed.leadLag)),
@@ -461,6 +489,7 @@ export function buildRunReport(input: ReportInput): RunReport {
   return {
     reportVersion: REPORT_VERSION,
     run: runFacts(input),
+    timeUnit: tables.timeUnit,
     source: tables.source,
     notes,
     leadLagGrokThreshold: LEAD_LAG_GROK_THRESHOLD,

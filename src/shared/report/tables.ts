@@ -5,7 +5,9 @@
  */
 import { MISSING, formatEpoch, formatLargestGap, formatLargestGapSeeds, formatQuantity, formatSignedEpochs, formatStatistic } from '../dashboard/summaryTable';
 import type { MilestoneName } from '../runFormat';
-import { RANK_READING_NOTES } from '../spectrumRank';
+import { rankReadingNotes } from '../spectrumRank';
+import { GROK_THRESHOLDS } from '../summary';
+import { type TimeWords, timeWords } from '../timeUnit';
 import type { ConditionReport, RepulsionCheckpoint, RunReport, SeedStatistic } from './model';
 import { DECLINE_GROK_THRESHOLD, DECLINE_RATIO_THRESHOLD, REPORT_MILESTONES } from './model';
 
@@ -37,16 +39,18 @@ export interface ReportDocument {
   tables: ReportTable[];
 }
 
-const MILESTONE_LABELS: Record<MilestoneName, string> = {
-  memorized: 'memorised (train acc. = 1)',
-  grok50: 'grok (test acc. ≥ 0.5)',
-  grok95: 'grok (test acc. ≥ 0.95)',
-  grok99: 'grok (test acc. ≥ 0.99)',
-};
+function milestoneLabel(milestone: MilestoneName): string {
+  return milestone === 'memorized' ? 'memorised (train acc. = 1)' : `grok (test acc. ≥ ${GROK_THRESHOLDS[milestone]})`;
+}
+
+/** The words of the report's time unit: "epoch", "step", or "epoch/step" for a run with both (src/shared/timeUnit.ts). */
+function wordsOf(report: RunReport): TimeWords {
+  return timeWords(report.timeUnit);
+}
 
 export { formatStatistic };
 
-/** "11.5–13" for an IQR of epochs. */
+/** "11.5–13" for an IQR of epochs (or steps). */
 export function formatEpochRange(range: [number, number] | null): string {
   return range ? `${formatStatistic(range[0])}–${formatStatistic(range[1])}` : MISSING;
 }
@@ -103,16 +107,24 @@ export function formatSeedList(seeds: readonly number[]): string {
   return parts.length > 0 ? parts.join(', ') : MISSING;
 }
 
+/** The model column: the activation of an MLP, the model of a Transformer ("transformer 2×128"); titled for what it holds. */
+function modelColumnTitle(report: RunReport): string {
+  const kinds = new Set(report.conditions.map((condition) => condition.settings.modelKind));
+  if (!kinds.has('transformer')) return 'Activation';
+  return kinds.has('mlp') ? 'Activation or model' : 'Model';
+}
+
 function conditionsTable(report: RunReport): ReportTable {
+  const words = wordsOf(report);
   return {
     id: 'conditions',
     title: 'Conditions',
     columns: [
       { title: 'Condition', align: 'left' },
-      { title: 'Activation', align: 'left' },
+      { title: modelColumnTitle(report), align: 'left' },
       { title: 'Optimiser', align: 'left' },
       { title: 'η (weight decay)', align: 'right' },
-      { title: 'Epochs', align: 'right' },
+      { title: words.titlePlural, align: 'right' },
       { title: 'Seeds completed', align: 'right' },
       { title: 'Detector (threshold, lag, warm-up)', align: 'right' },
       { title: 'Late stage', align: 'right' },
@@ -121,7 +133,7 @@ function conditionsTable(report: RunReport): ReportTable {
       const { settings } = condition;
       return [
         condition.condition,
-        settings.activation ?? MISSING,
+        (settings.modelKind === 'transformer' ? settings.model : settings.activation) ?? MISSING,
         settings.optimizer ?? MISSING,
         formatWeightDecay(settings.weightDecay),
         settings.epochs === null ? MISSING : String(settings.epochs),
@@ -130,20 +142,21 @@ function conditionsTable(report: RunReport): ReportTable {
         settings.lateStage ? `${settings.lateStage[0]}–${settings.lateStage[1]}` : 'unknown',
       ];
     }),
-    notes: [],
+    notes: report.timeUnit === 'mixed' ? [`${words.titlePlural}: epochs for the MLP conditions, steps for the Transformer ones, here and in every table below.`] : [],
   };
 }
 
 function detectorTable(report: RunReport): ReportTable {
   const threshold = report.leadLagGrokThreshold;
+  const { singular: time, plural: times } = wordsOf(report);
   return {
     id: 'detector',
     title: 'Lock-in detector and grokking',
     columns: [
       { title: 'Condition', align: 'left' },
       { title: 'Fired', align: 'right' },
-      { title: 'Fire epoch (median)', align: 'right' },
-      { title: 'Fire epoch (IQR)', align: 'right' },
+      { title: `Fire ${time} (median)`, align: 'right' },
+      { title: `Fire ${time} (IQR)`, align: 'right' },
       { title: `Grokked (≥ ${threshold})`, align: 'right' },
       { title: `Fire − grok ≥ ${threshold} (median)`, align: 'right' },
       { title: 'Fire − grok (IQR)', align: 'right' },
@@ -162,32 +175,35 @@ function detectorTable(report: RunReport): ReportTable {
       formatQuantityRange(condition.lateGap.iqr, 2),
     ]),
     notes: [
-      'Fired: seeds in which the detector fired (slope of ln λ₂/λ₃ above the threshold after the warm-up, docs/science.md §5), of all seeds; the fire epoch is over those seeds.',
-      `Fire − grok: the detector epoch minus the first epoch with test accuracy ≥ ${threshold}, per seed with both (negative: the detector fired first, a lead; positive: a lag).`,
-      'Late gap: per seed the median of λ₂/λ₃ (eigenvalues of the update Gram) over the late-stage epochs, then the median over seeds.',
+      `Fired: seeds in which the detector fired (slope of ln λ₂/λ₃ above the threshold after the warm-up, docs/science.md §5), of all seeds; the fire ${time} is over those seeds.`,
+      `Fire − grok: the detector ${time} minus the first ${time} with test accuracy ≥ ${threshold}, per seed with both (negative: the detector fired first, a lead; positive: a lag).`,
+      `Late gap: per seed the median of λ₂/λ₃ (eigenvalues of the update Gram) over the late-stage ${times}, then the median over seeds.`,
     ],
   };
 }
 
 function milestonesTable(report: RunReport): ReportTable {
+  const words = wordsOf(report);
   const rows = report.conditions.flatMap((condition) =>
     REPORT_MILESTONES.map((milestone) => {
       const statistic = condition.milestones[milestone];
-      return [condition.condition, MILESTONE_LABELS[milestone], countOf(statistic.count, condition.seedCount), formatEpoch(statistic.median), formatEpochRange(statistic.iqr)];
+      return [condition.condition, milestoneLabel(milestone), countOf(statistic.count, condition.seedCount), formatEpoch(statistic.median), formatEpochRange(statistic.iqr)];
     }),
   );
   return {
     id: 'milestones',
-    title: 'Milestones (first epoch)',
+    title: `Milestones (first ${words.singular})`,
     columns: [
       { title: 'Condition', align: 'left' },
       { title: 'Milestone', align: 'left' },
       { title: 'Reached', align: 'right' },
-      { title: 'Epoch (median)', align: 'right' },
-      { title: 'Epoch (IQR)', align: 'right' },
+      { title: `${words.title} (median)`, align: 'right' },
+      { title: `${words.title} (IQR)`, align: 'right' },
     ],
     rows,
-    notes: ['Median and IQR over the seeds that reached the milestone; a run "groks" when test accuracy reaches 0.99 (docs/science.md §4).'],
+    notes: [
+      `Median and IQR over the seeds that reached the milestone; a run "groks" when test accuracy reaches 0.99 (docs/science.md §4). Test accuracy ≥ 0.98 is the Transformer reference's early-stop threshold.`,
+    ],
   };
 }
 
@@ -215,8 +231,8 @@ function spectrumTable(report: RunReport): ReportTable {
       formatEpochRange(condition.energyRank.iqr),
     ]),
     notes: [
-      `λ: eigenvalues of the Gram of the last w first-layer updates (squared singular values). λ₁/λ₂, λ₂/λ₃ (the late gap) and the energy rank: per seed the median over the late-stage epochs (${lateStages.join(', ') || 'unknown'}), then the median over seeds.`,
-      ...RANK_READING_NOTES,
+      `λ: eigenvalues of the Gram of the last w first-layer updates (squared singular values). λ₁/λ₂, λ₂/λ₃ (the late gap) and the energy rank: per seed the median over the late-stage ${wordsOf(report).plural} (${lateStages.join(', ') || 'unknown'}), then the median over seeds.`,
+      ...rankReadingNotes(wordsOf(report)),
     ],
   };
 }
@@ -236,7 +252,7 @@ function spectralEdgeTable(report: RunReport): ReportTable {
       return [condition.condition, `${decline.declinedCount}/${decline.evaluatedCount}`, formatQuantity(decline.ratio.median), formatQuantityRange(decline.ratio.iqr, 2)];
     }),
     notes: [
-      `Spectral-edge decline (docs/science.md §7, arXiv 2603.28964): per seed, the largest g₂₃ = σ₂² − σ₃² before the first epoch with test accuracy ≥ ${DECLINE_GROK_THRESHOLD}, divided by g₂₃ at that epoch; "declined" when above ${DECLINE_RATIO_THRESHOLD}. Counted as declined / seeds with a ratio (seeds that never reach ${DECLINE_GROK_THRESHOLD} have none).`,
+      `Spectral-edge decline (docs/science.md §7, arXiv 2603.28964): per seed, the largest g₂₃ = σ₂² − σ₃² before the first ${wordsOf(report).singular} with test accuracy ≥ ${DECLINE_GROK_THRESHOLD}, divided by g₂₃ at that ${wordsOf(report).singular}; "declined" when above ${DECLINE_RATIO_THRESHOLD}. Counted as declined / seeds with a ratio (seeds that never reach ${DECLINE_GROK_THRESHOLD} have none).`,
     ],
   };
 }
@@ -303,6 +319,7 @@ function repulsionTable(report: RunReport): ReportTable {
 
 function seedsTable(report: RunReport): ReportTable {
   const threshold = report.leadLagGrokThreshold;
+  const words = wordsOf(report);
   return {
     id: 'seeds',
     title: 'Seeds',
@@ -310,10 +327,11 @@ function seedsTable(report: RunReport): ReportTable {
       { title: 'Condition', align: 'left' },
       { title: 'Seed', align: 'right' },
       { title: 'Status', align: 'left' },
-      { title: 'Last epoch', align: 'right' },
+      { title: `Last ${words.singular}`, align: 'right' },
       { title: 'Memorised', align: 'right' },
       { title: 'Grok ≥ 0.5', align: 'right' },
       { title: 'Grok ≥ 0.95', align: 'right' },
+      { title: 'Grok ≥ 0.98', align: 'right' },
       { title: 'Grok ≥ 0.99', align: 'right' },
       { title: 'Detector', align: 'right' },
       { title: `Fire − grok ≥ ${threshold}`, align: 'right' },
@@ -333,6 +351,7 @@ function seedsTable(report: RunReport): ReportTable {
         formatEpoch(seed.memorizedEpoch),
         formatEpoch(seed.grokEpoch50),
         formatEpoch(seed.grokEpoch95),
+        formatEpoch(seed.grokEpoch98),
         formatEpoch(seed.grokEpoch99),
         formatEpoch(seed.detectorEpoch),
         formatSignedEpochs(seed.leadLag),
@@ -344,7 +363,10 @@ function seedsTable(report: RunReport): ReportTable {
         formatQuantity(seed.finalTestAcc, 3),
       ]),
     ),
-    notes: ['Late gap (λ₂/λ₃), late λ₁/λ₂ and energy rank (99 % of Σλ): medians over the late-stage epochs; largest-gap position j*: the most frequent over them, with the share of those epochs.'],
+    notes: [
+      `Memorised, Grok ≥ x, Detector: the first ${words.singular} with train accuracy 1, with test accuracy ≥ x, at which the detector fired.`,
+      `Late gap (λ₂/λ₃), late λ₁/λ₂ and energy rank (99 % of Σλ): medians over the late-stage ${words.plural}; largest-gap position j*: the most frequent over them, with the share of those ${words.plural}.`,
+    ],
   };
 }
 

@@ -5,7 +5,7 @@ import { isLogY } from '../chartDefinitions';
 import type { SeedStyle } from '../seriesStyles';
 import { mixColors } from '../theme';
 import type { ChartFigure, FigureContext } from './layout';
-import { epochAxis, valueAxis } from './layout';
+import { epochAxis, timeWordsOf, valueAxis } from './layout';
 import { lineFigure, metricSpec } from './lines';
 
 /**
@@ -30,12 +30,12 @@ export function gradientSedFigure(context: FigureContext): ChartFigure {
   );
   return lineFigure('gradientSed', context, {
     specs,
-    options: { quantityInLegend: true, colorByQuantity: true, xWord: 'epoch' },
+    options: { quantityInLegend: true, colorByQuantity: true, xWord: timeWordsOf(context).singular },
     layout: {
       xaxis: epochAxis(context),
       yaxis: valueAxis(context, 'R_k = A(v_k) / median A(r)<br>(sensitivity of μ_x along v_k)', logY),
       shapes: [{ type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: 1, y1: 1, line: { color: context.theme.axisColor, width: 1, dash: 'dot' } }],
     },
-    emptyText: 'No gradient-direction SED values: it is opt-in (diagnostics.gradientSed.enabled) and computed every `every` epochs once its windows are full.',
+    emptyText: `No gradient-direction SED values: it is opt-in (diagnostics.gradientSed.enabled) and computed every \`every\` ${timeWordsOf(context).plural} once its windows are full.`,
   });
 }

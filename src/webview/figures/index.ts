@@ -4,14 +4,14 @@
  * no Plotly runtime (only its types), so every rule is tested in Node (test/unit/webviewFigures.test.ts,
  * test/unit/webviewFigureSnapshots.test.ts) and the pages only call Plotly with the result.
  *
- * One file per family of charts: curves.ts (accuracy, loss, weight norms), spectrum.ts (eigenvalues,
+ * One file per family of charts: curves.ts (accuracy, loss, accuracy per operation, weight norms), spectrum.ts (eigenvalues,
  * eigengap, detector slope), spectralEdge.ts, gradientSed.ts, repulsion.ts (repulsion, coupling);
  * a chart of lines is a lineFigure of lines.ts (seeds, medians, bands, smoothing, log axes, thinning), whose
  * traces come from one factory (traces.ts); layout.ts holds what every chart's layout shares.
  */
 import type { ChartId } from '../chartDefinitions';
 import { CHART_DEFINITIONS } from '../chartDefinitions';
-import { dynamicsFigure, trainTestFigure } from './curves';
+import { dynamicsFigure, operationsFigure, trainTestFigure } from './curves';
 import type { ChartFigure, FigureContext } from './layout';
 import { couplingFigure, repulsionFigure } from './repulsion';
 import { gradientSedFigure } from './gradientSed';
@@ -29,6 +29,7 @@ const FIGURE_BUILDERS: Record<ChartId, (context: FigureContext) => ChartFigure> 
   detectorSlope: detectorSlopeFigure,
   spectralEdge: spectralEdgeFigure,
   gradientSed: gradientSedFigure,
+  operations: operationsFigure,
   repulsion: repulsionFigure,
   coupling: couplingFigure,
   dynamics: dynamicsFigure,

@@ -1,16 +1,18 @@
 /**
  * What a figure is built from and what it is, and what every chart's layout shares: the themed axes,
- * the epoch axis, the notes under a chart, the "no data" text, the legend's place and the log-axis
- * ticks. Pure (only Plotly's types).
+ * the time axis (epochs, or steps for Transformer runs: the runs' words, src/shared/timeUnit.ts), the
+ * notes under a chart, the "no data" text, the legend's place and the log-axis ticks. Pure (only
+ * Plotly's types).
  */
 import type { Annotation, Data, Layout, LayoutAxis } from 'plotly.js-dist-min';
 import type { RunState } from '../store';
 import type { ChartId } from '../chartDefinitions';
-import { EPOCH_AXIS_TITLE, isLogY } from '../chartDefinitions';
+import { isLogY, timeAxisTitle } from '../chartDefinitions';
 import type { SeedStyle, SeriesStyles } from '../seriesStyles';
 import type { ChartTheme } from '../theme';
 import type { DashboardViewState } from '../viewState';
 import { plural } from '../../shared/text';
+import { type TimeWords, combineTimeUnits, timeWords } from '../../shared/timeUnit';
 
 /** Most points of one drawn curve; longer curves are thinned with spike-preserving min/max buckets. */
 export const DEFAULT_MAX_POINTS_PER_TRACE = 2000;
@@ -82,9 +84,18 @@ export function valueAxis(context: FigureContext, title: string, logY: boolean, 
   return axis(context.theme, title, logY ? 'log' : 'linear', extra);
 }
 
-/** The epoch x axis (log when asked). */
+/**
+ * The time words of the runs drawn: "epoch" for MLP runs, "step" for Transformer runs, "epoch/step"
+ * when a comparison (or a run) holds both; "epoch" with no run.
+ */
+export function timeWordsOf(context: Pick<FigureContext, 'runs'>): TimeWords {
+  return timeWords(combineTimeUnits(context.runs.map((run) => run.timeUnit)));
+}
+
+/** The time x axis: epochs, or steps (log when asked). */
 export function epochAxis(context: FigureContext, extra: Partial<LayoutAxis> = {}): Partial<LayoutAxis> {
-  return axis(context.theme, context.view.logX ? `${EPOCH_AXIS_TITLE}, log scale` : EPOCH_AXIS_TITLE, context.view.logX ? 'log' : 'linear', extra);
+  const title = timeAxisTitle(timeWordsOf(context).unit);
+  return axis(context.theme, context.view.logX ? `${title}, log scale` : title, context.view.logX ? 'log' : 'linear', extra);
 }
 
 /** Data x of a vertical line at an epoch: Plotly places shapes on a log axis by log10 of the value. */
@@ -120,7 +131,7 @@ function noDataAnnotation(theme: ChartTheme, text: string): Partial<Annotation> 
 export function notesOf(omissions: Omissions, context: FigureContext): string[] {
   const notes: string[] = [];
   if (omissions.logYDropped > 0) notes.push(`${plural(omissions.logYDropped, 'point')} ≤ 0 not shown on the log-y axis.`);
-  if (omissions.epochZeroDropped) notes.push('Epoch 0 is not shown on the log-x axis.');
+  if (omissions.epochZeroDropped) notes.push(`${timeWordsOf(context).title} 0 is not shown on the log-x axis.`);
   if (omissions.thinned) notes.push(`Curves longer than ${context.maxPointsPerTrace ?? DEFAULT_MAX_POINTS_PER_TRACE} points are thinned for drawing; every bucket's minimum and maximum are kept, so no spike is hidden.`);
   const decimated = context.runs.flatMap((run) => run.seeds.filter((seed) => seed.decimation));
   if (decimated.length > 0) {

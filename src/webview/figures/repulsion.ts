@@ -7,7 +7,7 @@ import type { RepulsionStatistic } from '../../shared/dashboard/series';
 import { couplingDistribution, repulsionSeries } from '../../shared/dashboard/series';
 import { withAlpha } from '../theme';
 import type { ChartFigure, FigureContext } from './layout';
-import { axis, finish, runOf, shownSeeds } from './layout';
+import { axis, finish, runOf, shownSeeds, timeWordsOf } from './layout';
 import type { LineSpec } from './lines';
 import { lineFigure } from './lines';
 import { traceUid } from './traces';
@@ -45,7 +45,7 @@ export function repulsionFigure(context: FigureContext): ChartFigure {
     markers: true,
     seriesOf: (seed, run) => repulsionSeries(run.events, seed.condition, seed.seed, statistic),
   }));
-  const xTitle = context.view.logX ? 'checkpoint epoch, log scale' : 'checkpoint epoch';
+  const xTitle = `checkpoint ${timeWordsOf(context).singular}${context.view.logX ? ', log scale' : ''}`;
   return lineFigure('repulsion', context, {
     specs,
     options: { quantityInLegend: true, xWord: 'checkpoint' },
@@ -87,7 +87,7 @@ export function couplingFigure(context: FigureContext): ChartFigure {
     data,
     hasData: data.length > 0,
     layout: {
-      xaxis: axis(theme, 'seed @ checkpoint epoch', 'linear', { type: 'category' }),
+      xaxis: axis(theme, `seed @ checkpoint ${timeWordsOf(context).singular}`, 'linear', { type: 'category' }),
       yaxis: axis(theme, yTitle, 'linear', { zeroline: true }),
       showlegend: false,
     },

@@ -4,7 +4,7 @@ import type { Metric } from '../../shared/dashboard/series';
 import { describeMetric } from '../../shared/dashboard/series';
 import { isLogY } from '../chartDefinitions';
 import type { ChartFigure, FigureContext, YAxisId } from './layout';
-import { epochAxis, valueAxis } from './layout';
+import { epochAxis, timeWordsOf, valueAxis } from './layout';
 import { lineFigure, metricSpec } from './lines';
 
 /** The four rows, top to bottom; k* is a small integer, so its row stays linear. */
@@ -28,7 +28,7 @@ export function spectralEdgeFigure(context: FigureContext): ChartFigure {
   });
   return lineFigure('spectralEdge', context, {
     specs: SPECTRAL_EDGE_ROWS.map((row) => metricSpec(row.metric, describeMetric(row.metric).label, 'solid', logY && row.logAllowed, { yaxis: row.yaxis })),
-    options: { quantityInLegend: false, xWord: 'epoch' },
+    options: { quantityInLegend: false, xWord: timeWordsOf(context).singular },
     layout,
     emptyText: 'No spectral-edge values: diagnostics.spectralEdge is off or its window is not full yet.',
   });

@@ -9,9 +9,10 @@ import { eigengapSettings } from '../../shared/dashboard/summaryTable';
 import { isLogY } from '../chartDefinitions';
 import { withAlpha } from '../theme';
 import type { ChartFigure, FigureContext } from './layout';
-import { axis, epochAxis, runOf, shapeX, shownSeeds, valueAxis } from './layout';
+import { axis, epochAxis, runOf, shapeX, shownSeeds, timeWordsOf, valueAxis } from './layout';
 import { lineFigure, metricSpec } from './lines';
 import { traceUid } from './traces';
+import type { RunTimeUnit } from '../../shared/timeUnit';
 
 /** Vertical dotted lines at each shown seed's detector fire. */
 function detectorLines(context: FigureContext): Partial<Shape>[] {
@@ -29,6 +30,7 @@ function detectorLines(context: FigureContext): Partial<Shape>[] {
 
 /** Marker points at each shown seed's detector fire, at its g(t) or s(t). */
 function detectorPoints(context: FigureContext, value: 'gap23' | 'gapSlope', logY: boolean): Data[] {
+  const time = timeWordsOf(context).singular;
   const x: number[] = [];
   const y: number[] = [];
   const colors: string[] = [];
@@ -56,7 +58,7 @@ function detectorPoints(context: FigureContext, value: 'gap23' | 'gapSlope', log
       y,
       text,
       marker: { symbol: 'x-thin', size: 12, color: colors, line: { width: 2.5, color: colors } },
-      hovertemplate: `detector fired<br>%{text}<br>epoch %{x}<br>${value === 'gap23' ? 'λ₂/λ₃' : 's(t)'} %{y:.4~g}<extra></extra>`,
+      hovertemplate: `detector fired<br>%{text}<br>${time} %{x}<br>${value === 'gap23' ? 'λ₂/λ₃' : 's(t)'} %{y:.4~g}<extra></extra>`,
     },
   ];
 }
@@ -68,7 +70,7 @@ export function eigenvaluesFigure(context: FigureContext): ChartFigure {
     specs: indices.map((index) =>
       metricSpec(`eigenvalues[${index}]`, describeMetric(`eigenvalues[${index}]`).label, 'solid', logY, { color: context.theme.palette[(index - 1) % context.theme.palette.length] }),
     ),
-    options: { quantityInLegend: true, colorByQuantity: true, xWord: 'epoch' },
+    options: { quantityInLegend: true, colorByQuantity: true, xWord: timeWordsOf(context).singular },
     layout: {
       xaxis: epochAxis(context),
       yaxis: valueAxis(context, 'λ_k of the update Gram<br>(eigenvalues = squared singular values)', logY),
@@ -82,7 +84,7 @@ export function gapFigure(context: FigureContext): ChartFigure {
   const logY = isLogY('gap', context.view.logY);
   return lineFigure('gap', context, {
     specs: [metricSpec('gap23', 'λ₂/λ₃', 'solid', logY)],
-    options: { quantityInLegend: false, xWord: 'epoch' },
+    options: { quantityInLegend: false, xWord: timeWordsOf(context).singular },
     layout: { xaxis: epochAxis(context), yaxis: valueAxis(context, 'g(t) = λ₂/λ₃<br>(eigengap of the update Gram)', logY) },
     overlay: detectorPoints(context, 'gap23', logY),
     emptyText: 'No eigengap yet: the rolling window needs 3 updates.',
@@ -149,15 +151,21 @@ function detectorSettingMarks(context: FigureContext, setting: DetectorSetting, 
   return { shapes, annotations };
 }
 
+/**
+ * What the slope is per: an MLP's epoch; a Transformer's snapshot interval, since its detector counts
+ * parameter snapshots (`diagnostics.snapshotEvery` steps apart; docs/science.md §12.4).
+ */
+const SLOPE_INTERVAL: Record<RunTimeUnit, string> = { epoch: 'epoch', step: 'snapshot interval', mixed: 'epoch (MLP) or snapshot interval (Transformer)' };
+
 export function detectorSlopeFigure(context: FigureContext): ChartFigure {
   const settings = detectorSettings(context);
   const marks = settings.map((setting) => detectorSettingMarks(context, setting, settings.length > 1 ? ` (${setting.groups.join(', ')})` : ''));
   return lineFigure('detectorSlope', context, {
     specs: [metricSpec('gapSlope', 's(t)', 'solid', false)],
-    options: { quantityInLegend: false, xWord: 'epoch' },
+    options: { quantityInLegend: false, xWord: timeWordsOf(context).singular },
     layout: {
       xaxis: epochAxis(context),
-      yaxis: axis(context.theme, 's(t): change of ln(λ₂/λ₃)<br>per epoch over the lag', 'linear', { zeroline: true }),
+      yaxis: axis(context.theme, `s(t): change of ln(λ₂/λ₃)<br>per ${SLOPE_INTERVAL[timeWordsOf(context).unit]} over the lag`, 'linear', { zeroline: true }),
       shapes: marks.flatMap((mark) => mark.shapes),
       annotations: marks.flatMap((mark) => mark.annotations),
     },
