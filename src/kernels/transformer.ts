@@ -94,23 +94,19 @@ const EPILOGUE_GELU: i32 = 2;
 // The exact GELU, z·Φ(z), and its derivative Φ(z) + z·φ(z).
 
 /**
- * Coefficients of p(q) ≈ (1 + 2a)·erfcx(a), q = (a − 2)/(a + 2), erfcx(a) = e^{a²}·erfc(a): a
- * degree-9 polynomial fitted (weighted least squares for relative error, float64) on q ∈ [−1, 2/3],
- * i.e. a ∈ [0, 10]; its own relative error is 1.3e−8. The substitution maps a ∈ [0, ∞) to q ∈
- * [−1, 1) and (1 + 2a)·erfcx(a) is smooth and bounded there (N. Juffa's construction for erfcf).
+ * The GELU's constants, read with load32_splat from this static table (see simd.ts's
+ * EXP_CONSTANTS: V8 builds each splatted constant in three instructions). Entries 0–9: the
+ * coefficients c₀ … c₉ of p(q) ≈ (1 + 2a)·erfcx(a), q = (a − 2)/(a + 2), erfcx(a) = e^{a²}·erfc(a):
+ * a degree-9 polynomial fitted (weighted least squares for relative error, float64) on q ∈ [−1,
+ * 2/3], i.e. a ∈ [0, 10]; its own relative error is 1.3e−8. The substitution maps a ∈ [0, ∞) to
+ * q ∈ [−1, 1), where (1 + 2a)·erfcx(a) is smooth and bounded (N. Juffa's construction for erfcf).
+ * Then 1/√2, 2, 1, −1/2, −87, 1/2, 1/√(2π), and the bit mask that keeps 12 leading bits.
  */
-const ERFCX_0: f32 = 1.27697837;
-const ERFCX_1: f32 = -0.0927639753;
-const ERFCX_2: f32 = -0.166031390;
-const ERFCX_3: f32 = 0.164055273;
-const ERFCX_4: f32 = -0.0542047136;
-const ERFCX_5: f32 = -0.00805960037;
-const ERFCX_6: f32 = 0.00863327459;
-const ERFCX_7: f32 = 0.00131372502;
-const ERFCX_8: f32 = -0.00123188051;
-const ERFCX_9: f32 = -0.000401717902;
-const INVERSE_SQRT_TWO_PI: f32 = 0.398942280;
-const SQRT_HALF: f32 = 0.707106781;
+const GELU_CONSTANTS: usize = memory.data<f32>([
+  1.27697837, -0.0927639753, -0.166031390, 0.164055273, -0.0542047136,
+  -0.00805960037, 0.00863327459, 0.00131372502, -0.00123188051, -0.000401717902,
+  0.707106781, 2.0, 1.0, -0.5, -87.0, 0.5, 0.398942280, reinterpret<f32>(0xFFFFF000),
+], 16);
 
 /**
  * GELU and its derivative per lane, float32, branch-free, with one exponential:
@@ -130,29 +126,31 @@ const SQRT_HALF: f32 = 0.707106781;
  */
 // @ts-ignore: decorator
 @inline function geluStore(z: v128, out: usize, derivative: usize): void {
-  const a = f32x4.mul(f32x4.abs(z), f32x4.splat(SQRT_HALF));
-  const q = f32x4.div(f32x4.sub(a, f32x4.splat(2.0)), f32x4.add(a, f32x4.splat(2.0)));
-  let p = f32x4.splat(ERFCX_9);
-  p = f32x4.add(f32x4.mul(p, q), f32x4.splat(ERFCX_8));
-  p = f32x4.add(f32x4.mul(p, q), f32x4.splat(ERFCX_7));
-  p = f32x4.add(f32x4.mul(p, q), f32x4.splat(ERFCX_6));
-  p = f32x4.add(f32x4.mul(p, q), f32x4.splat(ERFCX_5));
-  p = f32x4.add(f32x4.mul(p, q), f32x4.splat(ERFCX_4));
-  p = f32x4.add(f32x4.mul(p, q), f32x4.splat(ERFCX_3));
-  p = f32x4.add(f32x4.mul(p, q), f32x4.splat(ERFCX_2));
-  p = f32x4.add(f32x4.mul(p, q), f32x4.splat(ERFCX_1));
-  p = f32x4.add(f32x4.mul(p, q), f32x4.splat(ERFCX_0));
-  const scaled = f32x4.div(p, f32x4.add(f32x4.add(a, a), f32x4.splat(1.0)));
+  const c = GELU_CONSTANTS;
+  const two = v128.load32_splat(c, 44), one = v128.load32_splat(c, 48), minusHalf = v128.load32_splat(c, 52);
+  const a = f32x4.mul(f32x4.abs(z), v128.load32_splat(c, 40));
+  const q = f32x4.div(f32x4.sub(a, two), f32x4.add(a, two));
+  let p = v128.load32_splat(c, 36);
+  p = f32x4.add(f32x4.mul(p, q), v128.load32_splat(c, 32));
+  p = f32x4.add(f32x4.mul(p, q), v128.load32_splat(c, 28));
+  p = f32x4.add(f32x4.mul(p, q), v128.load32_splat(c, 24));
+  p = f32x4.add(f32x4.mul(p, q), v128.load32_splat(c, 20));
+  p = f32x4.add(f32x4.mul(p, q), v128.load32_splat(c, 16));
+  p = f32x4.add(f32x4.mul(p, q), v128.load32_splat(c, 12));
+  p = f32x4.add(f32x4.mul(p, q), v128.load32_splat(c, 8));
+  p = f32x4.add(f32x4.mul(p, q), v128.load32_splat(c, 4));
+  p = f32x4.add(f32x4.mul(p, q), v128.load32_splat(c));
+  const scaled = f32x4.div(p, f32x4.add(f32x4.add(a, a), one));
   // −z²/2 = −zh²/2 − zl·(z + zh)/2, the first term exact.
-  const high = v128.and(z, i32x4.splat(0xFFFFF000));
+  const high = v128.and(z, v128.load32_splat(c, 68));
   const low = f32x4.sub(z, high);
-  const square = f32x4.mul(f32x4.mul(high, high), f32x4.splat(-0.5));
-  const correction = f32x4.mul(f32x4.mul(low, f32x4.add(z, high)), f32x4.splat(-0.5));
-  const gaussian = v128.andnot(expSumVector(square, correction), f32x4.lt(square, f32x4.splat(-87.0)));
-  const tail = f32x4.mul(f32x4.mul(scaled, gaussian), f32x4.splat(0.5));
-  const phi = v128.bitselect(f32x4.sub(f32x4.splat(1.0), tail), tail, f32x4.ge(z, f32x4.splat(0)));
+  const square = f32x4.mul(f32x4.mul(high, high), minusHalf);
+  const correction = f32x4.mul(f32x4.mul(low, f32x4.add(z, high)), minusHalf);
+  const gaussian = v128.andnot(expSumVector(square, correction), f32x4.lt(square, v128.load32_splat(c, 56)));
+  const tail = f32x4.mul(f32x4.mul(scaled, gaussian), v128.load32_splat(c, 60));
+  const phi = v128.bitselect(f32x4.sub(one, tail), tail, f32x4.ge(z, f32x4.splat(0)));
   v128.store(out, f32x4.mul(z, phi));
-  v128.store(derivative, f32x4.add(phi, f32x4.mul(z, f32x4.mul(gaussian, f32x4.splat(INVERSE_SQRT_TWO_PI)))));
+  v128.store(derivative, f32x4.add(phi, f32x4.mul(z, f32x4.mul(gaussian, v128.load32_splat(c, 64)))));
 }
 
 /** gelu and gelu' of `count` floats (a multiple of 4) at z: for the unit test of the approximation. */
