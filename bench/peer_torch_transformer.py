@@ -15,7 +15,7 @@ all 9409 pairs, split 50/50 by random.Random(42).shuffle (section 2).
 One step is the author's loop body (section 3): model.train(), a 512-pair minibatch drawn with
 replacement from the train split by np.random.randint, forward, cross-entropy, zero_grad(set_to_none),
 backward, clip_grad_norm_(1.0), torch.optim.AdamW(lr 1e-3, betas (0.9, 0.98), weight decay 1.0).step().
-STEPS steps are timed after WARMUP untimed ones. Then one evaluation, the author's eval_accuracy on both
+STEPS steps are timed after WARMUP untimed ones. Then (unless --evaluations 0) one evaluation, the author's eval_accuracy on both
 splits (model.eval(), no_grad, chunks of 2048 pairs), is timed N times after one untimed; it also sums
 the cross-entropy, since our engine's evaluate returns the loss as well as the accuracy.
 
@@ -40,6 +40,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+sys.dont_write_bytecode = True  # no bench/__pycache__ from the import below
 from peer_torch import MALLOC_TUNABLES, mapped_blas, set_threads
 
 P = 97
@@ -157,7 +158,7 @@ def run(steps, warmup, evaluations):
     last_loss = float(loss)
 
     evaluation_times, evaluation_faults, metrics = [], [], None
-    for repetition in range(1 + evaluations):
+    for repetition in range(1 + evaluations if evaluations > 0 else 0):
         faults_before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         start = time.perf_counter()
         metrics = evaluate(model, train) + evaluate(model, test)
