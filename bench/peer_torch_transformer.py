@@ -184,7 +184,7 @@ def run(steps, warmup, evaluations):
             'chunk': ACC_BS,
             'fastPath': fast_path,
             'minorFaults': statistics.median(evaluation_faults) if evaluation_faults else None,
-            'last': dict(zip(['trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy'], metrics)),
+            'last': dict(zip(['trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy'], metrics)) if metrics else None,
         },
         'parameters': parameters,
         'trainSize': len(train[2]),
