@@ -25,6 +25,11 @@ its thread count is set as well as torch's (bench/peer_torch.py, whose helpers t
 glibc malloc's thresholds are raised as there (`--default-malloc` keeps glibc's defaults). Under
 model.eval() and no_grad, PyTorch 1.12+ runs each encoder layer as one fused native call
 (torch._transformer_encoder_layer_fwd); `evaluation.fastPath` says whether that happened here.
+
+Threads: at 2 threads torch's OpenMP workers spin while they wait for work (libgomp's default
+policy); on a loaded machine a spinning worker holds a core that the other needs, and a step can
+take ten times as long. OMP_WAIT_POLICY=PASSIVE (set by the caller; `ompWaitPolicy` in the JSON)
+makes them sleep instead. bench/run.mjs runs PyTorch at 2 threads both ways.
 """
 import argparse
 import json
@@ -209,7 +214,8 @@ def main():
     result = run(args.steps, args.warmup, args.evaluations)
     # Read the BLAS after the run: the library is mapped lazily on the first BLAS call.
     result.update(threads=torch.get_num_threads(), torch=torch.__version__, python=sys.version.split()[0],
-                  blas=mapped_blas(), glibcTunables=os.environ.get('GLIBC_TUNABLES', 'default'))
+                  blas=mapped_blas(), glibcTunables=os.environ.get('GLIBC_TUNABLES', 'default'),
+                  ompWaitPolicy=os.environ.get('OMP_WAIT_POLICY', 'default'))
     print(json.dumps(result))
 
 
