@@ -25,6 +25,9 @@ const kernels = [
   { source: 'src/kernels/linalg.ts', output: 'linalg.wasm', shared: false },
   { source: 'src/kernels/linalg.ts', output: 'linalg-relaxed.wasm', shared: false, flags: ['--enable', 'relaxed-simd'] },
   { source: 'src/kernels/window.ts', output: 'window.wasm', shared: false },
+  // The Transformer step (src/training/transformer/wasmEngine.ts), plain and relaxed SIMD.
+  { source: 'src/kernels/transformer.ts', output: 'transformer.wasm', shared: false },
+  { source: 'src/kernels/transformer.ts', output: 'transformer-relaxed.wasm', shared: false, flags: ['--enable', 'relaxed-simd'] },
 ];
 
 function buildKernels() {
