@@ -402,7 +402,7 @@ function runOursTransformer(transformer, threads) {
   const label = `Transformer, ours (${transformer.engine}) ${threads} thread${threads > 1 ? 's' : ''}`;
   const engineFile = transformerEngineFiles[transformer.engine];
   if (!fs.existsSync(engineFile)) {
-    const error = `not measured: the ${transformer.engine} Transformer engine (${path.relative(root, engineFile)}) does not exist yet`;
+    const error = `not measured: the ${transformer.engine} Transformer engine (${path.relative(root, engineFile)}) does not exist`;
     log(`- ${label}: ${error}`);
     return { ok: false, error };
   }

@@ -3,22 +3,22 @@
 // 50/50 split of the 9409 pairs, the reference model (2 pre-norm layers, width 128, 4 heads,
 // feed-forward 256, 290 401 parameters), AdamW (lr 1e-3, betas (0.9, 0.98), weight decay 1.0).
 //
-//   npx tsx bench/transformerStep.ts --engine wasm --threads 1 --steps 100 --warmup 10 --evaluations 5
+//   npx tsx bench/transformerStep.ts --engine wasm --threads 1 --steps 200 --warmup 20 --evaluations 5
 //
-// --engine wasm|reference (the reference runs one thread only). One step = a 512-pair minibatch
+// --engine wasm|reference (the reference runs one thread only); for wasm, --simd auto|relaxed|plain
+// (the build) and --profile (the engine's own time per part of a step, as `engineProfileMs`). One step = a 512-pair minibatch
 // drawn with replacement from the train split, backward() (forward, cross-entropy, backward),
 // clipGradient(1), optimizerStep(); `steps` steps are timed after `warmup` untimed ones. Then one
 // evaluation = evaluate(train) + evaluate(test) (the engine's chunks), timed `evaluations` times
 // after one untimed (none with --evaluations 0). Prints one JSON line:
-// {engine, backend, threads, medianMs, minMs, partsMedianMs, steps, warmup, evaluation {medianMs, minMs, ...}, parameters, loadAverage}
+// {engine, backend, simd, threads, medianMs, minMs, partsMedianMs, engineProfileMs?, steps, warmup, evaluation {medianMs, minMs, ...}, parameters, loadAverage}
 // An engine that cannot run the requested threads prints {engine, threads, threadsSupported: false, error} and exits with 2.
-import fs from 'node:fs';
-import path from 'node:path';
-
 import type { PairBatch, TransformerEngine, TransformerEngineOptions } from '../src/training/transformer/engine';
 import { initialTransformerParameters, parameterLayout, type TransformerShape } from '../src/training/transformer/model';
 import { ReferenceTransformerEngine } from '../src/training/transformer/reference';
+import { createWasmTransformerEngine, type WasmTransformerProfile } from '../src/training/transformer/wasmEngine';
 import { RandomStream } from '../src/training/random';
+import type { SimdChoice } from '../src/training/wasmKernels';
 import { loadAverage, median } from './support';
 
 /** The reference model (docs/transformer-methods.md §1). */
@@ -29,13 +29,6 @@ const BATCH = 512;
 const CLIP_NORM = 1;
 const OPTIMIZER = { lr: 1e-3, betas: [0.9, 0.98] as [number, number], eps: 1e-8, weightDecay: 1 };
 const SEED = 42;
-
-/** The fast engine's module (branch tf-wasm), loaded by path so that this script runs before it exists. */
-const WASM_ENGINE_FILE = path.resolve(__dirname, '../src/training/transformer/wasmEngine.ts');
-
-interface WasmEngineModule {
-  createWasmTransformerEngine(options: TransformerEngineOptions, settings?: { threads?: number }): Promise<TransformerEngine> | TransformerEngine;
-}
 
 /** Thrown when an engine cannot run the requested number of threads (exit code 2, threadsSupported: false). */
 class UnsupportedThreads extends Error {}
@@ -76,15 +69,20 @@ function splits(vocabulary: number, seed: number): { train: PairBatch; test: Pai
   return { train: fill(order.slice(0, trainSize)), test: fill(order.slice(trainSize)) };
 }
 
-async function createEngine(name: string, options: TransformerEngineOptions, threads: number): Promise<TransformerEngine> {
+function createEngine(name: string, options: TransformerEngineOptions, threads: number, simd: SimdChoice, profile: boolean): TransformerEngine {
   if (name === 'reference') {
     if (threads !== 1) throw new UnsupportedThreads('the reference Transformer engine runs one thread only');
     return new ReferenceTransformerEngine(options);
   }
   if (name === 'wasm') {
-    if (!fs.existsSync(WASM_ENGINE_FILE)) throw new Error(`the wasm Transformer engine does not exist yet (${path.relative(process.cwd(), WASM_ENGINE_FILE)})`);
-    const module = (await import(WASM_ENGINE_FILE)) as WasmEngineModule;
-    return module.createWasmTransformerEngine(options, { threads });
+    try {
+      return createWasmTransformerEngine(options, { threads, simd, profile });
+    } catch (error) {
+      // Refused at this thread count but made at one thread: the engine has no such mode (yet).
+      if (threads === 1) throw error;
+      createWasmTransformerEngine(options, { threads: 1, simd }).dispose();
+      throw new UnsupportedThreads(error instanceof Error ? error.message : String(error));
+    }
   }
   throw new Error(`--engine must be wasm or reference, got ${name}`);
 }
@@ -92,9 +90,11 @@ async function createEngine(name: string, options: TransformerEngineOptions, thr
 async function main(): Promise<void> {
   const engineName = argument('engine', 'wasm');
   const threads = integerArgument('threads', 1, 1);
-  const steps = integerArgument('steps', 100, 1);
-  const warmup = integerArgument('warmup', 10, 0);
+  const steps = integerArgument('steps', 200, 1);
+  const warmup = integerArgument('warmup', 20, 0);
   const evaluations = integerArgument('evaluations', 5, 0);
+  const simd = argument('simd', 'auto') as SimdChoice;
+  const profile = process.argv.includes('--profile');
   const layout = parameterLayout(SHAPE);
   if (layout.size !== EXPECTED_PARAMETERS) throw new Error(`the layout has ${layout.size} parameters, expected ${EXPECTED_PARAMETERS}`);
   const { train, test } = splits(SHAPE.vocabulary, SEED);
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
 
   let engine: TransformerEngine;
   try {
-    engine = await createEngine(engineName, options, threads);
+    engine = createEngine(engineName, options, threads, simd, profile);
   } catch (error) {
     if (!(error instanceof UnsupportedThreads)) throw error;
     console.log(JSON.stringify({ engine: engineName, threads, threadsSupported: false, error: error.message }));
@@ -118,10 +118,18 @@ async function main(): Promise<void> {
   const times: number[] = [];
   const evaluationTimes: number[] = [];
   const loadBefore = loadAverage();
+  // The engine's profile sums every call since it was made: read it before and after the timed steps.
+  const engineProfile = (): WasmTransformerProfile | undefined => {
+    const value = (engine as { profile?: WasmTransformerProfile }).profile;
+    return value ? { ...value } : undefined;
+  };
+  let profileBefore: WasmTransformerProfile | undefined;
+  let profileAfter: WasmTransformerProfile | undefined;
   let lastLoss = Number.NaN;
   let metrics: { train: unknown; test: unknown } | undefined;
   try {
     for (let step = 0; step < warmup + steps; step++) {
+      if (step === warmup) profileBefore = engineProfile();
       const start = performance.now();
       for (let index = 0; index < BATCH; index++) {
         const pair = draws.nextInt(train.size);
@@ -145,6 +153,7 @@ async function main(): Promise<void> {
         parts.optimizer.push(end - clipped);
       }
     }
+    profileAfter = engineProfile();
     for (let repetition = 0; repetition < (evaluations > 0 ? 1 + evaluations : 0); repetition++) {
       const start = performance.now();
       const [trainMetrics] = engine.evaluate(train);
@@ -156,13 +165,21 @@ async function main(): Promise<void> {
     engine.dispose();
   }
   const round = (value: number): number => Math.round(value * 1000) / 1000;
+  // Mean ms per timed step of each part the engine times itself (with --profile).
+  const profileMs = profileBefore && profileAfter && profileAfter.steps > profileBefore.steps
+    ? Object.fromEntries(Object.entries(profileAfter).filter(([name]) => name !== 'steps')
+      .map(([name, value]) => [name, round((value - profileBefore![name as keyof WasmTransformerProfile]) / (profileAfter!.steps - profileBefore!.steps))]))
+    : undefined;
+  const simdBuild = (engine as { simd?: unknown }).simd;
   console.log(JSON.stringify({
     engine: engineName,
     backend: engine.backend,
+    ...(typeof simdBuild === 'string' ? { simd: simdBuild } : {}),
     threads: engineThreads,
     medianMs: round(median(times)),
     minMs: round(Math.min(...times)),
     partsMedianMs: Object.fromEntries(Object.entries(parts).map(([name, values]) => [name, round(median(values))])),
+    ...(profileMs ? { engineProfileMs: profileMs } : {}),
     steps,
     warmup,
     batch: BATCH,
