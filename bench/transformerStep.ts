@@ -6,9 +6,10 @@
 //   npx tsx bench/transformerStep.ts --engine wasm --threads 1 --steps 200 --warmup 20 --evaluations 5
 //
 // --engine wasm|reference (the reference runs one thread only); for wasm, --simd auto|relaxed|plain
-// (the build) and --profile (the engine's own time per part of a step, as `engineProfileMs`). One step = a 512-pair minibatch
-// drawn with replacement from the train split, backward() (forward, cross-entropy, backward),
-// clipGradient(1), optimizerStep(); `steps` steps are timed after `warmup` untimed ones. Then one
+// (the build) and --profile (the engine's own time per part of a step, as `engineProfileMs`; the
+// bench leaves it off). One step = a 512-pair minibatch drawn with replacement from the train
+// split, backward() (forward, cross-entropy, backward), clipGradient(1), optimizerStep(); `steps`
+// steps are timed after `warmup` untimed ones. Then one
 // evaluation = evaluate(train) + evaluate(test) (the engine's chunks), timed `evaluations` times
 // after one untimed (none with --evaluations 0). Prints one JSON line:
 // {engine, backend, simd, threads, medianMs, minMs, partsMedianMs, engineProfileMs?, steps, warmup, evaluation {medianMs, minMs, ...}, parameters, loadAverage}
