@@ -487,83 +487,106 @@ export function reducePartials(partials: usize, columns: i32, out: usize, accumu
 }
 
 // ---------------------------------------------------------------------------------------------
-// Embedding.
+// Row gathers and scatter-adds between row-major tables and the octet layout: the embedding
+// (token rows plus a position row), and the first layer's per-token rows (wasmEngine.ts, "unique
+// rows"). Octet g < positionOctets holds position 0 of samples 8g … 8g + 7 (index array `a`, table
+// `tableA`), octet g ≥ positionOctets position 1 of samples 8(g − positionOctets) … (index array
+// `b`, table `tableB`). Index arrays are i32 and cover the padded samples.
 
 /**
- * X = tok_emb[token] + pos_emb[position] for the octets [octetStart, octetEnd) of the octet-layout X
- * (width columns, a multiple of 4): octet g < positionOctets is position 0 of samples 8g … 8g + 7
- * (tokens `a`), octet g ≥ positionOctets position 1 of samples 8(g − positionOctets) … (tokens `b`).
- * The token arrays (i32) cover the padded batch (padding tokens are 0).
+ * X[row] = table_p[index of row] (+ positionRows[p] when positionRows ≠ 0) for the octets
+ * [octetStart, octetEnd) of the octet-layout X (columns a multiple of 4; table rows of `columns`
+ * floats, row-major); rows of samples ≥ count are zero. The embedding is tableA = tableB = tok_emb,
+ * positionRows = pos_emb.
  */
-export function embedForward(
-  tokensA: usize, tokensB: usize, positionOctets: i32, tokenEmbedding: usize, positionEmbedding: usize,
-  width: i32, x: usize, octetStart: i32, octetEnd: i32,
+export function gatherRows(
+  a: usize, b: usize, count: i32, positionOctets: i32, tableA: usize, tableB: usize, positionRows: usize,
+  columns: i32, x: usize, octetStart: i32, octetEnd: i32,
 ): void {
-  const rowBytes = <usize>width << 2;
-  const xOctetBytes = <usize>width * OCTET_BYTES;
+  const rowBytes = <usize>columns << 2;
+  const xOctetBytes = <usize>columns * OCTET_BYTES;
   for (let g = octetStart; g < octetEnd; g++) {
     const second = g >= positionOctets;
-    const tokens = (second ? tokensB : tokensA) + (<usize>(second ? g - positionOctets : g) << 5);
-    const position = positionEmbedding + (second ? rowBytes : 0);
-    const r0 = tokenEmbedding + <usize>load<i32>(tokens) * rowBytes, r1 = tokenEmbedding + <usize>load<i32>(tokens, 4) * rowBytes;
-    const r2 = tokenEmbedding + <usize>load<i32>(tokens, 8) * rowBytes, r3 = tokenEmbedding + <usize>load<i32>(tokens, 12) * rowBytes;
-    const r4 = tokenEmbedding + <usize>load<i32>(tokens, 16) * rowBytes, r5 = tokenEmbedding + <usize>load<i32>(tokens, 20) * rowBytes;
-    const r6 = tokenEmbedding + <usize>load<i32>(tokens, 24) * rowBytes, r7 = tokenEmbedding + <usize>load<i32>(tokens, 28) * rowBytes;
+    const sampleOctet = second ? g - positionOctets : g;
+    const indices = (second ? b : a) + (<usize>sampleOctet << 5);
+    const valid = i32x4.splat(count - (sampleOctet << 3));
+    const keepLow = i32x4.gt_s(valid, i32x4(0, 1, 2, 3)), keepHigh = i32x4.gt_s(valid, i32x4(4, 5, 6, 7));
+    const table = second ? tableB : tableA;
+    const position = positionRows != 0 ? positionRows + (second ? rowBytes : 0) : 0;
+    const r0 = table + <usize>load<i32>(indices) * rowBytes, r1 = table + <usize>load<i32>(indices, 4) * rowBytes;
+    const r2 = table + <usize>load<i32>(indices, 8) * rowBytes, r3 = table + <usize>load<i32>(indices, 12) * rowBytes;
+    const r4 = table + <usize>load<i32>(indices, 16) * rowBytes, r5 = table + <usize>load<i32>(indices, 20) * rowBytes;
+    const r6 = table + <usize>load<i32>(indices, 24) * rowBytes, r7 = table + <usize>load<i32>(indices, 28) * rowBytes;
     const out = x + <usize>g * xOctetBytes;
     for (let offset: usize = 0; offset < rowBytes; offset += 16) {
       const t = out + (offset << 3);
       // Rows 0–3 and 4–7 of columns offset/4 … offset/4 + 3, transposed to columns of lanes.
       const a0 = v128.load(r0 + offset), a1 = v128.load(r1 + offset), a2 = v128.load(r2 + offset), a3 = v128.load(r3 + offset);
       const b0 = v128.load(r4 + offset), b1 = v128.load(r5 + offset), b2 = v128.load(r6 + offset), b3 = v128.load(r7 + offset);
-      const p = v128.load(position + offset);
       let low01 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), high01 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
       let low23 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), high23 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
-      v128.store(t, f32x4.add(v128.shuffle<f32>(low01, low23, 0, 1, 4, 5), f32x4.splat(f32x4.extract_lane(p, 0))));
-      v128.store(t, f32x4.add(v128.shuffle<f32>(low01, low23, 2, 3, 6, 7), f32x4.splat(f32x4.extract_lane(p, 1))), 32);
-      v128.store(t, f32x4.add(v128.shuffle<f32>(high01, high23, 0, 1, 4, 5), f32x4.splat(f32x4.extract_lane(p, 2))), 64);
-      v128.store(t, f32x4.add(v128.shuffle<f32>(high01, high23, 2, 3, 6, 7), f32x4.splat(f32x4.extract_lane(p, 3))), 96);
+      let c0 = v128.shuffle<f32>(low01, low23, 0, 1, 4, 5), c1 = v128.shuffle<f32>(low01, low23, 2, 3, 6, 7);
+      let c2 = v128.shuffle<f32>(high01, high23, 0, 1, 4, 5), c3 = v128.shuffle<f32>(high01, high23, 2, 3, 6, 7);
       low01 = v128.shuffle<f32>(b0, b1, 0, 4, 1, 5); high01 = v128.shuffle<f32>(b0, b1, 2, 6, 3, 7);
       low23 = v128.shuffle<f32>(b2, b3, 0, 4, 1, 5); high23 = v128.shuffle<f32>(b2, b3, 2, 6, 3, 7);
-      v128.store(t, f32x4.add(v128.shuffle<f32>(low01, low23, 0, 1, 4, 5), f32x4.splat(f32x4.extract_lane(p, 0))), 16);
-      v128.store(t, f32x4.add(v128.shuffle<f32>(low01, low23, 2, 3, 6, 7), f32x4.splat(f32x4.extract_lane(p, 1))), 48);
-      v128.store(t, f32x4.add(v128.shuffle<f32>(high01, high23, 0, 1, 4, 5), f32x4.splat(f32x4.extract_lane(p, 2))), 80);
-      v128.store(t, f32x4.add(v128.shuffle<f32>(high01, high23, 2, 3, 6, 7), f32x4.splat(f32x4.extract_lane(p, 3))), 112);
+      let d0 = v128.shuffle<f32>(low01, low23, 0, 1, 4, 5), d1 = v128.shuffle<f32>(low01, low23, 2, 3, 6, 7);
+      let d2 = v128.shuffle<f32>(high01, high23, 0, 1, 4, 5), d3 = v128.shuffle<f32>(high01, high23, 2, 3, 6, 7);
+      if (position != 0) {
+        let p = v128.load32_splat(position + offset);
+        c0 = f32x4.add(c0, p); d0 = f32x4.add(d0, p);
+        p = v128.load32_splat(position + offset, 4);
+        c1 = f32x4.add(c1, p); d1 = f32x4.add(d1, p);
+        p = v128.load32_splat(position + offset, 8);
+        c2 = f32x4.add(c2, p); d2 = f32x4.add(d2, p);
+        p = v128.load32_splat(position + offset, 12);
+        c3 = f32x4.add(c3, p); d3 = f32x4.add(d3, p);
+      }
+      v128.store(t, v128.and(c0, keepLow)); v128.store(t, v128.and(d0, keepHigh), 16);
+      v128.store(t, v128.and(c1, keepLow), 32); v128.store(t, v128.and(d1, keepHigh), 48);
+      v128.store(t, v128.and(c2, keepLow), 64); v128.store(t, v128.and(d2, keepHigh), 80);
+      v128.store(t, v128.and(c3, keepLow), 96); v128.store(t, v128.and(d3, keepHigh), 112);
     }
   }
 }
 
 /**
- * Embedding gradients from dX (octet layout, width columns): dTok[token of row] += dX[row] for the
- * rows of samples < batch, in row order (octet, then lane), and dPos's per-position partial sums:
- * positionPartials[position][c][lane] += dX[row][c] (reducePartials finishes them). Octets as in
- * embedForward. `scratch` holds 8 rows × width floats.
+ * The transpose of gatherRows: table_p[index of row] += dX[row] for the rows of samples < count,
+ * in row order (octet, then lane), from the octet-layout dX (columns a multiple of 4), and with
+ * positionPartials ≠ 0 the per-position partial column sums positionPartials[p][c][lane] += dX[row][c]
+ * (the same rows; reducePartials finishes them). Octets [octetStart,
+ * octetEnd); `scratch` holds 8 rows × columns floats. The embedding's backward is tableA = tableB
+ * = dtok_emb with the partials of dpos_emb.
  */
-export function embedBackward(
-  dx: usize, width: i32, tokensA: usize, tokensB: usize, batch: i32, positionOctets: i32,
-  tokenGradient: usize, positionPartials: usize, scratch: usize, octetStart: i32, octetEnd: i32,
+export function scatterAddRows(
+  dx: usize, columns: i32, a: usize, b: usize, count: i32, positionOctets: i32, tableA: usize, tableB: usize,
+  positionPartials: usize, scratch: usize, octetStart: i32, octetEnd: i32,
 ): void {
-  const rowBytes = <usize>width << 2;
-  const xOctetBytes = <usize>width * OCTET_BYTES;
-  const partialBytes = <usize>width * OCTET_BYTES;
+  const rowBytes = <usize>columns << 2;
+  const xOctetBytes = <usize>columns * OCTET_BYTES;
   for (let g = octetStart; g < octetEnd; g++) {
     const second = g >= positionOctets;
     const sampleOctet = second ? g - positionOctets : g;
-    const tokens = (second ? tokensB : tokensA) + (<usize>sampleOctet << 5);
+    const indices = (second ? b : a) + (<usize>sampleOctet << 5);
+    const table = second ? tableB : tableA;
     const source = dx + <usize>g * xOctetBytes;
-    const partials = positionPartials + (second ? partialBytes : 0);
-    // Partial sums over the lanes (padding rows carry exact zeros), and the rows of the octet into scratch.
-    for (let offset: usize = 0; offset < xOctetBytes; offset += 16) {
-      v128.store(partials + offset, f32x4.add(v128.load(partials + offset), v128.load(source + offset)));
+    if (positionPartials != 0) {
+      const partials = positionPartials + (second ? xOctetBytes : 0);
+      const valid = i32x4.splat(count - (sampleOctet << 3));
+      const keepLow = i32x4.gt_s(valid, i32x4(0, 1, 2, 3)), keepHigh = i32x4.gt_s(valid, i32x4(4, 5, 6, 7));
+      for (let offset: usize = 0; offset < xOctetBytes; offset += 32) {
+        v128.store(partials + offset, f32x4.add(v128.load(partials + offset), v128.and(v128.load(source + offset), keepLow)));
+        v128.store(partials + offset, f32x4.add(v128.load(partials + offset, 16), v128.and(v128.load(source + offset, 16), keepHigh)), 16);
+      }
     }
-    for (let c: usize = 0; c < <usize>width; c += 4) {
+    for (let c: usize = 0; c < <usize>columns; c += 4) {
       const s = source + (c << 5);
       transpose4(s, OCTET_BYTES, scratch + (c << 2), rowBytes);
       transpose4(s + 16, OCTET_BYTES, scratch + 4 * rowBytes + (c << 2), rowBytes);
     }
-    const valid = min(8, batch - (sampleOctet << 3));
+    const valid = min(8, count - (sampleOctet << 3));
     for (let lane = 0; lane < valid; lane++) {
       const row = scratch + <usize>lane * rowBytes;
-      const target = tokenGradient + <usize>load<i32>(tokens + (<usize>lane << 2)) * rowBytes;
+      const target = table + <usize>load<i32>(indices + (<usize>lane << 2)) * rowBytes;
       for (let offset: usize = 0; offset < rowBytes; offset += 16) {
         v128.store(target + offset, f32x4.add(v128.load(target + offset), v128.load(row + offset)));
       }
@@ -737,7 +760,7 @@ export function attentionForward(
  * columns), the probabilities and qkv, writes dQ, dK, dV into dqkv (layout of qkv):
  *   dA_pj = dO_p·V_j, dS_p0 = −dS_p1 = a_p0·a_p1·(dA_p0 − dA_p1)/√headSize,
  *   dQ_p = dS_p0·(K_0 − K_1), dK_0 = −dK_1 = Σ_p dS_p0·Q_p, dV_j = Σ_p a_pj·dO_p.
- * With bothQueries = 0 only p = 0 contributes and dQ_1 is not written.
+ * With bothQueries = 0 only p = 0 contributes and dQ_1 is 0.
  */
 export function attentionBackward(
   qkv: usize, width: i32, heads: i32, positionOctets: i32, probabilities: usize, outputGradient: usize, dqkv: usize,
@@ -788,6 +811,8 @@ export function attentionBackward(
             dk = f32x4.add(dk, f32x4.mul(ds1, q1));
             dv0 = f32x4.add(dv0, f32x4.mul(a10, g1));
             dv1 = f32x4.add(dv1, f32x4.mul(a11, g1));
+          } else {
+            v128.store(w1 + d, f32x4.splat(0));
           }
           v128.store(w0 + keyOffset + d, dk);
           v128.store(w1 + keyOffset + d, f32x4.neg(dk));

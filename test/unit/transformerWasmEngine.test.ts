@@ -317,6 +317,20 @@ for (const build of BUILDS) {
       checkAgainstReference(engine, layout, parameters, randomBatch(shape, 20, 0, 13), 'default shape');
     });
 
+    it('the first layer per (token, position) gives the per-row forward values exactly and the reference gradient: 40 pairs of 11 tokens, 1 and 2 layers', () => {
+      for (const layers of [1, 2]) {
+        const shape = { ...SMALL, layers };
+        const layout = parameterLayout(shape);
+        const parameters = perturbedParameters(layout, 21);
+        const batch = randomBatch(shape, 40, 4, 22);
+        const byToken = createWasmTransformerEngine(engineOptions(layout, parameters, 40), { simd: build });
+        const byRow = createWasmTransformerEngine(engineOptions(layout, parameters, 40), { simd: build, firstLayerByToken: false });
+        checkAgainstReference(byToken, layout, parameters, batch, `${layers} layer(s), per token`);
+        checkAgainstReference(byRow, layout, parameters, batch, `${layers} layer(s), per row`);
+        assert.equal(byToken.backward(batch), byRow.backward(batch), 'the same logits, so the same loss');
+      }
+    });
+
     it('a smaller batch after a larger one reads no stale rows', () => {
       const layout = parameterLayout(SMALL);
       const parameters = perturbedParameters(layout, 9);
