@@ -120,42 +120,73 @@ const GELU_CONSTANTS: usize = memory.data<f32>([
  * continued fraction in the negative tail; test/unit/transformerWasmEngine.test.ts): gelu relative
  * error ≤ 3.0e−7 (5 float32 ulp) wherever |z| ≥ 1e−3 and gelu is a normal float32, the far negative
  * tail included (a float32 1 + erf(z/√2) would lose all digits there); gelu absolute error ≤
- * 9.2e−8·max(1, |z|); gelu' absolute error ≤ 1.5e−7. Both builds give the same values (no fused
- * operations here).
- * Writes gelu(z) to `out` and gelu'(z) to `derivative`.
+ * 9.2e−8·max(1, |z|); gelu' absolute error ≤ 1.5e−7; the same bounds in both builds (the relaxed
+ * one fuses the polynomial's multiply-adds).
+ * Two vectors at a time, their operations interleaved: each alone is one long dependency chain
+ * (two divisions, the polynomial, the exponential), and the interleaved pair ran 30 % faster than
+ * two calls in a row (V8 keeps the order of the operations; the core's scheduler then has two
+ * independent chains to overlap). Writes gelu(z0), gelu(z1) at out, out + 16 and gelu' at
+ * derivative, derivative + 16.
  */
 // @ts-ignore: decorator
-@inline function geluStore(z: v128, out: usize, derivative: usize): void {
+@inline function geluPair(z0: v128, z1: v128, out: usize, derivative: usize): void {
   const c = GELU_CONSTANTS;
   const two = v128.load32_splat(c, 44), one = v128.load32_splat(c, 48), minusHalf = v128.load32_splat(c, 52);
-  const a = f32x4.mul(f32x4.abs(z), v128.load32_splat(c, 40));
-  const q = f32x4.div(f32x4.sub(a, two), f32x4.add(a, two));
-  let p = v128.load32_splat(c, 36);
-  p = f32x4.add(f32x4.mul(p, q), v128.load32_splat(c, 32));
-  p = f32x4.add(f32x4.mul(p, q), v128.load32_splat(c, 28));
-  p = f32x4.add(f32x4.mul(p, q), v128.load32_splat(c, 24));
-  p = f32x4.add(f32x4.mul(p, q), v128.load32_splat(c, 20));
-  p = f32x4.add(f32x4.mul(p, q), v128.load32_splat(c, 16));
-  p = f32x4.add(f32x4.mul(p, q), v128.load32_splat(c, 12));
-  p = f32x4.add(f32x4.mul(p, q), v128.load32_splat(c, 8));
-  p = f32x4.add(f32x4.mul(p, q), v128.load32_splat(c, 4));
-  p = f32x4.add(f32x4.mul(p, q), v128.load32_splat(c));
-  const scaled = f32x4.div(p, f32x4.add(f32x4.add(a, a), one));
+  const a0 = f32x4.mul(f32x4.abs(z0), v128.load32_splat(c, 40));
+  const a1 = f32x4.mul(f32x4.abs(z1), v128.load32_splat(c, 40));
+  const q0 = f32x4.div(f32x4.sub(a0, two), f32x4.add(a0, two));
+  const q1 = f32x4.div(f32x4.sub(a1, two), f32x4.add(a1, two));
+  // Horner's scheme from c₉ down to c₀ (written out: V8 does not unroll it).
+  let p0 = v128.load32_splat(c, 36), p1 = p0;
+  let coefficient = v128.load32_splat(c, 32);
+  p0 = madd(p0, q0, coefficient); p1 = madd(p1, q1, coefficient);
+  coefficient = v128.load32_splat(c, 28);
+  p0 = madd(p0, q0, coefficient); p1 = madd(p1, q1, coefficient);
+  coefficient = v128.load32_splat(c, 24);
+  p0 = madd(p0, q0, coefficient); p1 = madd(p1, q1, coefficient);
+  coefficient = v128.load32_splat(c, 20);
+  p0 = madd(p0, q0, coefficient); p1 = madd(p1, q1, coefficient);
+  coefficient = v128.load32_splat(c, 16);
+  p0 = madd(p0, q0, coefficient); p1 = madd(p1, q1, coefficient);
+  coefficient = v128.load32_splat(c, 12);
+  p0 = madd(p0, q0, coefficient); p1 = madd(p1, q1, coefficient);
+  coefficient = v128.load32_splat(c, 8);
+  p0 = madd(p0, q0, coefficient); p1 = madd(p1, q1, coefficient);
+  coefficient = v128.load32_splat(c, 4);
+  p0 = madd(p0, q0, coefficient); p1 = madd(p1, q1, coefficient);
+  coefficient = v128.load32_splat(c);
+  p0 = madd(p0, q0, coefficient); p1 = madd(p1, q1, coefficient);
+  const scaled0 = f32x4.div(p0, f32x4.add(f32x4.add(a0, a0), one));
+  const scaled1 = f32x4.div(p1, f32x4.add(f32x4.add(a1, a1), one));
   // −z²/2 = −zh²/2 − zl·(z + zh)/2, the first term exact.
-  const high = v128.and(z, v128.load32_splat(c, 68));
-  const low = f32x4.sub(z, high);
-  const square = f32x4.mul(f32x4.mul(high, high), minusHalf);
-  const correction = f32x4.mul(f32x4.mul(low, f32x4.add(z, high)), minusHalf);
-  const gaussian = v128.andnot(expSumVector(square, correction), f32x4.lt(square, v128.load32_splat(c, 56)));
-  const tail = f32x4.mul(f32x4.mul(scaled, gaussian), v128.load32_splat(c, 60));
-  const phi = v128.bitselect(f32x4.sub(one, tail), tail, f32x4.ge(z, f32x4.splat(0)));
-  v128.store(out, f32x4.mul(z, phi));
-  v128.store(derivative, f32x4.add(phi, f32x4.mul(z, f32x4.mul(gaussian, v128.load32_splat(c, 64)))));
+  const mask = v128.load32_splat(c, 68);
+  const high0 = v128.and(z0, mask), high1 = v128.and(z1, mask);
+  const low0 = f32x4.sub(z0, high0), low1 = f32x4.sub(z1, high1);
+  const square0 = f32x4.mul(f32x4.mul(high0, high0), minusHalf);
+  const square1 = f32x4.mul(f32x4.mul(high1, high1), minusHalf);
+  const correction0 = f32x4.mul(f32x4.mul(low0, f32x4.add(z0, high0)), minusHalf);
+  const correction1 = f32x4.mul(f32x4.mul(low1, f32x4.add(z1, high1)), minusHalf);
+  const limit = v128.load32_splat(c, 56);
+  const gaussian0 = v128.andnot(expSumVector(square0, correction0), f32x4.lt(square0, limit));
+  const gaussian1 = v128.andnot(expSumVector(square1, correction1), f32x4.lt(square1, limit));
+  const half = v128.load32_splat(c, 60);
+  const tail0 = f32x4.mul(f32x4.mul(scaled0, gaussian0), half);
+  const tail1 = f32x4.mul(f32x4.mul(scaled1, gaussian1), half);
+  const zero = f32x4.splat(0);
+  const phi0 = v128.bitselect(f32x4.sub(one, tail0), tail0, f32x4.ge(z0, zero));
+  const phi1 = v128.bitselect(f32x4.sub(one, tail1), tail1, f32x4.ge(z1, zero));
+  v128.store(out, f32x4.mul(z0, phi0));
+  v128.store(out, f32x4.mul(z1, phi1), 16);
+  const density = v128.load32_splat(c, 64);
+  v128.store(derivative, f32x4.add(phi0, f32x4.mul(z0, f32x4.mul(gaussian0, density))));
+  v128.store(derivative, f32x4.add(phi1, f32x4.mul(z1, f32x4.mul(gaussian1, density))), 16);
 }
 
-/** gelu and gelu' of `count` floats (a multiple of 4) at z: for the unit test of the approximation. */
+/** gelu and gelu' of `count` floats (a multiple of 8) at z: for the unit test of the approximation. */
 export function geluValues(z: usize, count: i32, out: usize, derivative: usize): void {
-  for (let offset: usize = 0; offset < (<usize>count << 2); offset += 16) geluStore(v128.load(z + offset), out + offset, derivative + offset);
+  for (let offset: usize = 0; offset < (<usize>count << 2); offset += 32) {
+    geluPair(v128.load(z + offset), v128.load(z + offset, 16), out + offset, derivative + offset);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -259,7 +290,7 @@ export function packInputPanels(w: usize, rows: i32, columns: i32, destination: 
   v128.store(out, c20, 64); v128.store(out, c21, 80);
   v128.store(out, c30, 96); v128.store(out, c31, 112);
   if (kind == EPILOGUE_GELU) {
-    for (let offset: usize = 0; offset < TILE_BYTES; offset += 16) geluStore(v128.load(out + offset), out + offset, second + offset);
+    for (let offset: usize = 0; offset < TILE_BYTES; offset += 32) geluPair(v128.load(out + offset), v128.load(out + offset, 16), out + offset, second + offset);
   }
 }
 
@@ -287,7 +318,7 @@ export function linearForward(
 }
 
 /**
- * G = gelu(X·Wᵀ + b) and D = gelu'(X·Wᵀ + b) (geluStore): as linearForward, D in the layout of G.
+ * G = gelu(X·Wᵀ + b) and D = gelu'(X·Wᵀ + b) (geluPair): as linearForward, D in the layout of G.
  * The pre-activation itself is not kept: the backward pass needs only D.
  */
 export function linearForwardGelu(
