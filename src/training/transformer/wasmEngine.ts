@@ -35,6 +35,7 @@
  */
 import type { PairBatch, TaskMetrics, TransformerEngine, TransformerEngineOptions } from './engine';
 import { LAYER_NORM_EPS, namedSlices, type NamedSlices, type ParameterLayout, type ParameterSlice } from './model';
+import { CLIP_EPSILON } from './reference';
 import { compileKernel, KernelInstance, roundUp, type SimdBuild, type SimdChoice } from '../wasmKernels';
 
 /** The exports of transformer.wasm (src/kernels/transformer.ts). Addresses are byte offsets; flags are 0/1. */
@@ -108,12 +109,10 @@ export interface WasmTransformerEngine extends TransformerEngine {
 
 /** Octets (8 rows) per kernel call of the row-wise kernels: bounded slices, so V8's optimised code takes over early. */
 const OCTET_CHUNK = 8;
-/** Panels or octets of dW per weightGradient call. */
+/** Octets of dW's rows (8 outputs each) per weightGradient call. */
 const GRADIENT_CHUNK = 4;
 /** Floats per adamW / squaredNorm / scaleValues call. */
 const VECTOR_CHUNK = 16384;
-/** torch.nn.utils.clip_grad_norm_'s guard: clip_coef = maxNorm / (norm + 1e-6). */
-const CLIP_EPSILON = 1e-6;
 /** Bytes per column of an octet (8 float32 rows). */
 const OCTET_BYTES = 32;
 /** Per-octet LayerNorm statistics: mean and rstd of 8 rows. */
