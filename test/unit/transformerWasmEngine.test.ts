@@ -444,6 +444,7 @@ describe('wasm Transformer engine: what it refuses', () => {
     const batch = randomBatch(SMALL, 4, 0, 1);
     batch.a[2] = SMALL.vocabulary;
     assert.throws(() => engine.backward(batch), /not a residue/);
+    assert.throws(() => engine.backward({ ...batch, size: 0 }), /empty batch/);
     engine.dispose();
     assert.throws(() => engine.parameters(), /disposed/);
   });

@@ -392,6 +392,7 @@ class WasmTransformer implements WasmTransformerEngine {
 
   backward(batch: PairBatch): number {
     this.checkAlive();
+    if (batch.size < 1) throw new Error('cannot train on an empty batch');
     const started = this.profile ? performance.now() : 0;
     this.loadBatch(batch, 0, batch.size);
     this.packWeights();
@@ -485,6 +486,7 @@ class WasmTransformer implements WasmTransformerEngine {
     if (count > this.maxBatch) throw new Error(`batch of ${count} pairs exceeds maxBatch ${this.maxBatch}`);
     if (batch.labels.length !== tasks) throw new Error(`batch has ${batch.labels.length} label arrays, the model ${tasks} tasks`);
     const check = (values: Int32Array, what: string): void => {
+      if (values.length < start + count) throw new Error(`a batch array holds ${values.length} entries, fewer than ${start + count}`);
       for (let index = start; index < start + count; index++) {
         const value = values[index];
         if (!(value >= 0 && value < vocabulary)) throw new Error(`${what} ${value} at ${index} is not a residue below ${vocabulary}`);
