@@ -328,6 +328,13 @@ for (const build of BUILDS) {
         checkAgainstReference(byToken, layout, parameters, batch, `${layers} layer(s), per token`);
         checkAgainstReference(byRow, layout, parameters, batch, `${layers} layer(s), per row`);
         assert.equal(byToken.backward(batch), byRow.backward(batch), 'the same logits, so the same loss');
+        // evaluate in chunks of 40, 40 and 20 pairs, all per token.
+        const pairs = randomBatch(shape, 100, 10, 23);
+        const exact = transformerMetrics(layout, parameters, pairs);
+        byToken.evaluate(pairs).forEach((task, index) => {
+          assert.ok(Math.abs(task.loss - exact[index].loss) <= 1e-6 * exact[index].loss, `evaluate, task ${index}: loss ${task.loss} vs ${exact[index].loss}`);
+          assert.equal(task.accuracy, exact[index].accuracy, `evaluate, task ${index}: accuracy`);
+        });
       }
     });
 
