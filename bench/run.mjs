@@ -1,13 +1,18 @@
-// `npm run bench`: our engine against a PyTorch script of the same epoch, side by side in one run.
+// `npm run bench`: our engines against PyTorch scripts of the same work, side by side in one run.
 //
-//   node bench/run.mjs            defaults (K = 2048, 20 timed epochs after 3 warm-up epochs)
-//   node bench/run.mjs --quick    smoke check (K = 512, 5 timed epochs after 2 warm-up epochs)
+//   node bench/run.mjs                     both sections at the defaults
+//   node bench/run.mjs --quick             smoke check of both (smaller sizes, verdicts not judged)
+//   node bench/run.mjs --transformer-only  the Transformer section alone (--mlp-only: the other one)
 //
-// Runs one process at a time, alternating the peers so that they share the machine's noise:
-// ours 1 thread, PyTorch 1 thread, ours 2 threads, PyTorch 2 threads; then the Theorem-6 check
-// (ours, and the PyTorch float64 core for reference), one study row with every per-row diagnostic
-// (ours only, reported, not a target) and one real worker's peak memory. Prints a
-// Markdown table with the targets of docs/performance.md and writes the same as JSON to
+// The two-layer network (docs/science.md; K = 2048, 20 timed epochs after 3 warm-up epochs): one
+// process at a time, alternating the peers so that they share the machine's noise: ours 1 thread,
+// PyTorch 1 thread, ours 2 threads, PyTorch 2 threads; then the Theorem-6 check (ours, and the
+// PyTorch float64 core for reference), one study row with every per-row diagnostic (ours only,
+// reported, not a target) and one real worker's peak memory.
+// The Transformer (docs/transformer-methods.md §1–§3; 200 timed training steps of a 512-pair
+// minibatch after 20 warm-up, 5 evaluations of every pair): ours 1 thread, PyTorch 1 thread, ours
+// 2 threads, PyTorch 2 threads, and PyTorch 2 threads with OMP_WAIT_POLICY=PASSIVE.
+// Prints Markdown tables with the targets of docs/performance.md and writes the same as JSON to
 // bench/results/bench-<timestamp>.json. See bench/README.md.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,6 +27,12 @@ const peerScript = path.join(root, 'bench', 'peer_torch.py');
 const engineScript = path.join(root, 'bench', 'engineEpoch.ts');
 const theorem6Script = path.join(root, 'bench', 'theorem6.ts');
 const studyRowScript = path.join(root, 'bench', 'studyRow.ts');
+const transformerPeerScript = path.join(root, 'bench', 'peer_torch_transformer.py');
+const transformerScript = path.join(root, 'bench', 'transformerStep.ts');
+const transformerEngineFiles = {
+  wasm: path.join(root, 'src', 'training', 'transformer', 'wasmEngine.ts'),
+  reference: path.join(root, 'src', 'training', 'transformer', 'reference.ts'),
+};
 const workerScript = path.join(root, 'dist', 'worker.js');
 const timeBinary = '/usr/bin/time';
 
@@ -36,18 +47,32 @@ const PROCESS_TIMEOUT_MS = 15 * 60 * 1000;
 
 function parseArguments(argv) {
   const quick = argv.includes('--quick');
+  const transformerOnly = argv.includes('--transformer-only');
+  const mlpOnly = argv.includes('--mlp-only');
+  if (transformerOnly && mlpOnly) throw new Error('--transformer-only and --mlp-only exclude each other');
   const settings = quick ? { hidden: 512, epochs: 5, warmup: 2 } : { hidden: 2048, epochs: 20, warmup: 3 };
-  for (const name of ['hidden', 'epochs', 'warmup']) {
+  const transformer = quick ? { steps: 30, stepsWarmup: 5, evaluations: 2 } : { steps: 200, stepsWarmup: 20, evaluations: 5 };
+  const integer = (name, minimum, value) => {
+    if (!Number.isInteger(value) || value < minimum) throw new Error(`--${name} must be an integer ≥ ${minimum}, got ${value}`);
+    return value;
+  };
+  const option = (name) => {
     const index = argv.indexOf(`--${name}`);
-    if (index >= 0) settings[name] = Number.parseInt(argv[index + 1], 10);
+    return index >= 0 ? argv[index + 1] : undefined;
+  };
+  for (const name of ['hidden', 'epochs', 'warmup']) {
+    if (option(name) !== undefined) settings[name] = Number.parseInt(option(name), 10);
+    integer(name, name === 'warmup' ? 0 : 1, settings[name]);
   }
-  for (const [name, value] of Object.entries(settings)) {
-    if (!Number.isInteger(value) || value < (name === 'warmup' ? 0 : 1)) {
-      throw new Error(`--${name} must be a positive integer, got ${value}`);
-    }
+  for (const [name, key, minimum] of [['steps', 'steps', 1], ['steps-warmup', 'stepsWarmup', 0], ['evaluations', 'evaluations', 0]]) {
+    if (option(name) !== undefined) transformer[key] = Number.parseInt(option(name), 10);
+    integer(name, minimum, transformer[key]);
   }
+  transformer.engine = option('transformer-engine') ?? 'wasm';
+  if (!(transformer.engine in transformerEngineFiles)) throw new Error(`--transformer-engine must be wasm or reference, got ${transformer.engine}`);
   const atDefaults = settings.hidden === 2048 && settings.epochs >= 20 && settings.warmup >= 3;
-  return { quick, atDefaults, ...settings };
+  transformer.atDefaults = transformer.steps >= 200 && transformer.stepsWarmup >= 20 && transformer.evaluations >= 5 && transformer.engine === 'wasm';
+  return { quick, atDefaults, mlp: !transformerOnly, transformer: mlpOnly ? undefined : transformer, ...settings };
 }
 
 /** Nominal FLOPs of one epoch, 2·(3·n_train + n_test)·K·M (docs/performance.md). */
@@ -91,7 +116,10 @@ function runJson(label, command, args, options = {}) {
     const reason = child.error?.message ?? (child.status !== 0 ? `exit code ${child.status ?? child.signal}` : 'no JSON line on stdout');
     const tail = stderr.trim().split('\n').slice(-5).join('\n    ');
     log(`  failed: ${reason}${tail ? `\n    ${tail}` : ''}`);
-    return { ok: false, seconds, loadBefore, error: `${reason}${tail ? `: ${tail}` : ''}`, stderr };
+    // A script may still say why it stopped (transformerStep.ts: threadsSupported: false).
+    let partial;
+    try { partial = jsonLine ? JSON.parse(jsonLine) : undefined; } catch { partial = undefined; }
+    return { ok: false, seconds, loadBefore, error: `${reason}${tail ? `: ${tail}` : ''}`, stderr, partial };
   }
   try {
     const result = JSON.parse(jsonLine);
@@ -235,37 +263,30 @@ const formatRatio = (value) => (value === undefined ? '—' : `${value.toFixed(2
 
 function verdict(met, applicable) {
   if (met === undefined) return 'not measured';
-  if (!applicable) return `${met ? 'met' : 'not met'} (quick run: the target applies at the defaults)`;
+  if (!applicable) return `${met ? 'met' : 'not met'} (not judged: the target applies at the default sizes)`;
   return met ? 'met' : 'NOT MET';
 }
 
-async function main() {
-  const settings = parseArguments(process.argv.slice(2));
-  const started = new Date();
-  const loadBefore = loadAverage();
-  const torch = torchAvailable();
-  const warnings = [];
-  log(`Grokking Lab bench: K=${settings.hidden}, ${settings.epochs} timed epochs after ${settings.warmup} warm-up, load ${loadBefore}`);
-  if (!torch.ok) {
-    const message = `PyTorch peer not measured: ${torch.reason}. Install it with \`sh bench/setup.sh\` (apt-get install python3-torch libopenblas0-pthread).`;
-    warnings.push(message);
-    log(message);
+/** Names a PyTorch run by the BLAS it actually loaded; warns when that is not OpenBLAS. Mutates entry and warnings. */
+function namePeer(entry, warnings) {
+  const blas = entry.run.ok ? entry.run.result.blas : undefined;
+  if (!entry.implementation.startsWith('PyTorch') || !blas) return;
+  entry.implementation = blas.openblas ? 'PyTorch + OpenBLAS' : `PyTorch + ${path.basename(blas.library)} (NOT OpenBLAS)`;
+  if (!blas.openblas) {
+    warnings.push(`PyTorch ran on ${blas.library}, NOT OpenBLAS: its times are 10–20× too slow and the comparison flatters us. Run \`sh bench/setup.sh\`.`);
   }
+}
 
+/** The two-layer network: epochs, the Theorem-6 check, a study row, a worker's memory. Returns { lines, report, blas }. */
+async function mlpSection(settings, torch, warnings) {
+  log(`Two-layer network: K=${settings.hidden}, ${settings.epochs} timed epochs after ${settings.warmup} warm-up`);
   // One process at a time, the peers alternating, so that both see the same slice of noise.
   const epochRuns = [];
   for (const threads of [1, 2]) {
     epochRuns.push({ implementation: 'ours (wasm)', threads, run: runOurs(settings, threads) });
     epochRuns.push({ implementation: 'PyTorch + BLAS', threads, run: runPeer(settings, threads, torch) });
   }
-  for (const entry of epochRuns) {
-    const blas = entry.run.ok ? entry.run.result.blas : undefined;
-    if (!entry.implementation.startsWith('PyTorch') || !blas) continue;
-    entry.implementation = blas.openblas ? 'PyTorch + OpenBLAS' : `PyTorch + ${path.basename(blas.library)} (NOT OpenBLAS)`;
-    if (!blas.openblas) {
-      warnings.push(`PyTorch ran on ${blas.library}, NOT OpenBLAS: its times are 10–20× too slow and the comparison flatters us. Run \`sh bench/setup.sh\`.`);
-    }
-  }
+  for (const entry of epochRuns) namePeer(entry, warnings);
 
   const ourTheorem6 = fs.existsSync(theorem6Script)
     ? runJson('Theorem-6 check (ours)', tsx, [theorem6Script])
@@ -280,7 +301,6 @@ async function main() {
   const studyRow = runJson('study row with every per-row diagnostic (ours, 1 thread)', tsx, [studyRowScript, '--hidden', String(settings.hidden),
     '--rows', String(settings.epochs), '--warmup', String(settings.warmup), '--rounds', settings.quick ? '1' : '2']);
   const memory = await measureWorkerMemory(settings.hidden);
-  const loadAfter = loadAverage();
 
   // The table: GFLOP/s recomputed from the medians with one formula for every row.
   const flops = epochFlops(settings.hidden);
@@ -318,15 +338,11 @@ async function main() {
     target.verdict = verdict(target.met, target.applicable);
   }
 
-  const peerRun = epochRuns.find(({ implementation, run }) => implementation.startsWith('PyTorch') && run.ok)?.run.result;
   const lines = [];
-  lines.push(`## Grokking Lab bench — ${started.toISOString()}${settings.quick ? ' (quick)' : ''}`);
+  lines.push('### Two-layer network (docs/science.md)');
   lines.push('');
   lines.push(`M = ${MODULUS}, K = ${settings.hidden}, n_train = ${TRAIN_SIZE}, test ${TEST_SIZE}, σ = x², Adam (coupled L2 2e-4), class-centred MSE; ` +
     `median of ${settings.epochs} epochs after ${settings.warmup} warm-up; ${(flops / 1e9).toFixed(2)} GFLOP/epoch nominal.`);
-  lines.push(`CPU ${cpuModel()} (${os.cpus().length} cores), node ${process.version}, torch ${torch.ok ? torch.version : 'not installed'}` +
-    (peerRun ? `, BLAS ${peerRun.blas.openblas ? `${peerRun.blas.config} (core ${peerRun.blas.core})` : peerRun.blas.library}` : ''));
-  lines.push(`load average before: ${loadBefore}; after: ${loadAfter}`);
   lines.push('');
   lines.push('| implementation | threads | ms/epoch median | min | GFLOP/s | ratio vs PyTorch (same threads) | ratio of minima | load at start |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
@@ -368,9 +384,188 @@ async function main() {
     lines.push(`  - worker memory: ${memory.method}; ${memory.epochs} epochs, ${memory.recordLines} record rows written; ` +
       (memory.theorem6Ran ? `Theorem-6 check ran at epoch 2${typeof memory.theorem6Ms === 'number' ? ` (${memory.theorem6Ms.toFixed(0)} ms in the worker)` : ''}` : 'NO Theorem-6 event at epoch 2'));
   }
-  if (warnings.length > 0) {
+
+  const report = {
+    settings: { modulus: MODULUS, trainSize: TRAIN_SIZE, testSize: TEST_SIZE, hidden: settings.hidden, epochs: settings.epochs, warmup: settings.warmup, flopsPerEpoch: flops },
+    table: rows,
+    targets,
+    theorem6: { ours: ourTheorem6.ok ? { totalMs: ourTheorem6Ms, ...ourTheorem6.result } : { error: ourTheorem6.error }, pytorchFloat64Reference: peerTheorem6.map((run) => (run.ok ? run.result : { error: run.error })) },
+    studyRow: studyRow.ok ? studyRow.result : { error: studyRow.error },
+    memory,
+    runs: epochRuns.map(({ implementation, threads, run }) => ({ implementation, threads, ...(run.ok ? { result: run.result, seconds: run.seconds, loadBefore: run.loadBefore } : { error: run.error }) })),
+  };
+  const blas = epochRuns.find(({ implementation, run }) => implementation.startsWith('PyTorch') && run.ok)?.run.result.blas;
+  return { lines, report, blas };
+}
+
+function runOursTransformer(transformer, threads) {
+  const label = `Transformer, ours (${transformer.engine}) ${threads} thread${threads > 1 ? 's' : ''}`;
+  const engineFile = transformerEngineFiles[transformer.engine];
+  if (!fs.existsSync(engineFile)) {
+    const error = `not measured: the ${transformer.engine} Transformer engine (${path.relative(root, engineFile)}) does not exist`;
+    log(`- ${label}: ${error}`);
+    return { ok: false, error };
+  }
+  return runJson(label, tsx, [transformerScript, '--engine', transformer.engine, '--threads', String(threads), '--steps', String(transformer.steps),
+    '--warmup', String(transformer.stepsWarmup), '--evaluations', String(transformer.evaluations)]);
+}
+
+/** PyTorch's Transformer step; `passive` sets OMP_WAIT_POLICY=PASSIVE (its OpenMP workers sleep instead of spinning). */
+function runPeerTransformer(transformer, threads, torch, passive = false) {
+  const label = `Transformer, PyTorch ${threads} thread${threads > 1 ? 's' : ''}${passive ? ', OMP_WAIT_POLICY=PASSIVE' : ''}`;
+  if (!torch.ok) return { ok: false, error: `not measured: ${torch.reason}` };
+  const env = { OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), ...(passive ? { OMP_WAIT_POLICY: 'PASSIVE' } : {}) };
+  return runJson(label, python, [transformerPeerScript, String(transformer.steps), String(transformer.stepsWarmup), String(threads),
+    '--evaluations', String(transformer.evaluations)], { env });
+}
+
+/**
+ * The Transformer: ms per training step and per evaluation of every pair, ours against PyTorch,
+ * at 1 and 2 threads, alternating. At 2 threads PyTorch runs twice, with libgomp's default wait
+ * policy (spinning) and with OMP_WAIT_POLICY=PASSIVE, and ours is compared with the faster of the
+ * two. When our engine has no 2-thread mode (its run says threadsSupported: false, or reports 1
+ * thread), the 2-thread target compares ours at 1 thread with PyTorch at 2 and says so.
+ * Returns { lines, report, blas }.
+ */
+function transformerSection(transformer, torch, warnings) {
+  log(`Transformer: ${transformer.steps} timed steps after ${transformer.stepsWarmup} warm-up, ${transformer.evaluations} evaluations, engine ${transformer.engine}`);
+  const runs = [
+    { implementation: `ours (${transformer.engine})`, threads: 1, run: runOursTransformer(transformer, 1) },
+    { implementation: 'PyTorch + BLAS', threads: 1, run: runPeerTransformer(transformer, 1, torch) },
+    { implementation: `ours (${transformer.engine})`, threads: 2, run: runOursTransformer(transformer, 2) },
+    { implementation: 'PyTorch + BLAS', threads: 2, run: runPeerTransformer(transformer, 2, torch) },
+    { implementation: 'PyTorch + BLAS', threads: 2, passive: true, run: runPeerTransformer(transformer, 2, torch, true) },
+  ];
+  for (const entry of runs) {
+    namePeer(entry, warnings);
+    if (entry.passive) entry.implementation += ', OMP passive';
+  }
+  const ourTwoThreads = runs[2].run;
+  const noTwoThreads = ourTwoThreads.ok ? ourTwoThreads.result.threads !== 2 : ourTwoThreads.partial?.threadsSupported === false;
+
+  const rows = runs.map(({ implementation, threads, run }) => ({
+    implementation,
+    threads,
+    ok: run.ok,
+    medianMs: run.ok ? run.result.medianMs : undefined,
+    minMs: run.ok ? run.result.minMs : undefined,
+    evaluationMedianMs: run.ok ? run.result.evaluation.medianMs ?? undefined : undefined,
+    evaluationMinMs: run.ok ? run.result.evaluation.minMs ?? undefined : undefined,
+    partsMedianMs: run.ok ? run.result.partsMedianMs : undefined,
+    loadBefore: run.loadBefore,
+    error: run.ok ? undefined : (noTwoThreads && run === ourTwoThreads ? 'no 2-thread mode: see the 1-thread row' : run.error),
+  }));
+  const isPeer = (row) => row.implementation.startsWith('PyTorch');
+  // The peer at a thread count is PyTorch's fastest run there (by median).
+  const peer = (threads) => rows.filter((row) => isPeer(row) && row.ok && row.threads === threads)
+    .reduce((best, row) => (best === undefined || row.medianMs < best.medianMs ? row : best), undefined);
+  const ours = (threads) => rows.find((row) => !isPeer(row) && row.threads === threads);
+  const ratio = (mine, theirs, key) => (mine?.ok && theirs?.ok && mine[key] !== undefined && theirs[key] !== undefined ? mine[key] / theirs[key] : undefined);
+  for (const row of rows) {
+    if (isPeer(row)) {
+      row.isPeer = row === peer(row.threads);
+      continue;
+    }
+    const against = peer(row.threads);
+    row.ratioToPyTorch = ratio(row, against, 'medianMs');
+    row.minRatioToPyTorch = ratio(row, against, 'minMs');
+    row.evaluationRatioToPyTorch = ratio(row, against, 'evaluationMedianMs');
+  }
+  // Without a 2-thread mode, ours at 1 thread stands against PyTorch at 2.
+  const twoThreadRatio = ratio(noTwoThreads ? ours(1) : ours(2), peer(2), 'medianMs');
+  const targets = [
+    { name: 'Transformer ms/step, 1 thread: ours ≤ PyTorch + OpenBLAS', target: 'ratio ≤ 1', value: ours(1).ratioToPyTorch,
+      met: ours(1).ratioToPyTorch === undefined ? undefined : ours(1).ratioToPyTorch <= 1 },
+    { name: noTwoThreads
+      ? 'Transformer ms/step: ours at 1 thread (no 2-thread mode) < PyTorch + OpenBLAS at 2 threads'
+      : 'Transformer ms/step, 2 threads: ours < PyTorch + OpenBLAS', target: 'ratio < 1', value: twoThreadRatio,
+    met: twoThreadRatio === undefined ? undefined : twoThreadRatio < 1 },
+  ];
+  for (const target of targets) {
+    target.applicable = transformer.atDefaults;
+    target.verdict = verdict(target.met, target.applicable);
+  }
+
+  const fastPath = runs.find(({ implementation, run }) => implementation.startsWith('PyTorch') && run.ok)?.run.result.evaluation.fastPath;
+  const threadsLabel = (row) => `${row.threads} thread${row.threads > 1 ? 's' : ''}`;
+  const lines = [];
+  lines.push('### Transformer (docs/transformer-methods.md §1–§3)');
+  lines.push('');
+  lines.push(`p = 97, (a + b) mod p, 4704 train / 4705 test pairs; 2 pre-norm layers, width 128, 4 heads, feed-forward 256, 290 401 parameters; ` +
+    `one step = a 512-pair minibatch, forward, cross-entropy, backward, clip to norm 1, AdamW (lr 1e-3, betas (0.9, 0.98), weight decay 1); ` +
+    `median of ${transformer.steps} steps after ${transformer.stepsWarmup} warm-up. One evaluation = loss and accuracy of all 9409 pairs ` +
+    `in chunks of 2048, median of ${transformer.evaluations}${fastPath === undefined ? '' : `; PyTorch's evaluation ${fastPath ? 'runs' : 'does NOT run'} its fused encoder-layer fast path`}. ` +
+    'At 2 threads the peer is the faster of PyTorch with OpenMP\'s default wait policy and with OMP_WAIT_POLICY=PASSIVE.');
+  lines.push('');
+  lines.push('| implementation | threads | ms/step median | min | ratio vs PyTorch (same threads) | ratio of minima | evaluation ms median (min) | evaluation ratio | load at start |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const row of rows) {
+    if (!row.ok) {
+      lines.push(`| ${row.implementation} | ${row.threads} | ${row.error} | | | | | | ${row.loadBefore ?? ''} |`);
+      continue;
+    }
+    const evaluation = row.evaluationMedianMs === undefined ? '—' : `${formatMs(row.evaluationMedianMs)} (${formatMs(row.evaluationMinMs)})`;
+    const peerCell = row.isPeer ? '1 (peer)' : 'slower: not the peer';
+    lines.push(`| ${row.implementation} | ${row.threads} | ${formatMs(row.medianMs)} | ${formatMs(row.minMs)} | ${isPeer(row) ? peerCell : formatRatio(row.ratioToPyTorch)} | ` +
+      `${isPeer(row) ? peerCell : formatRatio(row.minRatioToPyTorch)} | ${evaluation} | ${isPeer(row) ? peerCell : formatRatio(row.evaluationRatioToPyTorch)} | ${row.loadBefore} |`);
+  }
+  lines.push('');
+  for (const target of targets) {
+    lines.push(`- ${target.name}: ${target.value === undefined ? '—' : `ratio ${target.value.toFixed(2)}`} (target ${target.target}): **${target.verdict}**`);
+  }
+  if (noTwoThreads) lines.push(`  - our ${transformer.engine} engine has no 2-thread mode: the 2-thread target compares it at 1 thread with PyTorch at 2 threads.`);
+  const evaluated = rows.filter((row) => row.ok && row.evaluationMedianMs !== undefined);
+  if (evaluated.length > 0) {
+    lines.push(`- evaluation of every pair (reported, not a target): ${evaluated.map((row) => `${row.implementation} ${threadsLabel(row)} ${formatMs(row.evaluationMedianMs)} ms`).join('; ')}`);
+  }
+  for (const row of rows.filter((each) => each.ok && each.partsMedianMs)) {
+    lines.push(`  - parts, ${row.implementation} ${threadsLabel(row)}: ${Object.entries(row.partsMedianMs).map(([name, ms]) => `${name} ${ms.toFixed(2)}`).join(', ')} ms`);
+  }
+
+  const report = {
+    settings: { modulus: 97, trainSize: 4704, testSize: 4705, batch: 512, parameters: 290401, steps: transformer.steps, warmup: transformer.stepsWarmup,
+      evaluations: transformer.evaluations, engine: transformer.engine },
+    oursHasTwoThreads: !noTwoThreads,
+    table: rows,
+    targets,
+    runs: runs.map(({ implementation, threads, run }) => ({ implementation, threads,
+      ...(run.ok ? { result: run.result, seconds: run.seconds, loadBefore: run.loadBefore } : { error: run.error, partial: run.partial }) })),
+  };
+  const blas = runs.find(({ implementation, run }) => implementation.startsWith('PyTorch') && run.ok)?.run.result.blas;
+  return { lines, report, blas };
+}
+
+async function main() {
+  const settings = parseArguments(process.argv.slice(2));
+  const started = new Date();
+  const loadBefore = loadAverage();
+  const torch = torchAvailable();
+  const warnings = [];
+  log(`Grokking Lab bench${settings.quick ? ' (quick)' : ''}: load ${loadBefore}`);
+  if (!torch.ok) {
+    const message = `PyTorch peer not measured: ${torch.reason}. Install it with \`sh bench/setup.sh\` (apt-get install python3-torch libopenblas0-pthread).`;
+    warnings.push(message);
+    log(message);
+  }
+  const mlp = settings.mlp ? await mlpSection(settings, torch, warnings) : undefined;
+  const transformer = settings.transformer ? transformerSection(settings.transformer, torch, warnings) : undefined;
+  const loadAfter = loadAverage();
+  const blas = mlp?.blas ?? transformer?.blas;
+  const uniqueWarnings = [...new Set(warnings)];
+
+  const lines = [];
+  lines.push(`## Grokking Lab bench — ${started.toISOString()}${settings.quick ? ' (quick)' : ''}`);
+  lines.push('');
+  lines.push(`CPU ${cpuModel()} (${os.cpus().length} cores), node ${process.version}, torch ${torch.ok ? torch.version : 'not installed'}` +
+    (blas ? `, BLAS ${blas.openblas ? `${blas.config} (core ${blas.core})` : blas.library}` : ''));
+  lines.push(`load average before: ${loadBefore}; after: ${loadAfter}`);
+  for (const section of [mlp, transformer].filter(Boolean)) {
     lines.push('');
-    for (const warning of warnings) lines.push(`> **WARNING:** ${warning}`);
+    lines.push(...section.lines);
+  }
+  if (uniqueWarnings.length > 0) {
+    lines.push('');
+    for (const warning of uniqueWarnings) lines.push(`> **WARNING:** ${warning}`);
   }
 
   const resultsDirectory = path.join(root, 'bench', 'results');
@@ -379,7 +574,7 @@ async function main() {
   const report = {
     timestamp: started.toISOString(),
     mode: settings.quick ? 'quick' : 'full',
-    settings: { modulus: MODULUS, trainSize: TRAIN_SIZE, testSize: TEST_SIZE, hidden: settings.hidden, epochs: settings.epochs, warmup: settings.warmup, flopsPerEpoch: flops },
+    sections: [mlp && 'mlp', transformer && 'transformer'].filter(Boolean),
     machine: {
       cpu: cpuModel(),
       cores: os.cpus().length,
@@ -387,24 +582,19 @@ async function main() {
       loadAverageAfter: loadAfter,
       node: process.version,
       torch: torch.ok ? torch.version : null,
-      blas: peerRun ? peerRun.blas : null,
+      blas: blas ?? null,
     },
-    table: rows,
-    targets,
-    theorem6: { ours: ourTheorem6.ok ? { totalMs: ourTheorem6Ms, ...ourTheorem6.result } : { error: ourTheorem6.error }, pytorchFloat64Reference: peerTheorem6.map((run) => (run.ok ? run.result : { error: run.error })) },
-    studyRow: studyRow.ok ? studyRow.result : { error: studyRow.error },
-    memory,
-    runs: epochRuns.map(({ implementation, threads, run }) => ({ implementation, threads, ...(run.ok ? { result: run.result, seconds: run.seconds, loadBefore: run.loadBefore } : { error: run.error }) })),
-    warnings,
+    // The two-layer network's fields at the top level, as before the Transformer section existed.
+    ...(mlp ? mlp.report : {}),
+    transformer: transformer ? transformer.report : null,
+    warnings: uniqueWarnings,
   };
   fs.writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
 
   console.log(lines.join('\n'));
   console.log('');
   console.log(`JSON: ${path.relative(root, resultsFile)}`);
-  if (warnings.length > 0) {
-    for (const warning of warnings) log(`\n!!!!!!!! WARNING: ${warning}`);
-  }
+  for (const warning of uniqueWarnings) log(`\n!!!!!!!! WARNING: ${warning}`);
 }
 
 main().catch((error) => {

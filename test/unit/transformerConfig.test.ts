@@ -68,9 +68,14 @@ describe('a Transformer experiment', () => {
     assert.deepEqual(problems('experiments:\n  t:\n    steps: 10\n'), [
       `${file}:3:12: "steps" applies to model kind transformer only, and this condition's model.kind is mlp: remove it or set model.kind: transformer.`,
     ]);
-    assert.deepEqual(problems('experiments:\n  t:\n    model: { kind: transformer, width: 10, heads: 4 }\n'), [
-      `${file}:3:51: The Transformer's width 10 must be a multiple of heads 4 (each head gets width / heads).`,
+    assert.deepEqual(problems('experiments:\n  t:\n    model: { kind: transformer, width: 24, heads: 5 }\n'), [
+      `${file}:3:51: The Transformer's width 24 must be a multiple of heads 5 (each head gets width / heads).`,
     ]);
+    assert.deepEqual(problems('experiments:\n  t:\n    model: { kind: transformer, width: 12, feedForward: 30, heads: 4 }\n'), [
+      `${file}:3:40: The Transformer's width must be a multiple of 8 on the wasm engine, got 12.`,
+      `${file}:3:57: The Transformer's feedForward must be a multiple of 8 on the wasm engine, got 30.`,
+    ]);
+    assert.match(problems('experiments:\n  t:\n    model: { kind: transformer }\n    task: { operations: [add, multiply] }\n    diagnostics: { gradientSed: { enabled: true } }\n')[0], /one head's gradient/);
     assert.match(problems('experiments:\n  t:\n    model: { kind: transformer }\n    optimizer: { name: adam }\n')[0], /adamw/);
     assert.match(problems('experiments:\n  t:\n    model: { kind: transformer }\n    loss: mse\n')[0], /crossEntropy/);
     assert.match(problems('experiments:\n  t:\n    model: { kind: transformer }\n    diagnostics: { snapshotEvery: 150 }\n')[0], /multiple of "evalEvery" \(100\)/);

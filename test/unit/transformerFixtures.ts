@@ -1,8 +1,7 @@
-// Shared set-up of the Transformer tests: small shapes, batches and parameters away from the special
-// values of the initialisation, and an independent forward pass of the model in tfjs ops (written
-// without the reference's code) whose gradients tfjs autodiff gives: the reference's parameter
-// gradient (transformerReference.test.ts) and its input gradient μ_x (transformerSed.test.ts) are
-// both checked against it.
+// Shared set-up of the Transformer tests (transformerReference, transformerWasmEngine, transformerSed,
+// transformerInputGradient): small shapes, batches with one label rule per task, parameters away from
+// the special values of the initialisation, and an independent forward pass of the model in tfjs ops
+// (written without the reference's code) whose gradients tfjs autodiff gives.
 import type * as TensorflowCore from '@tensorflow/tfjs-core';
 import type { PairBatch } from '../../src/training/transformer/engine';
 import { initialTransformerParameters, type ParameterLayout, type TransformerShape } from '../../src/training/transformer/model';
