@@ -13,7 +13,7 @@
 //  - `rowWithoutLi2MedianMs`: the same with diagnostics.li2.enabled = false (no ‖G_F‖);
 //  - `gradientFNormMedianMs`: ‖G_F‖ alone, timed around the call on a trained model's outputs.
 // `gradientFNormShare` = gradientFNormMedianMs / rowMedianMs. Prints one JSON line.
-import type { RunConfig } from '../src/shared/config/types';
+import type { MlpRunConfig } from '../src/shared/config/types';
 import { defaultRunConfig, withDefaults } from '../src/shared/config/defaults';
 import type { EpochRecord } from '../src/shared/runFormat';
 import { makeDataset } from '../src/training/data';
@@ -39,7 +39,7 @@ if (threadCount !== 1 && threadCount !== 2) throw new Error('--threads must be 1
 const threads: 1 | 2 = threadCount;
 
 /** The default run config of docs/science.md with the per-row diagnostics only (see the file comment). */
-function rowConfig(li2: boolean): RunConfig {
+function rowConfig(li2: boolean): MlpRunConfig {
   return withDefaults({
     model: { hidden },
     epochs: warmup + rows,
@@ -49,7 +49,7 @@ function rowConfig(li2: boolean): RunConfig {
 }
 
 /** The `milliseconds` of the timed rows (after `warmup`) of one seed trained with `config`. */
-async function rowTimes(config: RunConfig): Promise<number[]> {
+async function rowTimes(config: MlpRunConfig): Promise<number[]> {
   const records: EpochRecord[] = [];
   const result = await trainSeed({ config, condition: 'bench', seed: 0, onRecord: (record) => records.push(record), onEvent: () => {} });
   if (result.status !== 'completed') throw new Error(`the bench seed ended ${result.status}: ${result.message ?? ''}`);

@@ -141,7 +141,9 @@ export function parseArguments(argv: readonly string[]): CliArguments {
         break;
       }
       case '--epochs':
-        parsed.epochs = positiveInteger('--epochs', value(), 1_000_000);
+      case '--steps':
+        // One override of the run's length: epochs for an MLP, steps for a Transformer (docs/science.md §12.3).
+        parsed.epochs = positiveInteger(argument, value(), 10_000_000);
         break;
       case '--jobs':
         parsed.jobs = positiveInteger('--jobs', value(), 256);
@@ -173,7 +175,7 @@ export function parseArguments(argv: readonly string[]): CliArguments {
   }
   if (parsed.resume !== undefined) {
     // A resumed run keeps what it was started with: its file, conditions, seeds, config and folder.
-    const meaningless = ['--experiment', '--condition', '--seeds', '--epochs', '--out', '--engine', '--threads'].filter((option) => given.has(option));
+    const meaningless = ['--experiment', '--condition', '--seeds', '--epochs', '--steps', '--out', '--engine', '--threads'].filter((option) => given.has(option));
     if (files.length > 0 || meaningless.length > 0) {
       throw new UserError(`run --resume continues a run with its own experiment, conditions, seeds and configuration: drop ${[...files, ...meaningless].join(', ')}.`);
     }
@@ -230,7 +232,8 @@ Options of run:
   --experiment NAME   which experiment of the file (needed when it defines several)
   --condition NAMES   only these conditions (comma-separated)
   --seeds LIST        only these seeds: 0-4, 0,3,7 or 0-2,9
-  --epochs N          override the number of epochs
+  --epochs N          override the number of epochs (of steps for a Transformer)
+  --steps N           the same as --epochs
   --jobs N            at most N worker processes at once (default: the number of cores)
   --out DIR           runs folder (default ${DEFAULT_RUNS_FOLDER})
   --engine NAME       wasm (default) or tfjs

@@ -16,6 +16,7 @@ import { RUN_FORMAT_VERSION, manifestCondition } from '../shared/runFormat';
 import { summarizeRun, summarizeSeed } from '../shared/summary';
 import { hostName, newRunId, readSeedRecords, readSeedStatus, writeSummary } from '../runs/runFolder';
 import { isSeedFinished } from '../runs/status';
+import { isMlpConfig, isTransformerConfig, lastRowOf } from '../shared/config/modelKind';
 
 /** What a producer knows when it starts a run. */
 export interface NewRunInput {
@@ -64,6 +65,7 @@ function withConfig(condition: ResolvedCondition, config: ResolvedCondition['con
 
 /** What a producer may change of the file's conditions: the CLI's options, the extension's engine setting. */
 export interface ConditionOverrides {
+  /** The run's length: its epochs, or its steps for a Transformer. */
   epochs?: number;
   engine?: EngineName;
   threads?: 1 | 2;
@@ -77,11 +79,13 @@ export function overrideConditions(conditions: readonly ResolvedCondition[], ove
   return conditions.map((condition) => {
     const { epochs, engine, threads } = overrides;
     const current = condition.config;
-    if ((epochs === undefined || epochs === current.epochs) && (engine === undefined || engine === current.engine.name) && (threads === undefined || threads === current.engine.threads)) {
+    if ((epochs === undefined || epochs === lastRowOf(current)) && (engine === undefined || engine === current.engine.name) && (threads === undefined || threads === current.engine.threads)) {
       return condition;
     }
     const config: RunConfig = structuredClone(current);
-    if (epochs !== undefined) {
+    if (epochs !== undefined && isTransformerConfig(config)) {
+      config.steps = epochs;
+    } else if (epochs !== undefined && isMlpConfig(config)) {
       config.epochs = epochs;
       config.diagnostics.repulsion.checkpoints = config.diagnostics.repulsion.checkpoints.filter((epoch) => epoch <= epochs);
       config.diagnostics.li2.checkpoints = config.diagnostics.li2.checkpoints.filter((epoch) => epoch <= epochs);

@@ -23,6 +23,7 @@ import { isProcessAlive } from '../runs/runFolderReader';
 import { isSeedFinished, isSeedMissing, type SeedState } from '../runs/status';
 import { exitedSeedStatus, gitState, newRunManifest, terminalRunStatus, writeRunSummary } from './runLaunch';
 import { WorkerProcess, workerEnvironment, type WorkerExit } from './workerProcess';
+import { lastRowOf } from '../shared/config/modelKind';
 
 /** Where a producer logs launches, exits and failures (a `vscode.LogOutputChannel` fits). */
 export interface RunLog {
@@ -295,13 +296,13 @@ export class RunProducer extends Disposable {
       condition,
       config,
       seed,
-      state: { condition, seed, status: 'queued', epoch: -1, epochs: config.epochs },
+      state: { condition, seed, status: 'queued', epoch: -1, epochs: lastRowOf(config) },
     }));
     view.seeds = run.jobs.map((job) => job.state);
     this.runs.set(runDirectory, run);
     const queuedAt = new Date().toISOString();
     for (const job of run.jobs) {
-      writeSeedStatus(runDirectory, { condition: job.condition, seed: job.seed, status: 'queued', lastEpoch: -1, epochs: job.config.epochs, startTime: queuedAt });
+      writeSeedStatus(runDirectory, { condition: job.condition, seed: job.seed, status: 'queued', lastEpoch: -1, epochs: lastRowOf(job.config), startTime: queuedAt });
       this._onDidChangeSeed.fire({ run: view, seed: job.state, restarted: restart });
     }
     this.queue.push(...run.jobs);
@@ -442,7 +443,7 @@ export class RunProducer extends Disposable {
         seed: job.seed,
         status,
         lastEpoch,
-        epochs: job.config.epochs,
+        epochs: lastRowOf(job.config),
         startTime: startTime ?? job.run.view.startTime,
         endTime: new Date().toISOString(),
         ...(message !== undefined ? { message } : {}),

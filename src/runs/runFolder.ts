@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { withDefaults } from '../shared/config/defaults';
 import type { WorkerAssignment } from '../shared/protocol/worker';
+import type { TimeUnit } from '../shared/config/modelKind';
 import type { EpochRecord, RunEvent, RunManifest, RunSummary, SeedStatusFile } from '../shared/runFormat';
 import { upgradeRunManifest, type StoredRunManifest } from '../shared/runFormatUpgrade';
 import { decodeJsonLines, isJsonObject, type RowCheck } from './jsonLines';
@@ -115,9 +116,27 @@ function readJson<T>(file: string): T | undefined {
   }
 }
 
-/** A record row: a JSON object with an integer epoch ≥ 0 and only finite numbers. */
+/**
+ * A record row: a JSON object with an integer epoch ≥ 0, or a Transformer's integer step ≥ 0, and
+ * only finite numbers. A Transformer run's rows are keyed `step` on disk (docs/run-format.md §4);
+ * in memory every row's time is its `epoch` field, so this check moves a row's `step` there
+ * (mutating the freshly parsed row) and every reader draws both kinds alike.
+ */
 export function isEpochRecord(row: unknown): row is EpochRecord {
-  return isJsonObject(row) && Number.isInteger(row.epoch) && (row.epoch as number) >= 0;
+  if (!isJsonObject(row)) return false;
+  if (row.epoch === undefined && Number.isInteger(row.step) && (row.step as number) >= 0) {
+    const { step, ...rest } = row;
+    for (const key of Object.keys(row)) delete row[key];
+    Object.assign(row, { epoch: step, ...rest });
+  }
+  return Number.isInteger(row.epoch) && (row.epoch as number) >= 0;
+}
+
+/** A record as one line of a seed's records file: keyed `epoch`, or `step` for a Transformer run (docs/run-format.md §4). Returns a new object. */
+export function recordRow(record: EpochRecord, unit: TimeUnit): Record<string, unknown> {
+  if (unit === 'epoch') return { ...record };
+  const { epoch, ...rest } = record;
+  return { step: epoch, ...rest };
 }
 
 /** An event row: a JSON object with a type, a condition and a seed, and only finite numbers. */

@@ -26,6 +26,7 @@ import {
   seedStatusPath,
   subfolders,
 } from './runFolder';
+import { lastRowOf } from '../shared/config/modelKind';
 
 /** Follows a file another process appends JSON lines to: each read returns the rows added since the last. */
 export class JsonLinesTail<T> {
@@ -167,7 +168,7 @@ export class RunFolderReader {
     const manifest = readManifest(runDirectory);
     const summary = readSummary(runDirectory);
     const conditions = manifest ? manifest.conditions.map((condition) => condition.name) : [];
-    const epochsOf = new Map(manifest?.conditions.map((condition) => [condition.name, condition.config.epochs]) ?? []);
+    const epochsOf = new Map(manifest?.conditions.map((condition) => [condition.name, lastRowOf(condition.config)]) ?? []);
     const seedSummaries = new Map(summary?.seeds.map((seed) => [`${seed.condition}/${seed.seed}`, seed]) ?? []);
     const events = summary ? undefined : this.followEvents(runDirectory);
 

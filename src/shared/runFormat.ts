@@ -81,8 +81,23 @@ export interface EpochRecord {
   updateSedSensitivities?: number[];
   /** median_j A(r_j) over the random unit directions: the denominator of both R_k (adaptation of arXiv 2604.25143 to this MLP). */
   randomSedSensitivityMedian?: number;
-  /** Wall-clock milliseconds this row took (training step + diagnostics). */
+  /**
+   * A multitask Transformer's metrics per operation (head), in the config's order (docs/science.md
+   * §12.3). The row's trainAcc and testAcc are then the smallest over the heads (every head must pass
+   * a milestone) and its losses the sums (the training objective).
+   */
+  operations?: OperationMetrics[];
+  /** Wall-clock milliseconds this row took (training step + diagnostics; for a Transformer, every step since the last record and the evaluation). */
   milliseconds?: number;
+}
+
+/** One head's metrics in a multitask Transformer's record. */
+export interface OperationMetrics {
+  operation: string;
+  trainLoss: number;
+  trainAcc: number;
+  testLoss: number;
+  testAcc: number;
 }
 
 /** Milestones of docs/science.md §4. */

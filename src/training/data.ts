@@ -32,6 +32,12 @@ export function label(operation: Operation, a: number, b: number, modulus: numbe
       return (((a - b) % modulus) + modulus) % modulus;
     case 'multiply':
       return (a * b) % modulus;
+    case 'squares':
+      return (a * a + b * b) % modulus;
+    case 'squaresAndProduct':
+      return (a * a + a * b + b * b) % modulus;
+    case 'cubeAndProduct':
+      return (((a * a) % modulus) * a + a * b) % modulus;
     default: {
       const unknown: never = operation;
       throw new Error(`unknown operation ${String(unknown)}`);

@@ -6,7 +6,7 @@
  * Order per row e (docs/science.md §4): evaluate() on the model after e steps gives row e's train and
  * test metrics and caches the training forward pass; step() then uses that cache for step e + 1.
  */
-import type { RunConfig } from '../shared/config/types';
+import type { MlpRunConfig } from '../shared/config/types';
 import type { Dataset } from './data';
 import type { Parameters } from './parameters';
 
@@ -62,7 +62,7 @@ export interface TrainingEngine {
 }
 
 export interface EngineOptions {
-  config: RunConfig;
+  config: MlpRunConfig;
   dataset: Dataset;
   initial: Parameters;
   /**

@@ -5,7 +5,7 @@
  * (§6) and the Fourier analysis; every `every` rows, when enabled, the gradient-direction SED (§8).
  * Records and events go to callbacks; the worker writes them.
  */
-import type { RunConfig } from '../shared/config/types';
+import type { MlpRunConfig, RunConfig } from '../shared/config/types';
 import type { EpochRecord, RunEvent, SeedStatus } from '../shared/runFormat';
 import { MILESTONE_NAMES, MILESTONE_TESTS } from '../shared/summary';
 import { makeDataset } from './data';
@@ -17,11 +17,11 @@ import { gradientFNorm, unitEnergies } from './diagnostics/li2';
 import { fourierContent } from './diagnostics/fourier';
 import { DirectionSensitivity, drawProbes, GradientSedTracker } from './diagnostics/gradientSed';
 
-export interface TrainSeedOptions {
-  config: RunConfig;
+export interface TrainSeedOptions<Config extends RunConfig = MlpRunConfig> {
+  config: Config;
   condition: string;
   seed: number;
-  /** Aborting stops the loop between epochs with status `cancelled`. */
+  /** Aborting stops the loop between epochs (steps) with status `cancelled`. */
   signal?: AbortSignal;
   onStart?(engine: string, backend: string): void;
   onRecord(record: EpochRecord): void;

@@ -16,11 +16,14 @@ import {
   RUN_EVENTS,
   hostName,
   readWorkerAssignment,
+  recordRow,
   seedLogPath,
   seedRecordsPath,
   writeSeedStatus,
 } from '../runs/runFolder';
-import { trainSeed } from './trainer';
+import { isTransformerConfig, lastRowOf, timeUnitOf } from '../shared/config/modelKind';
+import { trainSeed, type TrainSeedOptions } from './trainer';
+import { trainTransformerSeed } from './transformer/trainer';
 import path from 'node:path';
 
 export const WORKER_EXIT_CODES: Record<SeedStatus, number> = {
@@ -65,7 +68,7 @@ async function main(): Promise<number> {
     seed,
     status: 'running',
     lastEpoch: -1,
-    epochs: config.epochs,
+    epochs: lastRowOf(config),
     startTime: new Date().toISOString(),
     pid: process.pid,
     host: hostName(),
@@ -104,8 +107,8 @@ async function main(): Promise<number> {
   };
   try {
     writeLog(`start: run ${runId}, condition ${condition}, seed ${seed}, engine ${config.engine.name}`);
-    const result = await trainSeed({
-      config,
+    const unit = timeUnitOf(config);
+    const common: Omit<TrainSeedOptions, 'config'> = {
       condition,
       seed,
       signal: abort.signal,
@@ -114,13 +117,14 @@ async function main(): Promise<number> {
         void send({ ...identity, type: 'started', pid: process.pid, engine, backend });
       },
       onRecord: (record) => {
-        records.appendJson(record);
+        records.appendJson(recordRow(record, unit));
         status.lastEpoch = record.epoch;
         void send({ ...identity, type: 'record', record });
       },
       onEvent: emitEvent,
       log: writeLog,
-    });
+    };
+    const result = isTransformerConfig(config) ? await trainTransformerSeed({ ...common, config }) : await trainSeed({ ...common, config });
     finalStatus = result.status;
     message = result.message;
   } catch (error) {

@@ -27,6 +27,7 @@ import type { EpochRecord, RunEvent, RunManifest, RunStatus, RunSummary } from '
 import { decimateAlignedRecords } from '../shared/dashboard/decimate';
 import type { DashboardChart } from '../shared/dashboard/series';
 import { DASHBOARD_CHARTS, RECORD_CHARTS } from '../shared/dashboard/series';
+import { lastRowOf } from '../shared/config/modelKind';
 
 /**
  * One seed as the store holds it: exactly the snapshot's shape (records in increasing epoch order,
@@ -279,7 +280,8 @@ export class DashboardStore {
   private _seedOf(run: StoredRun, seedAppend: SeedAppend, change: ChangeCollector): DashboardSeed {
     const existing = run.seeds.find((seed) => seed.condition === seedAppend.condition && seed.seed === seedAppend.seed);
     if (existing) return existing;
-    const epochs = run.manifest?.conditions.find((condition) => condition.name === seedAppend.condition)?.config.epochs ?? 0;
+    const config = run.manifest?.conditions.find((condition) => condition.name === seedAppend.condition)?.config;
+    const epochs = config ? lastRowOf(config) : 0;
     const seed: DashboardSeed = { condition: seedAppend.condition, seed: seedAppend.seed, status: 'running', epochs, records: [] };
     run.seeds.push(seed);
     run.sourceCounts.set(seedKey(seed.condition, seed.seed), 0);

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import type { EpochRecord, RunEvent, RunManifest, RunSummary, SeedStatusFile } from '../../src/shared/runFormat';
 import { parseJsonLines } from '../../src/runs/jsonLines';
 import { isProcessAlive } from '../../src/runs/runFolderReader';
+import { mlpConfigOf } from '../../src/shared/config/modelKind';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -189,7 +190,7 @@ experiments:
     const runDirectory = onlyRun(path.join(directory, 'runs'), 'sweep');
     const manifest = readJson<RunManifest>(path.join(runDirectory, 'run.json'));
     assert.deepEqual(
-      manifest.conditions.map((condition) => [condition.name, condition.baseCondition, condition.gridPoint, condition.config.diagnostics.eigengap.window, condition.config.epochs]),
+      manifest.conditions.map((condition) => [condition.name, condition.baseCondition, condition.gridPoint, condition.config.diagnostics.eigengap.window, mlpConfigOf(condition.config).epochs]),
       [
         ['grok_window-4', 'grok', { 'diagnostics.eigengap.window': 4 }, 4, 5],
         ['grok_window-6', 'grok', { 'diagnostics.eigengap.window': 6 }, 6, 5],

@@ -7,9 +7,10 @@ import { defaultRunConfig, withDefaults } from '../../src/shared/config/defaults
 import { schemaPaths } from '../../src/shared/config/grid';
 import { grokJsonSchemaText } from '../../src/shared/config/jsonSchema';
 import { canonicalJson, fileSizeProblem, formatProblem, parseExperimentFile, type ParseResult } from '../../src/shared/config/parse';
-import { conditionSchema, limits } from '../../src/shared/config/schema';
+import { conditionSchema, limits, type SchemaNode } from '../../src/shared/config/schema';
 import { listProblems, yaml } from './configFixtures';
-import type { ConfigProblem, RunConfig } from '../../src/shared/config/types';
+import type { ConfigProblem, MlpRunConfig, RunConfig } from '../../src/shared/config/types';
+import { mlpConfigOf } from '../../src/shared/config/modelKind';
 
 const root = path.resolve(__dirname, '..', '..');
 const file = 'study.grok.yaml';
@@ -43,13 +44,13 @@ function expectOnlyProblem(text: string, line: number, token: string, message: s
   return problem;
 }
 
-function onlyConfig(text: string, condition = 'default'): RunConfig {
+function onlyConfig(text: string, condition = 'default'): MlpRunConfig {
   const result = parse(text);
   assert.deepEqual(result.problems, [], listProblems(result.problems));
   assert.equal(result.experiments.length, 1);
   const found = result.experiments[0].conditions.find((entry) => entry.name === condition);
   assert.ok(found, `condition ${condition}`);
-  return found.config;
+  return mlpConfigOf(found.config);
 }
 
 describe('parseExperimentFile: defaults', () => {
@@ -69,7 +70,7 @@ describe('parseExperimentFile: defaults', () => {
     );
     const expected: RunConfig = {
       task: { operation: 'add', modulus: 71, trainSize: 2016 },
-      model: { hidden: 2048, activation: 'square' },
+      model: { kind: 'mlp', hidden: 2048, activation: 'square' },
       loss: 'mse',
       optimizer: { name: 'adam', lr: 0.001, weightDecay: 0.0002, betas: [0.9, 0.999], eps: 1e-8, momentum: 0.9 },
       epochs: 50,
@@ -204,7 +205,7 @@ describe('parseExperimentFile: conditions, seeds, task', () => {
     const result = parse(text);
     assert.deepEqual(result.problems, []);
     assert.deepEqual(
-      result.experiments.map((experiment) => experiment.conditions[0].config.model.hidden),
+      result.experiments.map((experiment) => mlpConfigOf(experiment.conditions[0].config).model.hidden),
       [8, 8],
     );
   });
@@ -351,7 +352,7 @@ describe('parseExperimentFile: problems with their positions', () => {
       'xy',
       'Unknown key "xy" in optimizer. Allowed keys: name, lr, weightDecay, betas, eps, momentum.',
     );
-    expectOnlyProblem(yaml('experiments:', '  x:', '    model: { size: 64 }'), 3, 'size', 'Unknown key "size" in model. Allowed keys: hidden, activation.');
+    expectOnlyProblem(yaml('experiments:', '  x:', '    model: { size: 64 }'), 3, 'size', 'Unknown key "size" in model. Allowed keys: kind, hidden, activation, width, heads, feedForward, layers.');
     expectOnlyProblem(yaml('experiments:', '  x:', '    optimizer: { name: lion }'), 3, 'lion', '"name" must be one of adam, adamw, sgd, got "lion".');
   });
 
@@ -418,7 +419,7 @@ describe('parseExperimentFile: problems with their positions', () => {
     );
     expectOnlyProblem(yaml('experiments:', '  x:', '    loss: l2'), 3, 'l2', '"loss" must be one of mse, crossEntropy, got "l2".');
     expectOnlyProblem(yaml('experiments:', '  x:', '    engine: { threads: 4 }'), 3, '4', '"threads" must be one of 1, 2, got 4.');
-    expectOnlyProblem(yaml('experiments:', '  x:', '    task: { operation: divide }'), 3, 'divide', /^"operation" must be one of add, subtract, multiply, got "divide"\./);
+    expectOnlyProblem(yaml('experiments:', '  x:', '    task: { operation: divide }'), 3, 'divide', /^"operation" must be one of add, subtract, multiply, squares, squaresAndProduct, cubeAndProduct, got "divide"\./);
   });
 
   it('accepts multiply with a non-prime modulus', () => {
@@ -656,20 +657,33 @@ describe('parseExperimentFile: problems with their positions', () => {
 });
 
 describe('defaults from the schema', () => {
-  it('gives every key of a condition a default, in the schema\'s order, each one the validator accepts', () => {
-    const config = defaultRunConfig();
-    // trainFraction is another way of giving trainSize: a RunConfig holds the size only.
-    const leaves = [...schemaPaths(conditionSchema)].filter(([leafPath, node]) => node.kind !== 'object' && leafPath !== 'task.trainFraction');
-    for (const [leafPath] of leaves) {
-      const value = leafPath.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config);
-      assert.notEqual(value, undefined, `no default for ${leafPath}`);
+  it('gives every key of a condition a default for its model kind, in the schema\'s order, each one the validator accepts', () => {
+    for (const kind of ['mlp', 'transformer'] as const) {
+      const config: RunConfig = kind === 'mlp' ? defaultRunConfig() : withDefaults({ model: { kind } });
+      // Whether every node on the path applies to this kind (a key marked `models` belongs to those kinds only).
+      const appliesToKind = (leafPath: string): boolean => {
+        let node: SchemaNode = conditionSchema;
+        for (const key of leafPath.split('.')) {
+          if (node.kind !== 'object') return true;
+          node = node.properties[key];
+          if (node.models && !node.models.includes(kind)) return false;
+        }
+        return true;
+      };
+      // trainFraction is another way of giving trainSize, and a Transformer's operation another way of giving operations.
+      const alternatives = new Set(['task.trainFraction', kind === 'mlp' ? 'task.operations' : 'task.operation']);
+      const leaves = [...schemaPaths(conditionSchema)].filter(([leafPath, node]) => node.kind !== 'object' && !alternatives.has(leafPath) && appliesToKind(leafPath));
+      for (const [leafPath] of leaves) {
+        const value = leafPath.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config);
+        assert.notEqual(value, undefined, `${kind}: no default for ${leafPath}`);
+      }
+      assert.deepEqual(Object.keys(config), Object.keys(conditionSchema.properties).filter(appliesToKind), kind);
+      // Written out in a file, the defaults are valid and resolve to themselves (same hash as an experiment that gives only the kind).
+      const written = parse(JSON.stringify({ experiments: { x: config } }));
+      assert.deepEqual(written.problems, [], listProblems(written.problems));
+      assert.deepEqual(written.experiments[0].conditions[0].config, config);
+      assert.equal(written.experiments[0].conditions[0].configHash, parse(`experiments: { x: { model: { kind: ${kind} } } }\n`).experiments[0].conditions[0].configHash);
     }
-    assert.deepEqual(Object.keys(config), Object.keys(conditionSchema.properties));
-    // Written out in a file, the defaults are valid and resolve to themselves (same hash as an empty experiment).
-    const written = parse(JSON.stringify({ experiments: { x: config } }));
-    assert.deepEqual(written.problems, [], listProblems(written.problems));
-    assert.deepEqual(written.experiments[0].conditions[0].config, config);
-    assert.equal(written.experiments[0].conditions[0].configHash, parse('experiments: { x: {} }\n').experiments[0].conditions[0].configHash);
   });
 
   it('computes the defaults that depend on other values, and keeps what is given', () => {
@@ -781,10 +795,10 @@ describe('examples and JSON Schema', () => {
     const [grok, control] = experiment.conditions;
     assert.deepEqual([grok.name, control.name], ['grok', 'control']);
     assert.deepEqual(grok.config.task, { operation: 'add', modulus: 71, trainSize: 2016 });
-    assert.equal(grok.config.model.hidden, 2048);
-    assert.equal(grok.config.epochs, 400);
+    assert.equal(mlpConfigOf(grok.config).model.hidden, 2048);
+    assert.equal(mlpConfigOf(grok.config).epochs, 400);
     assert.deepEqual(grok.config.optimizer, { name: 'adam', lr: 1e-3, weightDecay: 2e-4, betas: [0.9, 0.999], eps: 1e-8, momentum: 0.9 });
-    assert.deepEqual(grok.config.diagnostics.repulsion.checkpoints, [50, 100, 175, 250, 300]);
+    assert.deepEqual(mlpConfigOf(grok.config).diagnostics.repulsion.checkpoints, [50, 100, 175, 250, 300]);
     assert.deepEqual(grok.config.diagnostics.eigengap.detector, { lag: 25, threshold: 0.04, warmup: 100 });
     // The quick start is the papers' setting: its grok condition resolves to every default.
     assert.equal(grok.configHash, parseExperimentFile('defaults.grok.yaml', 'experiments: { x: {} }\n').experiments[0].conditions[0].configHash);
@@ -812,7 +826,7 @@ describe('examples and JSON Schema', () => {
     });
     assert.equal(at('definitions', 'model', 'additionalProperties'), false);
     assert.deepEqual(at('definitions', 'model', 'properties', 'activation', 'enum'), ['square', 'relu', 'silu']);
-    assert.deepEqual(at('definitions', 'task', 'allOf'), [{ not: { required: ['trainSize', 'trainFraction'] } }]);
+    assert.deepEqual(at('definitions', 'task', 'allOf'), [{ not: { required: ['trainSize', 'trainFraction'] } }, { not: { required: ['operation', 'operations'] } }]);
     assert.equal(at('definitions', 'task', 'properties', 'trainFraction', 'exclusiveMaximum'), 1);
     assert.deepEqual(at('definitions', 'optimizer', 'properties', 'betas', 'default'), [0.9, 0.999]);
     assert.deepEqual(at('definitions', 'experiment', 'properties', 'conditions', 'additionalProperties'), { $ref: '#/definitions/condition' });

@@ -16,6 +16,7 @@ import { listProblems, yaml } from './configFixtures';
 import { limits, nameRule } from '../../src/shared/config/schema';
 import type { ResolvedExperiment } from '../../src/shared/config/types';
 import { parse as parseYaml } from 'yaml';
+import { mlpConfigOf } from '../../src/shared/config/modelKind';
 
 const file = 'grid.grok.yaml';
 
@@ -124,7 +125,7 @@ describe('grid expansion', () => {
       ],
     );
     // Defaults that depend on other keys follow the merged config: ReLU's 800 epochs.
-    assert.ok(experiment.conditions.every((condition) => condition.config.model.hidden === 64 && condition.config.epochs === 800));
+    assert.ok(experiment.conditions.every((condition) => mlpConfigOf(condition.config).model.hidden === 64 && mlpConfigOf(condition.config).epochs === 800));
   });
 
   it('runs every named condition × every grid point, conditions first', () => {
@@ -185,7 +186,7 @@ describe('grid expansion', () => {
       ),
     );
     assert.deepEqual(
-      experiment.conditions.map((condition) => [condition.name, condition.config.task.modulus, condition.config.task.trainSize, condition.config.epochs]),
+      experiment.conditions.map((condition) => [condition.name, condition.config.task.modulus, condition.config.task.trainSize, mlpConfigOf(condition.config).epochs]),
       [
         // round(0.1 × 1681) = 168; round(0.5 × 1681) = 841; round(0.1 × 16129) = 1613; round(0.5 × 16129) = 8065.
         ['M41_trainFraction-0.1', 41, 168, 400],
@@ -562,7 +563,7 @@ describe('grid in the JSON Schema', () => {
     assert.equal(grid.additionalProperties, false);
     assert.deepEqual(grid.properties['diagnostics.eigengap.window'], {
       type: 'array',
-      description: 'Values of diagnostics.eigengap.window to try. Number w of most recent updates ΔW in the window; λ are eigenvalues of their w × w Gram.',
+      description: 'Values of diagnostics.eigengap.window to try. Number w of most recent updates ΔW in the window; λ are eigenvalues of their w × w Gram. Default 20 (10 snapshot updates for a Transformer).',
       items: { type: 'integer', minimum: 3, maximum: 200 },
       minItems: 1,
       maxItems: 1000,

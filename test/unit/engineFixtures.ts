@@ -1,6 +1,6 @@
-// Shared set-up of the engine tests: a small RunConfig with the diagnostics off, and the split and
+// Shared set-up of the engine tests: a small MlpRunConfig with the diagnostics off, and the split and
 // initial parameters of a seed, so every engine test builds its problem the same way.
-import type { Activation, LossName, OptimizerConfig, OptimizerName, RunConfig } from '../../src/shared/config/types';
+import type { Activation, LossName, OptimizerConfig, OptimizerName, MlpRunConfig } from '../../src/shared/config/types';
 import { makeDataset, type Dataset } from '../../src/training/data';
 import { initialParameters, type Parameters } from '../../src/training/parameters';
 
@@ -15,11 +15,11 @@ export interface EngineProblem {
   threads?: 1 | 2;
 }
 
-/** A RunConfig for engine tests: the problem's sizes and optimiser (torch defaults elsewhere), no diagnostics. */
-export function engineTestConfig(problem: EngineProblem): RunConfig {
+/** A MlpRunConfig for engine tests: the problem's sizes and optimiser (torch defaults elsewhere), no diagnostics. */
+export function engineTestConfig(problem: EngineProblem): MlpRunConfig {
   return {
     task: { operation: 'add', modulus: problem.modulus, trainSize: problem.trainSize },
-    model: { hidden: problem.hidden, activation: problem.activation },
+    model: { kind: 'mlp', hidden: problem.hidden, activation: problem.activation },
     loss: problem.loss,
     optimizer: { lr: 1e-3, weightDecay: 2e-4, betas: [0.9, 0.999], eps: 1e-8, momentum: 0.9, ...problem.optimizer },
     epochs: problem.epochs,
@@ -35,7 +35,7 @@ export function engineTestConfig(problem: EngineProblem): RunConfig {
 }
 
 /** The engine options of a problem for a seed: config, split and initial parameters. */
-export function engineTestOptions(problem: EngineProblem, seed: number): { config: RunConfig; dataset: Dataset; initial: Parameters } {
+export function engineTestOptions(problem: EngineProblem, seed: number): { config: MlpRunConfig; dataset: Dataset; initial: Parameters } {
   const config = engineTestConfig(problem);
   return {
     config,

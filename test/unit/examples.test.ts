@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { formatProblem, parseExperimentFile } from '../../src/shared/config/parse';
 import type { ResolvedExperiment } from '../../src/shared/config/types';
+import { mlpConfigOf } from '../../src/shared/config/modelKind';
 
 const examples = path.resolve(__dirname, '..', '..', 'examples');
 const range = (count: number) => Array.from({ length: count }, (_, index) => index);
@@ -20,6 +21,9 @@ const expected: Record<string, { experiment: string; jobs: number; seeds: number
   'weight-decay-sweep.grok.yaml': { experiment: 'weight-decay-sweep', jobs: 25, seeds: range(5) },
   // 3 moduli × 4 train fractions × 5 seeds (the authors' seeds, see the file).
   'modulus-sweep.grok.yaml': { experiment: 'modulus-sweep', jobs: 180, seeds: range(15) },
+  // Transformer (docs/science.md §12): 4 operations × 2 weight decays × the reference's 3 seeds.
+  'transformer-grokking.grok.yaml': { experiment: 'transformer-grokking', jobs: 24, seeds: [42, 137, 2024] },
+  'transformer-tritask.grok.yaml': { experiment: 'transformer-tritask', jobs: 6, seeds: [42, 137, 2024] },
 };
 
 function load(name: string): { text: string; experiment: ResolvedExperiment } {
@@ -46,7 +50,7 @@ describe('examples/*.grok.yaml', () => {
       assert.equal(experiment.conditions.length * experiment.seeds.length, want.jobs);
       const header = text.slice(0, text.indexOf('\nexperiments:'));
       assert.ok(header.split('\n').every((line) => line.startsWith('#')), 'the file starts with a comment block');
-      assert.match(header, /arXiv 2605\.08119/);
+      assert.match(header, /arXiv \d{4}\.\d{5}/, 'the header names the paper it reproduces');
       assert.ok(header.includes(`Run it with:  grokking-lab run examples/${name}`), 'the header says how to run it');
     });
   }
@@ -55,7 +59,7 @@ describe('examples/*.grok.yaml', () => {
     const relu = load('relu.grok.yaml').experiment;
     const lockin = load('lockin.grok.yaml').experiment;
     assert.deepEqual(
-      relu.conditions.map((condition) => [condition.name, condition.config.optimizer.weightDecay, condition.config.model.activation, condition.config.epochs]),
+      relu.conditions.map((condition) => [condition.name, condition.config.optimizer.weightDecay, mlpConfigOf(condition.config).model.activation, mlpConfigOf(condition.config).epochs]),
       [
         ['grok', 2e-4, 'relu', 800],
         ['control', 0, 'relu', 800],
@@ -65,10 +69,10 @@ describe('examples/*.grok.yaml', () => {
     const [reluGrok] = relu.conditions;
     const [squareGrok] = lockin.conditions;
     assert.deepEqual(
-      { ...reluGrok.config, model: squareGrok.config.model, epochs: squareGrok.config.epochs, diagnostics: squareGrok.config.diagnostics },
+      { ...reluGrok.config, model: mlpConfigOf(squareGrok.config).model, epochs: mlpConfigOf(squareGrok.config).epochs, diagnostics: mlpConfigOf(squareGrok.config).diagnostics },
       squareGrok.config,
     );
-    assert.deepEqual(reluGrok.config.diagnostics.repulsion.checkpoints, [50, 100, 175, 250, 300, 400, 600, 800]);
+    assert.deepEqual(mlpConfigOf(reluGrok.config).diagnostics.repulsion.checkpoints, [50, 100, 175, 250, 300, 400, 600, 800]);
     assert.deepEqual(reluGrok.config.diagnostics.eigengap.lateStage, [400, 800]);
     assert.deepEqual(reluGrok.config.diagnostics.eigengap.detector, squareGrok.config.diagnostics.eigengap.detector);
   });
@@ -84,7 +88,7 @@ describe('examples/*.grok.yaml', () => {
       assert.deepEqual(condition.config, {
         ...reference.config,
         optimizer: { ...reference.config.optimizer, weightDecay },
-        diagnostics: { ...reference.config.diagnostics, eigengap: { ...reference.config.diagnostics.eigengap, window } },
+        diagnostics: { ...mlpConfigOf(reference.config).diagnostics, eigengap: { ...reference.config.diagnostics.eigengap, window } },
       });
     }
     // At w = 20 the grok condition is the reference study's grok condition.
@@ -94,7 +98,7 @@ describe('examples/*.grok.yaml', () => {
   it('weight-decay-sweep.grok.yaml runs the five weight decays for 600 epochs', () => {
     const sweep = load('weight-decay-sweep.grok.yaml').experiment;
     assert.deepEqual(
-      sweep.conditions.map((condition) => [condition.name, condition.config.optimizer.weightDecay, condition.config.epochs]),
+      sweep.conditions.map((condition) => [condition.name, condition.config.optimizer.weightDecay, mlpConfigOf(condition.config).epochs]),
       [
         ['weightDecay-1e-5', 1e-5, 600],
         ['weightDecay-5e-5', 5e-5, 600],
@@ -107,13 +111,13 @@ describe('examples/*.grok.yaml', () => {
 
   it('modulus-sweep.grok.yaml crosses three moduli with four train fractions', () => {
     const sweep = load('modulus-sweep.grok.yaml').experiment;
-    const cells = sweep.conditions.map((condition) => [condition.config.task.modulus, condition.gridPoint?.['task.trainFraction'], condition.config.task.trainSize, condition.config.epochs]);
+    const cells = sweep.conditions.map((condition) => [condition.config.task.modulus, condition.gridPoint?.['task.trainFraction'], condition.config.task.trainSize, mlpConfigOf(condition.config).epochs]);
     const fractions = [0.1, 0.2, 0.3, 0.5];
     const epochs: Record<number, number> = { 41: 400, 71: 600, 127: 1000 };
     assert.deepEqual(
       cells,
       [41, 71, 127].flatMap((modulus) => fractions.map((fraction) => [modulus, fraction, Math.round(fraction * modulus * modulus), epochs[modulus]])),
     );
-    assert.ok(sweep.conditions.every((condition) => condition.config.optimizer.weightDecay === 2e-4 && condition.config.model.activation === 'square'));
+    assert.ok(sweep.conditions.every((condition) => condition.config.optimizer.weightDecay === 2e-4 && mlpConfigOf(condition.config).model.activation === 'square'));
   });
 });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { EpochRecord, RunManifest } from '../../src/shared/runFormat';
 import { parseJsonLines } from '../../src/runs/jsonLines';
+import { mlpConfigOf } from '../../src/shared/config/modelKind';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -48,7 +49,7 @@ describe('gradient-direction SED through grokking-lab run', () => {
     const [runId] = fs.readdirSync(path.join(directory, 'runs', 'sed'));
     const runDirectory = path.join(directory, 'runs', 'sed', runId);
     const manifest = JSON.parse(fs.readFileSync(path.join(runDirectory, 'run.json'), 'utf8')) as RunManifest;
-    assert.equal(manifest.conditions[0].config.diagnostics.gradientSed?.every, 4);
+    assert.equal(mlpConfigOf(manifest.conditions[0].config).diagnostics.gradientSed?.every, 4);
 
     const rows = (condition: string): EpochRecord[] => parseJsonLines<EpochRecord>(fs.readFileSync(path.join(runDirectory, condition, 'seed-0.jsonl'), 'utf8'));
     const on = rows('on');

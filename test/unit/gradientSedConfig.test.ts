@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { grokJsonSchemaText } from '../../src/shared/config/jsonSchema';
 import { formatProblem, parseExperimentFile, type ParseResult } from '../../src/shared/config/parse';
 import type { GradientSedConfig } from '../../src/shared/config/types';
+import { mlpConfigOf } from '../../src/shared/config/modelKind';
 
 const file = 'sed.grok.yaml';
 
@@ -20,7 +21,8 @@ function parse(text: string): ParseResult {
 function gradientSedOf(text: string, condition = 'default'): GradientSedConfig | undefined {
   const result = parse(text);
   assert.deepEqual(result.problems.map(formatProblem), []);
-  return result.experiments[0].conditions.find((entry) => entry.name === condition)?.config.diagnostics.gradientSed;
+  const config = result.experiments[0].conditions.find((entry) => entry.name === condition)?.config;
+  return config && mlpConfigOf(config).diagnostics.gradientSed;
 }
 
 /** The one problem of `text`, which must be at the first occurrence of `token` in line `line`. */

@@ -4,7 +4,7 @@
 // (ΔW, inputs untouched, determinism, call order) is test/unit/engineContract.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Activation, LossName, OptimizerName, RunConfig } from '../../src/shared/config/types';
+import type { Activation, LossName, OptimizerName, MlpRunConfig } from '../../src/shared/config/types';
 import { type Dataset, type Split } from '../../src/training/data';
 import { ReferenceEngine, multiplyTransposed, transpose } from '../../src/training/engines/reference';
 import type { Parameters } from '../../src/training/parameters';
@@ -17,7 +17,7 @@ interface Problem {
   trainSize: number;
   activation: Activation;
   loss: LossName;
-  optimizer?: Partial<RunConfig['optimizer']> & { name: OptimizerName };
+  optimizer?: Partial<MlpRunConfig['optimizer']> & { name: OptimizerName };
   seed?: number;
 }
 
@@ -25,7 +25,7 @@ function engineProblem(problem: Problem): EngineProblem {
   return { ...problem, optimizer: problem.optimizer ?? { name: 'adam' }, epochs: 5 };
 }
 
-function setUp(problem: Problem): { config: RunConfig; dataset: Dataset; initial: Parameters } {
+function setUp(problem: Problem): { config: MlpRunConfig; dataset: Dataset; initial: Parameters } {
   return engineTestOptions(engineProblem(problem), problem.seed ?? 3);
 }
 

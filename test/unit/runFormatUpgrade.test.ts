@@ -11,6 +11,7 @@ import { readManifest, readRun } from '../../src/runs/runFolder';
 import { manifestCondition, type RunManifest } from '../../src/shared/runFormat';
 import { upgradeRunManifest, type StoredRunManifest } from '../../src/shared/runFormatUpgrade';
 import { FIXTURE_RUN, copyFixture } from './reportFixture';
+import { mlpConfigOf } from '../../src/shared/config/modelKind';
 
 const readStored = (run: string): StoredRunManifest => JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8')) as StoredRunManifest;
 
@@ -34,20 +35,24 @@ function currentManifest(text: string): RunManifest {
 }
 
 describe('reading an older run.json', () => {
-  it('fills in the gradient-SED block that the fixture run, recorded before it existed, lacks: disabled, with its defaults', () => {
+  it('fills in the gradient-SED block and the model kind that the fixture run, recorded before they existed, lacks: disabled, with its defaults; mlp', () => {
     // test/fixtures/report/generate.mjs writes the manifest as producers did before diagnostics.gradientSed.
     const stored = readStored(FIXTURE_RUN);
-    assert.ok(stored.conditions.every((condition) => condition.config.diagnostics?.gradientSed === undefined), 'the fixture is in the older format');
+    assert.ok(stored.conditions.every((condition) => (condition.config.diagnostics as { gradientSed?: unknown }).gradientSed === undefined), 'the fixture is in the older format');
 
     const manifest = readManifest(FIXTURE_RUN);
     assert.ok(manifest);
     const sedDefaults = defaultRunConfig().diagnostics.gradientSed;
     assert.equal(sedDefaults.enabled, false);
     manifest.conditions.forEach((condition, index) => {
-      const { gradientSed, ...otherDiagnostics } = condition.config.diagnostics;
+      const config = mlpConfigOf(condition.config);
+      const { gradientSed, ...otherDiagnostics } = config.diagnostics;
       assert.deepEqual(gradientSed, sedDefaults);
+      // Runs recorded before the Transformer are MLP runs (docs/science.md §12).
+      const { kind, ...otherModel } = config.model;
+      assert.equal(kind, 'mlp');
       // Everything that was recorded is kept, the hash included.
-      assert.deepEqual({ ...condition.config, diagnostics: otherDiagnostics }, stored.conditions[index].config);
+      assert.deepEqual({ ...config, model: otherModel, diagnostics: otherDiagnostics }, stored.conditions[index].config);
       assert.equal(condition.configHash, stored.conditions[index].configHash);
     });
     const { conditions: _upgraded, ...rest } = manifest;
@@ -65,7 +70,7 @@ describe('reading an older run.json', () => {
   });
 
   it('fills a key missing at any depth from the schema, computes no recorded value again, keeps unknown keys and mutates nothing', () => {
-    const { config } = currentManifest('experiments:\n  x:\n    model: { activation: relu }\n').conditions[0];
+    const config = mlpConfigOf(currentManifest('experiments:\n  x:\n    model: { activation: relu }\n').conditions[0].config);
     const { lag: _lag, ...detector } = config.diagnostics.eigengap.detector;
     const { gradientSed: _gradientSed, ...diagnostics } = config.diagnostics;
     const older: DeepPartial<RunConfig> & { future: string } = {
@@ -78,9 +83,9 @@ describe('reading an older run.json', () => {
     const [upgraded] = upgradeRunManifest(stored).conditions;
     assert.equal(JSON.stringify(stored), before);
     assert.equal(upgraded.config.diagnostics.eigengap.detector.lag, 25);
-    assert.deepEqual(upgraded.config.diagnostics.gradientSed, defaultRunConfig().diagnostics.gradientSed);
-    assert.equal(upgraded.config.epochs, 800);
-    assert.deepEqual(upgraded.config.diagnostics.li2.checkpoints, config.diagnostics.li2.checkpoints);
+    assert.deepEqual(mlpConfigOf(upgraded.config).diagnostics.gradientSed, defaultRunConfig().diagnostics.gradientSed);
+    assert.equal(mlpConfigOf(upgraded.config).epochs, 800);
+    assert.deepEqual(mlpConfigOf(upgraded.config).diagnostics.li2.checkpoints, config.diagnostics.li2.checkpoints);
     assert.equal((upgraded.config as RunConfig & { future?: string }).future, 'a key of a newer version');
   });
 

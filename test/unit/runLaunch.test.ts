@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { canonicalJson, sha256Hex } from '../../src/shared/hash';
 import { parseExperimentFile } from '../../src/shared/config/parse';
 import { exitedSeedStatus, newRunManifest, overrideConditions, selectConditions, terminalRunStatus, workerExitMessage } from '../../src/producer/runLaunch';
+import { mlpConfigOf } from '../../src/shared/config/modelKind';
 
 const file = `
 experiments:
@@ -90,8 +91,8 @@ describe('run launch', () => {
     assert.equal(chosen.name, 'control_window-6');
     assert.equal(overrideConditions([chosen], {})[0], chosen, 'no override, the same condition');
     const [overridden] = overrideConditions([chosen], { engine: 'tfjs', epochs: 5, threads: 2 });
-    assert.deepEqual([overridden.config.engine, overridden.config.epochs, overridden.gridPoint, overridden.baseCondition], [{ name: 'tfjs', threads: 2 }, 5, { 'diagnostics.eigengap.window': 6 }, 'control']);
-    assert.deepEqual(overridden.config.diagnostics.repulsion.checkpoints, [], 'checkpoints past a shortened run are dropped');
+    assert.deepEqual([overridden.config.engine, mlpConfigOf(overridden.config).epochs, overridden.gridPoint, overridden.baseCondition], [{ name: 'tfjs', threads: 2 }, 5, { 'diagnostics.eigengap.window': 6 }, 'control']);
+    assert.deepEqual(mlpConfigOf(overridden.config).diagnostics.repulsion.checkpoints, [], 'checkpoints past a shortened run are dropped');
     assert.equal(overridden.configHash, sha256Hex(canonicalJson(overridden.config)));
     assert.notEqual(overridden.configHash, chosen.configHash);
   });

@@ -4,7 +4,7 @@
 // contract every engine keeps (ΔW, inputs untouched, determinism, call order) is engineContract.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Activation, LossName, OptimizerName, RunConfig } from '../../src/shared/config/types';
+import type { Activation, LossName, OptimizerName, MlpRunConfig } from '../../src/shared/config/types';
 import type { Evaluation } from '../../src/training/engine';
 import { makeDataset, type Dataset } from '../../src/training/data';
 import { ReferenceEngine } from '../../src/training/engines/reference';
@@ -22,7 +22,7 @@ interface Problem {
   seed?: number;
 }
 
-function makeConfig(problem: Problem): RunConfig {
+function makeConfig(problem: Problem): MlpRunConfig {
   // Learning rates large enough that 25 epochs move the model visibly (accuracies change).
   const lr = problem.optimizer === 'sgd' ? 0.05 : 0.01;
   const config = engineTestConfig({
@@ -37,7 +37,7 @@ function makeConfig(problem: Problem): RunConfig {
   return { ...config, engine: { name: 'tfjs', threads: 1 } };
 }
 
-function setUp(problem: Problem): { config: RunConfig; dataset: Dataset; initial: Parameters } {
+function setUp(problem: Problem): { config: MlpRunConfig; dataset: Dataset; initial: Parameters } {
   const config = makeConfig(problem);
   const seed = problem.seed ?? 1;
   return {

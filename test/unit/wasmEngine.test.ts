@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import type { Activation, LossName, OptimizerName, RunConfig } from '../../src/shared/config/types';
+import type { Activation, LossName, OptimizerName, MlpRunConfig } from '../../src/shared/config/types';
 import type { Dataset } from '../../src/training/data';
 import type { Evaluation } from '../../src/training/engine';
 import { ReferenceEngine } from '../../src/training/engines/reference';
@@ -47,11 +47,11 @@ function engineProblem(problem: Problem): EngineProblem {
   };
 }
 
-function makeConfig(problem: Problem): RunConfig {
+function makeConfig(problem: Problem): MlpRunConfig {
   return engineTestConfig(engineProblem(problem));
 }
 
-function setUp(problem: Problem): { config: RunConfig; dataset: Dataset; initial: Parameters } {
+function setUp(problem: Problem): { config: MlpRunConfig; dataset: Dataset; initial: Parameters } {
   return engineTestOptions(engineProblem(problem), problem.seed ?? 3);
 }
 

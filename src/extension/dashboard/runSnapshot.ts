@@ -13,6 +13,7 @@ import { decimateAlignedRecords } from '../../shared/dashboard/decimate';
 import type { RunSnapshot, SeedSnapshot } from '../../shared/protocol/webview';
 import type { RunStatus, SeedStatus } from '../../shared/runFormat';
 import { readRun, type RunContents } from '../../runs/runFolder';
+import { lastRowOf } from '../../shared/config/modelKind';
 
 /** Most epoch rows one snapshot carries over every seed of every run shown (rows are ~0.9 kB of JSON). */
 export const SNAPSHOT_RECORD_BUDGET = 40_000;
@@ -34,7 +35,7 @@ export interface KnownRunState {
 export function snapshotOfRun(contents: RunContents, maxRecordsPerSeed: number, known?: KnownRunState): RunSnapshot {
   const { manifest } = contents;
   const knownSeeds = new Map(known?.seeds.map((seed) => [`${seed.condition}/${seed.seed}`, seed]) ?? []);
-  const epochsOf = new Map(manifest?.conditions.map((condition) => [condition.name, condition.config.epochs]) ?? []);
+  const epochsOf = new Map(manifest?.conditions.map((condition) => [condition.name, lastRowOf(condition.config)]) ?? []);
   const thinned = decimateAlignedRecords(
     contents.seeds.map((seed) => seed.records),
     maxRecordsPerSeed,

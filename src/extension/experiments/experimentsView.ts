@@ -7,6 +7,7 @@
 import { describeGridPoint, gridPointCount } from '../../shared/config/grid';
 import type { ResolvedCondition, ResolvedExperiment } from '../../shared/config/types';
 import { plural } from '../../shared/text';
+import { isTransformerConfig } from '../../shared/config/modelKind';
 
 
 /**
@@ -30,6 +31,15 @@ export function describeGrid(experiment: Pick<ResolvedExperiment, 'grid'>): stri
 /** A condition's configuration in one line: what people compare between conditions. */
 export function describeConditionConfig(condition: Pick<ResolvedCondition, 'config'>): string {
   const { config } = condition;
+  if (isTransformerConfig(config)) {
+    const { model, task } = config;
+    return [
+      `${task.operations.join(' + ')} mod ${task.modulus}`,
+      `Transformer ${model.layers}×${model.width} ${model.heads} heads`,
+      `${config.optimizer.name} wd ${config.optimizer.weightDecay}`,
+      `${config.steps} steps`,
+    ].join(' · ');
+  }
   return [
     `${config.task.operation} mod ${config.task.modulus}`,
     `K ${config.model.hidden} ${config.model.activation}`,

@@ -29,7 +29,8 @@ import {
   type YAMLSeq,
 } from 'yaml';
 import { canonicalJson, sha256Hex } from '../hash';
-import { withDefaults, type DeepPartial } from './defaults';
+import { modelKindOf, withDefaults, type DeepPartial } from './defaults';
+import { transformerPairCount } from './operands';
 import {
   conditionGridPointName,
   exclusivePaths,
@@ -56,7 +57,7 @@ import {
   type RunConfigInput,
   type SchemaNode,
 } from './schema';
-import type { ConfigProblem, GridAxis, GridValue, ResolvedCondition, ResolvedExperiment, RunConfig } from './types';
+import type { ConfigProblem, GridAxis, GridValue, MlpRunConfig, ModelKind, ResolvedCondition, ResolvedExperiment, RunConfig, TransformerRunConfig } from './types';
 
 export { canonicalJson } from '../hash';
 
@@ -71,7 +72,7 @@ export interface ParseResult {
 /** A range of the source text as UTF-16 offsets [start, end). */
 type Span = readonly [number, number];
 
-type PlainValue = number | string | boolean | number[] | PlainObject;
+type PlainValue = number | string | boolean | (number | string)[] | PlainObject;
 interface PlainObject {
   [key: string]: PlainValue;
 }
@@ -436,27 +437,27 @@ class SchemaReader {
         if (schema.minItems !== undefined && node.items.length < schema.minItems) {
           return this.fail(path, span, `${subject} must have at least ${schema.minItems} ${schema.minItems === 1 ? 'entry' : 'entries'}.`);
         }
-        const numbers: number[] = [];
-        const seen = new Set<number>();
+        const entries: (number | string)[] = [];
+        const seen = new Set<number | string>();
         let valid = true;
         node.items.forEach((item, index) => {
           const itemPath = joinPath(path, String(index));
           const value = this.read(schema.items, item, itemPath, `Entry ${index + 1} of ${subject}`, span);
-          if (typeof value !== 'number') {
+          if (typeof value !== 'number' && typeof value !== 'string') {
             valid = false;
           } else if (schema.unique && seen.has(value)) {
             valid = false;
             this.fail(itemPath, this.result.spans.get(itemPath) ?? span, `${subject} lists ${value} twice.`);
           } else {
             seen.add(value);
-            numbers.push(value);
+            entries.push(value);
           }
         });
         if (!valid) {
           this.result.invalid.add(path);
           return undefined;
         }
-        return numbers;
+        return entries;
       }
       case 'oneOf': {
         const wanted = isSeq(node) ? ['list', 'tuple'] : isMap(node) ? ['object', 'map'] : ['integer', 'number', 'enum', 'boolean', 'string'];
@@ -757,10 +758,41 @@ function resolveRunConfig(merged: ReadConfig): { config: RunConfig; issues: Issu
     if (span) issues.push({ span, message });
   };
   const involvesInvalid = (...paths: string[]) => paths.some((path) => invalid.has(path));
+  const kind = modelKindOf(input);
+  for (const path of otherKindsKeys(conditionSchema, merged.values, kind, '')) {
+    const other = kind === 'transformer' ? 'mlp' : 'transformer';
+    report(path, `"${path}" applies to model kind ${other} only, and this condition's model.kind is ${kind}: remove it${kind === 'mlp' ? ' or set model.kind: transformer' : ''}.`);
+  }
+  const resolved = kind === 'transformer' ? resolveTransformerConfig(input, report, involvesInvalid) : resolveMlpConfig(input, report, involvesInvalid);
+  return { config: resolved, issues };
+}
 
+type Report = (path: string, message: string) => void;
+type InvolvesInvalid = (...paths: string[]) => boolean;
+
+/**
+ * Dotted paths of the keys given in `values` that belong to another model kind (schema `models`),
+ * in the schema's order.
+ */
+function otherKindsKeys(schema: ObjectSchema, values: PlainObject, kind: ModelKind, path: string): string[] {
+  const found: string[] = [];
+  for (const [key, property] of Object.entries(schema.properties)) {
+    if (!(key in values)) continue;
+    const keyPath = joinPath(path, key);
+    const value = values[key];
+    if (property.models && !property.models.includes(kind)) found.push(keyPath);
+    else if (property.kind === 'object' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      found.push(...otherKindsKeys(property, value, kind, keyPath));
+    }
+  }
+  return found;
+}
+
+/** An MLP condition's defaults and cross-key checks (docs/science.md §1–§9). */
+function resolveMlpConfig(input: DeepPartial<RunConfigInput>, report: Report, involvesInvalid: InvolvesInvalid): MlpRunConfig {
   // trainFraction is how a file may give the size; a RunConfig holds the size only.
-  const { trainFraction, ...task } = input.task ?? {};
-  const config = withDefaults({ ...input, task });
+  const { trainFraction, operations: _operations, ...task } = input.task ?? {};
+  const config = withDefaults({ ...input, task } as DeepPartial<MlpRunConfig>);
   const pairCount = config.task.modulus * config.task.modulus;
   if (trainFraction !== undefined) {
     config.task.trainSize = Math.round(trainFraction * pairCount);
@@ -806,8 +838,51 @@ function resolveRunConfig(merged: ReadConfig): { config: RunConfig; issues: Issu
   // Checkpoints run in epoch order whatever order the file lists them in (defaults are sorted already).
   diagnostics.repulsion.checkpoints.sort((a, b) => a - b);
   diagnostics.li2.checkpoints.sort((a, b) => a - b);
+  return config;
+}
 
-  return { config, issues };
+/** A Transformer condition's defaults and cross-key checks (docs/science.md §12). */
+function resolveTransformerConfig(input: DeepPartial<RunConfigInput>, report: Report, involvesInvalid: InvolvesInvalid): TransformerRunConfig {
+  const { trainFraction, ...task } = input.task ?? {};
+  const config = withDefaults({ ...input, task } as DeepPartial<TransformerRunConfig> & { model: { kind: 'transformer' } });
+  const { operations, modulus } = config.task;
+  const pairCount = transformerPairCount(operations, modulus);
+  const pairsText = `the ${pairCount} pairs of ${operations.join(', ')} mod ${modulus}`;
+  if (trainFraction !== undefined) {
+    // The reference's n = int(0.5 · len(pairs)) (docs/transformer-methods.md §2).
+    config.task.trainSize = Math.floor(trainFraction * pairCount);
+    const { trainSize } = config.task;
+    if ((trainSize < 1 || trainSize >= pairCount) && !involvesInvalid('task.modulus')) {
+      report('task.trainFraction', `"trainFraction" ${trainFraction} gives ⌊${trainFraction} × ${pairCount}⌋ = ${trainSize} training pairs of ${pairsText}; ${trainSize < 1 ? 'there would be none.' : 'the test set would be empty.'}`);
+    }
+  } else if (task.trainSize !== undefined && task.trainSize >= pairCount && !involvesInvalid('task.modulus')) {
+    report('task.trainSize', `"trainSize" must be less than ${pairsText} so that the test set is not empty, got ${task.trainSize}.`);
+  }
+  const { model, training, diagnostics } = config;
+  if (model.width % model.heads !== 0 && !involvesInvalid('model.width', 'model.heads')) {
+    report(input.model?.heads !== undefined ? 'model.heads' : 'model.width', `The Transformer's width ${model.width} must be a multiple of heads ${model.heads} (each head gets width / heads).`);
+  }
+  if (config.loss !== 'crossEntropy') report('loss', `A Transformer trains with crossEntropy (the reference's loss), got ${String(config.loss)}.`);
+  if (config.optimizer.name !== 'adamw') report('optimizer.name', `A Transformer trains with adamw (the reference's optimiser), got ${config.optimizer.name}.`);
+  if (config.engine.name !== 'wasm') report('engine.name', `A Transformer runs on the wasm engine; ${config.engine.name} has no Transformer.`);
+  if (diagnostics.snapshotEvery % training.evalEvery !== 0 && !involvesInvalid('diagnostics.snapshotEvery', 'training.evalEvery')) {
+    report(
+      input.diagnostics?.snapshotEvery !== undefined ? 'diagnostics.snapshotEvery' : 'training.evalEvery',
+      `"snapshotEvery" (${diagnostics.snapshotEvery}) must be a multiple of "evalEvery" (${training.evalEvery}): snapshots are taken at evaluations.`,
+    );
+  }
+  const { lag } = diagnostics.eigengap.detector;
+  if (lag % diagnostics.snapshotEvery !== 0 && !involvesInvalid('diagnostics.eigengap.detector.lag', 'diagnostics.snapshotEvery')) {
+    report(
+      input.diagnostics?.eigengap?.detector?.lag !== undefined ? 'diagnostics.eigengap.detector.lag' : 'diagnostics.snapshotEvery',
+      `The detector's "lag" (${lag} steps) must be a multiple of "snapshotEvery" (${diagnostics.snapshotEvery}): the slope compares snapshots.`,
+    );
+  }
+  const layer = /^layer(\d+)$/.exec(diagnostics.parameterGroup);
+  if (layer && Number(layer[1]) >= model.layers) {
+    report('diagnostics.parameterGroup', `"parameterGroup" ${diagnostics.parameterGroup} names a layer the model does not have (layers 0 … ${model.layers - 1}).`);
+  }
+  return config;
 }
 
 /** Seeds as written (a count N → 0 … N−1, or a list kept in its order); the default is the schema's. */

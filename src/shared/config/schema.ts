@@ -13,7 +13,7 @@
  * touches this file and its field in ./types.ts (propertiesOf checks at compile time that the two
  * agree, including the type of the default).
  */
-import type { GridValue, LossName, RunConfig, TaskConfig } from './types';
+import type { GridValue, LossName, MlpRunConfig, ModelKind, Operation, TrainingConfig } from './types';
 
 interface SchemaBase {
   /** One or two sentences shown on hover in the editor; units and conventions included. */
@@ -23,6 +23,15 @@ interface SchemaBase {
    * epochs): ./defaults.ts computes it. A `default` given as well is what the editor shows.
    */
   computedDefault?: true;
+  /**
+   * The key applies to these model kinds only (docs/science.md §12): the parser refuses it in a
+   * condition of another kind, and the defaults leave it out of that kind's configuration.
+   */
+  models?: readonly ModelKind[];
+  /** The default for a Transformer condition where it differs from `default` (the MLP's). */
+  transformerDefault?: number | string | boolean | readonly (number | string)[];
+  /** A Transformer's default depends on other keys (./defaults.ts computes it). */
+  transformerComputedDefault?: true;
 }
 
 export interface IntegerSchema extends SchemaBase {
@@ -72,14 +81,14 @@ export interface TupleSchema extends SchemaBase {
 /** A list of integers of any length, e.g. checkpoints or seeds. */
 export interface ListSchema extends SchemaBase {
   kind: 'list';
-  items: IntegerSchema;
+  items: IntegerSchema | EnumSchema;
   /** No value may appear twice. */
   unique: boolean;
   minItems?: number;
   maxItems?: number;
   /** The maxItems is a safety bound. */
   maxItemsIsLimit?: boolean;
-  default?: readonly number[];
+  default?: readonly (number | string)[];
 }
 
 /** One of several shapes, told apart by the YAML node: a scalar, a list or a mapping. */
@@ -155,10 +164,41 @@ export type SchemaNode =
   | ObjectSchema
   | MapSchema;
 
-/** The task as written in a file: `trainSize` or `trainFraction` (converted to a size by the parser). */
-export type TaskInput = TaskConfig & { trainFraction: number };
-/** The keys a condition may override: every key of a RunConfig, with the task as written. */
-export type RunConfigInput = Omit<RunConfig, 'task'> & { task: TaskInput };
+/**
+ * The task as written in a file: `trainSize` or `trainFraction` (converted to a size by the parser);
+ * `operation`, or for a Transformer `operations` (one head each; converted to `operations`).
+ */
+export interface TaskInput {
+  operation: Operation;
+  operations: Operation[];
+  modulus: number;
+  trainSize: number;
+  trainFraction: number;
+}
+/** The model as written: the kind and the keys of both kinds (each marked with the kinds it applies to). */
+export interface ModelInput {
+  kind: ModelKind;
+  hidden: number;
+  activation: MlpRunConfig['model']['activation'];
+  width: number;
+  heads: number;
+  feedForward: number;
+  layers: number;
+}
+/** The diagnostics as written: the MLP's and the Transformer's keys. */
+export type DiagnosticsInput = MlpRunConfig['diagnostics'] & { snapshotEvery: number; parameterGroup: string };
+/** The keys a condition may override: every key of either kind's RunConfig, as written. */
+export interface RunConfigInput {
+  task: TaskInput;
+  model: ModelInput;
+  loss: LossName;
+  optimizer: MlpRunConfig['optimizer'];
+  epochs: number;
+  steps: number;
+  training: TrainingConfig;
+  diagnostics: DiagnosticsInput;
+  engine: MlpRunConfig['engine'];
+}
 /** One experiment as written in a file. */
 export type ExperimentInput = RunConfigInput & {
   description: string;
@@ -217,6 +257,12 @@ export const limits = {
   hidden: 65536,
   modulus: 1000,
   epochs: 1_000_000,
+  /** Transformer sizes: width, feed-forward width, heads, layers, and the minibatch. */
+  transformerWidth: 4096,
+  transformerHeads: 64,
+  transformerLayers: 48,
+  batchSize: 65536,
+  steps: 10_000_000,
   seedCount: 10_000,
   /** Largest seed value: seeds are 32-bit signed integers in every tool that consumes them. */
   seedValue: 2 ** 31 - 1,
@@ -262,18 +308,34 @@ const conditionNameRule: NameRule = {
   reservedEndings: ['.json', '.jsonl', '.log', '.tmp'],
 };
 
+const operationSchema: EnumSchema & { values: readonly Operation[]; default: Operation } = {
+  kind: 'enum',
+  values: ['add', 'subtract', 'multiply', 'squares', 'squaresAndProduct', 'cubeAndProduct'],
+  default: 'add', // docs/science.md §1: modular addition
+  description:
+    'Operation: the label is (a + b), (a − b), (a · b), a² + b² (squares), a² + ab + b² (squaresAndProduct) or a³ + ab (cubeAndProduct), mod modulus.',
+};
+
 const taskSchema: ObjectSchema = {
   kind: 'object',
   definition: 'task',
   description:
-    'The task: all modulus² pairs (a, b) labelled (a ∘ b) mod modulus, split by a seeded permutation into training and test pairs.',
-  exclusive: [['trainSize', 'trainFraction']],
+    'The task: pairs (a, b) labelled (a ∘ b) mod modulus, split by a seeded permutation into training and test pairs (docs/science.md §1, §12.2).',
+  exclusive: [
+    ['trainSize', 'trainFraction'],
+    ['operation', 'operations'],
+  ],
   properties: propertiesOf<TaskInput>()({
-    operation: {
-      kind: 'enum',
-      values: ['add', 'subtract', 'multiply'],
-      default: 'add', // docs/science.md §1: modular addition
-      description: 'Group operation: the label is (a + b), (a − b) or (a · b) mod modulus.',
+    operation: operationSchema,
+    operations: {
+      kind: 'list',
+      items: operationSchema,
+      unique: true,
+      minItems: 1,
+      maxItems: operationSchema.values.length,
+      models: ['transformer'],
+      description:
+        'Transformer only: one output head per operation on a shared encoder, trained on the summed cross-entropy (the multitask models of docs/science.md §12.2). Give this or operation, not both.',
     },
     modulus: {
       kind: 'integer',
@@ -281,20 +343,23 @@ const taskSchema: ObjectSchema = {
       maximum: limits.modulus,
       maximumIsLimit: true,
       default: 71, // docs/science.md §1: M = 71 (5041 pairs)
-      description: 'Modulus M: inputs a, b ∈ {0 … M−1} and M classes.',
+      transformerDefault: 97, // docs/science.md §12.2: p = 97
+      description: 'Modulus M: inputs a, b ∈ {0 … M−1} and M classes. Default 71 (97 for a Transformer).',
     },
     trainSize: {
       kind: 'integer',
       minimum: 1,
       default: 2016, // docs/science.md §1: 40 % of 71²; the other 3025 pairs are the test set
+      computedDefault: true, // the Transformer's is half its pairs (defaults.ts)
       description:
-        'Number of training pairs n_train, less than modulus² (the rest is the test set). Give this or trainFraction, not both. Default 2016 (40 % of 71²).',
+        'Number of training pairs n_train, less than the number of pairs (the rest is the test set). Give this or trainFraction, not both. Default 2016 (40 % of 71²); for a Transformer ⌊pairs / 2⌋, the reference’s 50/50 split.',
     },
     trainFraction: {
       kind: 'number',
       exclusiveMinimum: 0,
       exclusiveMaximum: 1,
-      description: 'Share of the modulus² pairs used for training: trainSize = round(trainFraction · modulus²). Give this or trainSize, not both.',
+      description:
+        'Share of the pairs used for training: trainSize = round(trainFraction · modulus²) for the MLP, ⌊trainFraction · pairs⌋ for a Transformer (the reference’s int()). Give this or trainSize, not both.',
     },
   }),
 };
@@ -302,21 +367,66 @@ const taskSchema: ObjectSchema = {
 const modelSchema: ObjectSchema = {
   kind: 'object',
   definition: 'model',
-  description: 'The two-layer network ŷ = V σ(W x) without biases (arXiv 2509.21519).',
+  description:
+    'The model: the two-layer network ŷ = V σ(W x) without biases (kind mlp, arXiv 2509.21519) or the papers’ small pre-norm Transformer (kind transformer, docs/science.md §12).',
   properties: propertiesOf<RunConfigInput['model']>()({
+    kind: {
+      kind: 'enum',
+      values: ['mlp', 'transformer'],
+      default: 'mlp',
+      description: 'mlp: Tian’s two-layer network (the default); transformer: the spectral-edge and gradient-direction papers’ 2-layer encoder.',
+    },
     hidden: {
       kind: 'integer',
       minimum: 1,
       maximum: limits.hidden,
       maximumIsLimit: true,
       default: 2048, // docs/science.md §2: K = 2048
+      models: ['mlp'],
       description: 'Hidden width K (number of hidden units).',
     },
     activation: {
       kind: 'enum',
       values: ['square', 'relu', 'silu'],
       default: 'square', // docs/science.md §2: σ(z) = z²
+      models: ['mlp'],
       description: 'Hidden activation σ: square is σ(z) = z² (the papers’ default).',
+    },
+    width: {
+      kind: 'integer',
+      minimum: 1,
+      maximum: limits.transformerWidth,
+      maximumIsLimit: true,
+      default: 128, // docs/science.md §12.1: d_model 128
+      models: ['transformer'],
+      description: 'Transformer d_model, a multiple of heads.',
+    },
+    heads: {
+      kind: 'integer',
+      minimum: 1,
+      maximum: limits.transformerHeads,
+      maximumIsLimit: true,
+      default: 4, // docs/science.md §12.1
+      models: ['transformer'],
+      description: 'Attention heads (head size width / heads).',
+    },
+    feedForward: {
+      kind: 'integer',
+      minimum: 1,
+      maximum: limits.transformerWidth,
+      maximumIsLimit: true,
+      default: 256, // docs/science.md §12.1: d_ff 256
+      models: ['transformer'],
+      description: 'Hidden width of each layer’s feed-forward block.',
+    },
+    layers: {
+      kind: 'integer',
+      minimum: 1,
+      maximum: limits.transformerLayers,
+      maximumIsLimit: true,
+      default: 2, // docs/science.md §12.1
+      models: ['transformer'],
+      description: 'Encoder layers (all start as copies of the first, as nn.TransformerEncoder’s deep copy).',
     },
   }),
 };
@@ -325,18 +435,20 @@ const lossSchema: EnumSchema & { default: LossName } = {
   kind: 'enum',
   values: ['mse', 'crossEntropy'],
   default: 'mse', // docs/science.md §3: the class-centred MSE of Tian's and Xu's code
-  description: 'Loss: mse is the class-centred MSE of the papers’ code; crossEntropy is softmax cross-entropy.',
+  transformerDefault: 'crossEntropy', // docs/science.md §12.3: the only loss of the Transformer
+  description: 'Loss: mse is the class-centred MSE of the papers’ code; crossEntropy is softmax cross-entropy (the Transformer’s only loss).',
 };
 
 const optimizerSchema: ObjectSchema = {
   kind: 'object',
   definition: 'optimizer',
-  description: 'Full-batch optimiser, one step per epoch.',
+  description: 'Optimiser: full-batch, one step per epoch, for the MLP; one step per minibatch for a Transformer (adamw only).',
   properties: propertiesOf<RunConfigInput['optimizer']>()({
     name: {
       kind: 'enum',
       values: ['adam', 'adamw', 'sgd'],
       default: 'adam', // docs/science.md §4: torch.optim.Adam with coupled L2
+      transformerDefault: 'adamw', // docs/science.md §12.3
       description: 'adam: torch.optim.Adam with coupled L2 (the papers’); adamw: decoupled weight decay; sgd: momentum SGD.',
     },
     lr: {
@@ -349,7 +461,9 @@ const optimizerSchema: ObjectSchema = {
       kind: 'number',
       minimum: 0,
       default: 2e-4, // the papers' η of the grokking condition (their control uses 0)
-      description: 'The papers’ η: coupled L2 for adam and sgd, decoupled decay for adamw. The non-grokking control uses 0.',
+      transformerDefault: 1.0, // docs/science.md §12.3: WD = 1.0 on every parameter
+      description:
+        'The papers’ η: coupled L2 for adam and sgd, decoupled decay for adamw. The non-grokking control uses 0. Default 2e-4 (1.0 for a Transformer).',
     },
     betas: {
       kind: 'tuple',
@@ -358,7 +472,8 @@ const optimizerSchema: ObjectSchema = {
         { kind: 'number', minimum: 0, exclusiveMaximum: 1, description: 'β₂' },
       ],
       default: [0.9, 0.999],
-      description: 'Adam’s [β₁, β₂], each in [0, 1).',
+      transformerDefault: [0.9, 0.98], // docs/science.md §12.3
+      description: 'Adam’s [β₁, β₂], each in [0, 1). Default [0.9, 0.999] ([0.9, 0.98] for a Transformer).',
     },
     eps: {
       kind: 'number',
@@ -383,7 +498,57 @@ const epochsSchema: IntegerSchema = {
   maximumIsLimit: true,
   // docs/science.md §4: 400 for σ = x², 800 otherwise (defaultEpochs in ./defaults.ts).
   computedDefault: true,
+  models: ['mlp'],
   description: 'Number of optimiser steps E; records are rows 0 … E. Default 400 for activation square, 800 otherwise.',
+};
+
+const stepsSchema: IntegerSchema = {
+  kind: 'integer',
+  minimum: 1,
+  maximum: limits.steps,
+  maximumIsLimit: true,
+  default: 10_000, // docs/science.md §12.3: our default budget (the reference runs up to 200 000 with early stop)
+  models: ['transformer'],
+  description: 'Transformer only: training steps (one minibatch each); records every training.evalEvery steps, keyed by step.',
+};
+
+const trainingSchema: ObjectSchema = {
+  kind: 'object',
+  definition: 'training',
+  models: ['transformer'],
+  description: 'Transformer only: minibatches, evaluation cadence, clipping and early stop (docs/science.md §12.3).',
+  properties: propertiesOf<TrainingConfig>()({
+    batchSize: {
+      kind: 'integer',
+      minimum: 1,
+      maximum: limits.batchSize,
+      maximumIsLimit: true,
+      default: 512,
+      description: 'Pairs per step, drawn uniformly with replacement from the training set.',
+    },
+    evalEvery: {
+      kind: 'integer',
+      minimum: 1,
+      maximum: limits.steps,
+      default: 100,
+      description: 'A full train/test evaluation (one record) every this many steps, and at step 0.',
+    },
+    gradientClip: {
+      kind: 'number',
+      exclusiveMinimum: 0,
+      default: 1.0,
+      description: 'Largest global L2 norm of the gradient (torch.nn.utils.clip_grad_norm_).',
+    },
+    earlyStop: {
+      kind: 'object',
+      description: 'Stop once every test accuracy is ≥ accuracy on evaluations consecutive evaluations (the reference’s rule).',
+      properties: propertiesOf<TrainingConfig['earlyStop']>()({
+        enabled: { kind: 'boolean', default: true, description: 'Whether training stops early.' },
+        accuracy: { kind: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.98, description: 'Test accuracy every head must reach.' },
+        evaluations: { kind: 'integer', minimum: 1, maximum: 1000, default: 3, description: 'Consecutive evaluations at or above it.' },
+      }),
+    },
+  }),
 };
 
 const checkpointsItem: IntegerSchema = {
@@ -423,10 +588,13 @@ const diagnosticsSchema: ObjectSchema = {
       kind: 'object',
       description: 'Rolling eigengap of the first-layer updates and the lock-in detector (arXiv 2605.08119).',
       properties: propertiesOf<RunConfigInput['diagnostics']['eigengap']>()({
-        window: windowSchema(
-          20, // docs/science.md §5: w = 20 updates
-          'Number w of most recent updates ΔW in the window; λ are eigenvalues of their w × w Gram.',
-        ),
+        window: {
+          ...windowSchema(
+            20, // docs/science.md §5: w = 20 updates
+            'Number w of most recent updates ΔW in the window; λ are eigenvalues of their w × w Gram. Default 20 (10 snapshot updates for a Transformer).',
+          ),
+          transformerDefault: 10, // docs/science.md §12.4: the spectral-edge thesis's W = 10
+        },
         detector: {
           kind: 'object',
           description: 'Fires at the first epoch t ≥ warmup with slope s(t) = [ln g(t) − ln g(t − lag)] / lag > threshold, g = λ₂/λ₃.',
@@ -435,18 +603,20 @@ const diagnosticsSchema: ObjectSchema = {
               kind: 'integer',
               minimum: 1,
               default: 25, // docs/science.md §5
-              description: 'Lag L of the slope, in epochs.',
+              transformerComputedDefault: true, // docs/science.md §12.4: 5 snapshot intervals (ours; the papers have none)
+              description: 'Lag L of the slope, in epochs (in steps for a Transformer, a multiple of diagnostics.snapshotEvery; default 5 snapshot intervals).',
             },
             threshold: {
               kind: 'number',
               default: 0.04, // docs/science.md §5
-              description: 'The detector fires when the slope exceeds this, per epoch.',
+              description: 'The detector fires when the slope exceeds this, per epoch (per snapshot interval for a Transformer).',
             },
             warmup: {
               kind: 'integer',
               minimum: 0,
               default: 100, // docs/science.md §5
-              description: 'No firing before this epoch.',
+              transformerComputedDefault: true, // docs/science.md §12.4: 10 snapshot intervals (ours)
+              description: 'No firing before this epoch (step for a Transformer; default 10 snapshot intervals).',
             },
           }),
         },
@@ -458,12 +628,14 @@ const diagnosticsSchema: ObjectSchema = {
           ],
           nonDecreasing: true,
           default: [200, 400], // docs/science.md §5 (clipped to the run where it is used)
-          description: 'Epochs [from, to] over which the late-stage gap (median of λ₂/λ₃) is taken; clipped to the run.',
+          transformerDefault: [2000, 10000], // docs/science.md §12.4 (ours)
+          description: 'Epochs (steps for a Transformer) [from, to] over which the late-stage gap (median of λ₂/λ₃) is taken; clipped to the run.',
         },
       }),
     },
     repulsion: {
       kind: 'object',
+      models: ['mlp'],
       description: 'Feature-repulsion check of Theorem 6 (arXiv 2509.21519) at checkpoints.',
       properties: propertiesOf<RunConfigInput['diagnostics']['repulsion']>()({
         checkpoints: repulsionCheckpointsSchema,
@@ -491,6 +663,7 @@ const diagnosticsSchema: ObjectSchema = {
     },
     li2: {
       kind: 'object',
+      models: ['mlp'],
       description: 'Li₂ stage metrics and per-unit Fourier analysis (arXiv 2509.21519).',
       properties: propertiesOf<RunConfigInput['diagnostics']['li2']>()({
         enabled: {
@@ -510,6 +683,7 @@ const diagnosticsSchema: ObjectSchema = {
     },
     gradientSed: {
       kind: 'object',
+      models: ['mlp'],
       description:
         'Gradient-direction sensitivity R_k of the top right singular vectors of the rolling windows of loss gradients and of updates (arXiv 2604.25143, adapted to this MLP). Off by default: one evaluation takes seconds at the defaults.',
       properties: propertiesOf<RunConfigInput['diagnostics']['gradientSed']>()({
@@ -561,6 +735,22 @@ const diagnosticsSchema: ObjectSchema = {
         },
       }),
     },
+    snapshotEvery: {
+      kind: 'integer',
+      minimum: 1,
+      maximum: limits.steps,
+      default: 100, // docs/science.md §12.4: the reference's attention snapshots every 100 steps
+      models: ['transformer'],
+      description: 'Transformer only: steps between parameter snapshots; an update is the difference of consecutive snapshots. A multiple of training.evalEvery.',
+    },
+    parameterGroup: {
+      kind: 'enum',
+      values: ['attention', 'weights', 'queries', 'layer0', 'layer1', 'layer2', 'layer3'],
+      default: 'attention', // docs/science.md §12.4: every layer's in_proj_weight and out_proj.weight
+      models: ['transformer'],
+      description:
+        'Transformer only: the parameters whose updates are windowed: attention (every layer’s W_Q, W_K, W_V, W_O; the papers’), weights (every matrix), queries (W_Q only), layerN (one layer’s attention weights).',
+    },
   }),
 };
 
@@ -591,6 +781,8 @@ const overridable = propertiesOf<RunConfigInput>()({
   loss: lossSchema,
   optimizer: optimizerSchema,
   epochs: epochsSchema,
+  steps: stepsSchema,
+  training: trainingSchema,
   diagnostics: diagnosticsSchema,
   engine: engineSchema,
 });

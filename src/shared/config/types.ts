@@ -6,8 +6,14 @@
  * from untrusted input.
  */
 
-/** Group operation of the task (docs/science.md §1). `add` is the papers' task. */
-export type Operation = 'add' | 'subtract' | 'multiply';
+/**
+ * Operation of the task (docs/science.md §1, §12): the label is (a ∘ b) mod p. `add` is the papers'
+ * task; `squares` is a² + b², `squaresAndProduct` a² + ab + b², `cubeAndProduct` a³ + ab (the
+ * Transformer papers' operations, docs/transformer-methods.md §2).
+ */
+export type Operation = 'add' | 'subtract' | 'multiply' | 'squares' | 'squaresAndProduct' | 'cubeAndProduct';
+/** Model family: Tian's two-layer MLP (default) or the papers' small Transformer (docs/science.md §12). */
+export type ModelKind = 'mlp' | 'transformer';
 /** Hidden activation σ (docs/science.md §2). `square` is σ(z) = z², the papers' default. */
 export type Activation = 'square' | 'relu' | 'silu';
 /** Loss (docs/science.md §3). `mse` is the class-centred MSE of Tian's and Xu's code. */
@@ -27,6 +33,7 @@ export interface TaskConfig {
 }
 
 export interface ModelConfig {
+  kind: 'mlp';
   /** Hidden width K. Default 2048. */
   hidden: number;
   /** Hidden activation σ. Default `square`. */
@@ -125,8 +132,8 @@ export interface EngineConfig {
   threads: 1 | 2;
 }
 
-/** The fully resolved configuration of one condition: what one worker trains, for each seed. */
-export interface RunConfig {
+/** The fully resolved configuration of one MLP condition: what one worker trains, for each seed. */
+export interface MlpRunConfig {
   task: TaskConfig;
   model: ModelConfig;
   loss: LossName;
@@ -136,6 +143,72 @@ export interface RunConfig {
   diagnostics: DiagnosticsConfig;
   engine: EngineConfig;
 }
+
+/** The Transformer's sizes (docs/science.md §12; the reference's defaults). */
+export interface TransformerModelConfig {
+  kind: 'transformer';
+  /** d_model. Default 128. */
+  width: number;
+  /** Attention heads; width is a multiple of heads. Default 4. */
+  heads: number;
+  /** d_ff. Default 256. */
+  feedForward: number;
+  /** Encoder layers. Default 2. */
+  layers: number;
+}
+
+export interface TransformerTaskConfig {
+  /** One operation per output head; one for a single task (docs/science.md §12.2). Default [add]. */
+  operations: Operation[];
+  /** p: operands and classes. Default 97. */
+  modulus: number;
+  /** Training pairs; the rest of the task's pairs are the test set. Default ⌊pairs / 2⌋ (the reference's 50/50 split). */
+  trainSize: number;
+}
+
+/** Minibatch training by steps (docs/science.md §12.3). */
+export interface TrainingConfig {
+  /** Pairs per step, drawn with replacement from the training set. Default 512. */
+  batchSize: number;
+  /** Full train/test evaluation (a record) every this many steps, and at step 0. Default 100. */
+  evalEvery: number;
+  /** Global gradient-norm clip (torch's clip_grad_norm_). Default 1.0. */
+  gradientClip: number;
+  earlyStop: {
+    /** Whether to stop once every test accuracy is ≥ accuracy on `evaluations` consecutive evaluations. Default true. */
+    enabled: boolean;
+    /** Default 0.98. */
+    accuracy: number;
+    /** Default 3. */
+    evaluations: number;
+  };
+}
+
+/** Diagnostics of the Transformer: the rolling Gram of §5/§7 on a parameter group (docs/science.md §12.4). */
+export interface TransformerDiagnosticsConfig {
+  eigengap: EigengapConfig;
+  spectralEdge: SpectralEdgeConfig;
+  /** Steps between parameter snapshots; an update is the difference of consecutive snapshots. A multiple of training.evalEvery. Default 100. */
+  snapshotEvery: number;
+  /** The parameter group whose updates are windowed: attention (default), weights, queries, layer0, layer1, … */
+  parameterGroup: string;
+}
+
+/** The fully resolved configuration of one Transformer condition. */
+export interface TransformerRunConfig {
+  task: TransformerTaskConfig;
+  model: TransformerModelConfig;
+  loss: 'crossEntropy';
+  optimizer: OptimizerConfig;
+  /** Training steps (the records' key is `step`). Default 10 000. */
+  steps: number;
+  training: TrainingConfig;
+  diagnostics: TransformerDiagnosticsConfig;
+  engine: EngineConfig;
+}
+
+/** The fully resolved configuration of one condition, of either model family (told apart by model.kind). */
+export type RunConfig = MlpRunConfig | TransformerRunConfig;
 
 /** A value a grid gives one key: what that key's schema allows (a number, an enum's string, a boolean). */
 export type GridValue = number | string | boolean;

@@ -12,6 +12,7 @@ import { decimateAlignedRecords } from '../dashboard/decimate';
 import type { RunSnapshot, SeedSnapshot } from '../protocol/webview';
 import type { EpochRecord, RunEvent, RepulsionEvent } from '../runFormat';
 import type { ReportInput } from './model';
+import { lastRowOf } from '../config/modelKind';
 
 /** Version of {@link ReportChartData}. */
 export const REPORT_CHART_DATA_VERSION = 1;
@@ -91,7 +92,7 @@ export function reportChartData(input: ReportInput, budget = REPORT_RECORD_BUDGE
     input.seeds.map((seed) => seed.records),
     perSeed,
   );
-  const epochsOf = new Map(input.manifest?.conditions.map((condition) => [condition.name, condition.config.epochs]) ?? []);
+  const epochsOf = new Map(input.manifest?.conditions.map((condition) => [condition.name, lastRowOf(condition.config)]) ?? []);
   const seeds = input.seeds.map((seed, index): SeedSnapshot => {
     const records = thinned.records[index].map(chartedRecord);
     return {

@@ -22,6 +22,7 @@ import type { EpochRecord, MilestoneName, RepulsionEvent, RunEvent, RunManifest,
 import { type ConditionRankReadings, type SeedRankReadings, conditionRankReadings, seedRankReadings } from '../spectrumRank';
 import { type SeedStatistic, seedStatistic } from '../statistics';
 import { plural } from '../text';
+import { isTransformerConfig, lastRowOf } from '../config/modelKind';
 
 export { type SeedStatistic, seedStatistic } from '../statistics';
 
@@ -251,9 +252,9 @@ export function conditionSettings(input: Pick<ReportInput, 'manifest' | 'assigne
   const eigengap = eigengapSettings(input, condition);
   return {
     weightDecay: config?.optimizer.weightDecay ?? null,
-    activation: config?.model.activation ?? null,
+    activation: config ? (isTransformerConfig(config) ? 'transformer' : config.model.activation) : null,
     optimizer: config?.optimizer.name ?? null,
-    epochs: config?.epochs ?? null,
+    epochs: config ? lastRowOf(config) : null,
     detector: eigengap ? { threshold: eigengap.detector.threshold, lag: eigengap.detector.lag, warmup: eigengap.detector.warmup } : null,
     lateStage: eigengap?.lateStage ?? null,
   };

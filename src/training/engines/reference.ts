@@ -13,7 +13,7 @@
  * Layouts (parameters.ts): Wᵀ (2M × K) and V (M × K), row-major; activations (n × K); outputs
  * (n × M). Every product is arranged as C = A·Bᵀ with contiguous rows (multiplyTransposed).
  */
-import type { RunConfig } from '../../shared/config/types';
+import type { MlpRunConfig } from '../../shared/config/types';
 import type { Split } from '../data';
 import type { EngineOptions, Evaluation, TrainingEngine } from '../engine';
 import {
@@ -142,7 +142,7 @@ export class ReferenceEngine implements TrainingEngine {
   readonly name = 'reference';
   readonly backend = 'typescript';
 
-  private readonly config: RunConfig;
+  private readonly config: MlpRunConfig;
   private readonly train: Split;
   private readonly test: Split;
   private readonly modulus: number;

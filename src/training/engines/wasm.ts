@@ -24,7 +24,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Activation, OptimizerName, RunConfig } from '../../shared/config/types';
+import type { Activation, MlpRunConfig, OptimizerName } from '../../shared/config/types';
 import type { Split } from '../data';
 import type { EngineOptions, Evaluation, TrainingEngine } from '../engine';
 import { checkEngineOptions } from '../model';
@@ -265,7 +265,7 @@ class WasmEpochEngine implements WasmEngine {
   private readonly layoutInts: Int32Array;
   private readonly layoutFloats: Float32Array;
   private readonly dimensions: Dimensions;
-  private readonly optimizerConfig: RunConfig['optimizer'];
+  private readonly optimizerConfig: MlpRunConfig['optimizer'];
   private readonly thread: KernelThread | undefined;
 
   private readonly firstLayerView: Float32Array;
