@@ -1,35 +1,57 @@
 // Time per training step of one Transformer engine, and of one evaluation of every pair: the workload
-// of bench/peer_torch_transformer.py (docs/transformer-methods.md §1–§3). p = 97, (a + b) mod p,
-// 50/50 split of the 9409 pairs, the reference model (2 pre-norm layers, width 128, 4 heads,
-// feed-forward 256, 290 401 parameters), AdamW (lr 1e-3, betas (0.9, 0.98), weight decay 1.0).
+// of bench/peer_torch_transformer.py (docs/transformer-methods.md §1–§3), which is the Transformer's
+// defaults (src/shared/config/defaults.ts): p = 97, (a + b) mod p, 50/50 split of the 9409 pairs, 2
+// pre-norm layers of width 128, 4 heads, feed-forward 256 (290 401 parameters), minibatches of 512,
+// clipping to norm 1, AdamW (lr 1e-3, betas (0.9, 0.98), weight decay 1.0). The script stops if the
+// defaults no longer are that workload.
 //
 //   npx tsx bench/transformerStep.ts --engine wasm --threads 1 --steps 200 --warmup 20 --evaluations 5
 //
 // --engine wasm|reference (the reference runs one thread only); for wasm, --simd auto|relaxed|plain
 // (the build) and --profile (the engine's own time per part of a step, as `engineProfileMs`; the
-// bench leaves it off). One step = a 512-pair minibatch drawn with replacement from the train
-// split, backward() (forward, cross-entropy, backward), clipGradient(1), optimizerStep(); `steps`
-// steps are timed after `warmup` untimed ones. Then one
-// evaluation = evaluate(train) + evaluate(test) (the engine's chunks), timed `evaluations` times
-// after one untimed (none with --evaluations 0). Prints one JSON line:
+// bench leaves it off). One step is the trainer's (src/training/transformer/trainer.ts): the next
+// minibatch of MinibatchSampler, backward() (forward, cross-entropy, backward), clipGradient,
+// optimizerStep(); `steps` steps are timed after `warmup` untimed ones. Then one evaluation =
+// evaluate(train) + evaluate(test) (the engine's chunks), timed `evaluations` times after one
+// untimed (none with --evaluations 0). Prints one JSON line:
 // {engine, backend, simd, threads, medianMs, minMs, partsMedianMs, engineProfileMs?, steps, warmup, evaluation {medianMs, minMs, ...}, parameters, loadAverage}
 // An engine that cannot run the requested threads prints {engine, threads, threadsSupported: false, error} and exits with 2.
-import type { PairBatch, TransformerEngine, TransformerEngineOptions } from '../src/training/transformer/engine';
-import { initialTransformerParameters, parameterLayout, type TransformerShape } from '../src/training/transformer/model';
+import { withDefaults } from '../src/shared/config/defaults';
+import type { TransformerRunConfig } from '../src/shared/config/types';
+import { MinibatchSampler, transformerDataset } from '../src/training/transformer/data';
+import type { TransformerEngine, TransformerEngineOptions } from '../src/training/transformer/engine';
+import { initialTransformerParameters, parameterLayout } from '../src/training/transformer/model';
 import { ReferenceTransformerEngine } from '../src/training/transformer/reference';
+import { EVALUATION_CHUNK, transformerShape } from '../src/training/transformer/trainer';
 import { createWasmTransformerEngine, type WasmTransformerProfile } from '../src/training/transformer/wasmEngine';
-import { RandomStream } from '../src/training/random';
 import type { SimdChoice } from '../src/training/wasmKernels';
 import { loadAverage, median } from './support';
 
-/** The reference model (docs/transformer-methods.md §1). */
-const SHAPE: TransformerShape = { vocabulary: 97, width: 128, heads: 4, feedForward: 256, layers: 2, tasks: 1 };
-const EXPECTED_PARAMETERS = 290_401;
-const TRAIN_FRACTION = 0.5;
-const BATCH = 512;
-const CLIP_NORM = 1;
-const OPTIMIZER = { lr: 1e-3, betas: [0.9, 0.98] as [number, number], eps: 1e-8, weightDecay: 1 };
+/** The PyTorch peer's workload (bench/peer_torch_transformer.py): the defaults must still be it. */
+const PEER_WORKLOAD = {
+  task: { operations: ['add'], modulus: 97, trainSize: 4704 },
+  model: { width: 128, heads: 4, feedForward: 256, layers: 2 },
+  optimizer: { lr: 1e-3, betas: [0.9, 0.98], eps: 1e-8, weightDecay: 1 },
+  training: { batchSize: 512, gradientClip: 1 },
+  parameters: 290_401,
+};
+/** The author's seeds are 42, 137 and 2024; the peer uses 42 (timing does not depend on it). */
 const SEED = 42;
+
+/** Throws unless the Transformer's defaults are the peer's workload. */
+function checkWorkload(config: TransformerRunConfig, parameters: number): void {
+  const { task, model, optimizer, training } = config;
+  const actual = {
+    task: { operations: task.operations, modulus: task.modulus, trainSize: task.trainSize },
+    model: { width: model.width, heads: model.heads, feedForward: model.feedForward, layers: model.layers },
+    optimizer: { lr: optimizer.lr, betas: optimizer.betas, eps: optimizer.eps, weightDecay: optimizer.weightDecay },
+    training: { batchSize: training.batchSize, gradientClip: training.gradientClip },
+    parameters,
+  };
+  if (JSON.stringify(actual) !== JSON.stringify(PEER_WORKLOAD)) {
+    throw new Error(`the Transformer's defaults are no longer the PyTorch peer's workload: ${JSON.stringify(actual)} against ${JSON.stringify(PEER_WORKLOAD)}`);
+  }
+}
 
 /** Thrown when an engine cannot run the requested number of threads (exit code 2, threadsSupported: false). */
 class UnsupportedThreads extends Error {}
@@ -43,31 +65,6 @@ function integerArgument(name: string, fallback: number, minimum: number): numbe
   const value = Number(argument(name, String(fallback)));
   if (!Number.isInteger(value) || value < minimum) throw new Error(`--${name} must be an integer ≥ ${minimum}, got ${argument(name, '')}`);
   return value;
-}
-
-function pairBatch(size: number): PairBatch {
-  return { size, a: new Int32Array(size), b: new Int32Array(size), labels: [new Int32Array(size)] };
-}
-
-/** Every pair (a, b) with label (a + b) mod p, shuffled by the seed's `split` stream; the first half is train. */
-function splits(vocabulary: number, seed: number): { train: PairBatch; test: PairBatch } {
-  const order = Array.from({ length: vocabulary * vocabulary }, (_, index) => index);
-  const random = new RandomStream(seed, 'split');
-  for (let index = order.length - 1; index > 0; index--) {
-    const other = random.nextInt(index + 1);
-    [order[index], order[other]] = [order[other], order[index]];
-  }
-  const trainSize = Math.floor(TRAIN_FRACTION * order.length);
-  const fill = (pairs: number[]): PairBatch => {
-    const batch = pairBatch(pairs.length);
-    pairs.forEach((pair, index) => {
-      batch.a[index] = Math.floor(pair / vocabulary);
-      batch.b[index] = pair % vocabulary;
-      batch.labels[0][index] = (batch.a[index] + batch.b[index]) % vocabulary;
-    });
-    return batch;
-  };
-  return { train: fill(order.slice(0, trainSize)), test: fill(order.slice(trainSize)) };
 }
 
 function createEngine(name: string, options: TransformerEngineOptions, threads: number, simd: SimdChoice, profile: boolean): TransformerEngine {
@@ -96,10 +93,18 @@ async function main(): Promise<void> {
   const evaluations = integerArgument('evaluations', 5, 0);
   const simd = argument('simd', 'auto') as SimdChoice;
   const profile = process.argv.includes('--profile');
-  const layout = parameterLayout(SHAPE);
-  if (layout.size !== EXPECTED_PARAMETERS) throw new Error(`the layout has ${layout.size} parameters, expected ${EXPECTED_PARAMETERS}`);
-  const { train, test } = splits(SHAPE.vocabulary, SEED);
-  const options: TransformerEngineOptions = { layout, initial: initialTransformerParameters(layout, SEED), optimizer: OPTIMIZER, maxBatch: BATCH };
+  // The trainer's setup (trainTransformerSeed) at the Transformer's defaults.
+  const config = withDefaults({ model: { kind: 'transformer' } });
+  const layout = parameterLayout(transformerShape(config));
+  checkWorkload(config, layout.size);
+  const { batchSize, gradientClip } = config.training;
+  const { train, test } = transformerDataset(config.task.operations, config.task.modulus, config.task.trainSize, SEED);
+  const options: TransformerEngineOptions = {
+    layout,
+    initial: initialTransformerParameters(layout, SEED),
+    optimizer: config.optimizer,
+    maxBatch: Math.max(batchSize, EVALUATION_CHUNK),
+  };
 
   let engine: TransformerEngine;
   try {
@@ -113,8 +118,7 @@ async function main(): Promise<void> {
   const reported = (engine as { threads?: unknown }).threads;
   const engineThreads = typeof reported === 'number' ? reported : threads;
 
-  const batch = pairBatch(BATCH);
-  const draws = new RandomStream(SEED, 'batches');
+  const sampler = new MinibatchSampler(train, batchSize, SEED);
   const parts = { batch: [] as number[], backward: [] as number[], clip: [] as number[], optimizer: [] as number[] };
   const times: number[] = [];
   const evaluationTimes: number[] = [];
@@ -132,16 +136,11 @@ async function main(): Promise<void> {
     for (let step = 0; step < warmup + steps; step++) {
       if (step === warmup) profileBefore = engineProfile();
       const start = performance.now();
-      for (let index = 0; index < BATCH; index++) {
-        const pair = draws.nextInt(train.size);
-        batch.a[index] = train.a[pair];
-        batch.b[index] = train.b[pair];
-        batch.labels[0][index] = train.labels[0][pair];
-      }
+      const batch = sampler.next();
       const drawn = performance.now();
       lastLoss = engine.backward(batch);
       const backward = performance.now();
-      engine.clipGradient(CLIP_NORM);
+      engine.clipGradient(gradientClip);
       const clipped = performance.now();
       engine.optimizerStep();
       const end = performance.now();
@@ -183,7 +182,7 @@ async function main(): Promise<void> {
     ...(profileMs ? { engineProfileMs: profileMs } : {}),
     steps,
     warmup,
-    batch: BATCH,
+    batch: batchSize,
     lastTrainLoss: lastLoss,
     evaluation: {
       medianMs: evaluationTimes.length > 0 ? round(median(evaluationTimes)) : null,
