@@ -46,20 +46,29 @@ export function label(operation: Operation, a: number, b: number, modulus: numbe
 }
 
 /**
- * Builds the split for a seed: a Fisher–Yates permutation of the M² pair indices p = a·M + b from
- * the seed's `split` stream; the first `trainSize` are the training set.
+ * The seed's permutation of 0 … count−1: Fisher–Yates from the end (the algorithm of Python's
+ * random.shuffle) on the seed's `split` stream. Both models' splits take their first n_train entries.
  */
-export function makeDataset(operation: Operation, modulus: number, trainSize: number, seed: number): Dataset {
-  const pairCount = modulus * modulus;
-  const permutation = new Int32Array(pairCount);
-  for (let index = 0; index < pairCount; index++) permutation[index] = index;
+export function splitPermutation(count: number, seed: number): Int32Array {
+  const permutation = new Int32Array(count);
+  for (let index = 0; index < count; index++) permutation[index] = index;
   const random = new RandomStream(seed, 'split');
-  for (let index = pairCount - 1; index > 0; index--) {
+  for (let index = count - 1; index > 0; index--) {
     const other = random.nextInt(index + 1);
     const swap = permutation[index];
     permutation[index] = permutation[other];
     permutation[other] = swap;
   }
+  return permutation;
+}
+
+/**
+ * Builds the split for a seed: the seed's permutation of the M² pair indices p = a·M + b
+ * (splitPermutation); the first `trainSize` are the training set.
+ */
+export function makeDataset(operation: Operation, modulus: number, trainSize: number, seed: number): Dataset {
+  const pairCount = modulus * modulus;
+  const permutation = splitPermutation(pairCount, seed);
   const makeSplit = (indices: Int32Array): Split => {
     const split: Split = {
       size: indices.length,

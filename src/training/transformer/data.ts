@@ -9,7 +9,7 @@
  */
 import type { Operation } from '../../shared/config/types';
 import { firstOperand } from '../../shared/config/operands';
-import { label } from '../data';
+import { label, splitPermutation } from '../data';
 import { RandomStream } from '../random';
 import type { PairBatch } from './engine';
 
@@ -37,15 +37,7 @@ export function transformerDataset(operations: readonly Operation[], modulus: nu
   const operands = modulus - first;
   const pairCount = operands * operands;
   if (!(trainSize >= 1 && trainSize < pairCount)) throw new Error(`trainSize ${trainSize} must be in 1 … ${pairCount - 1} (the task has ${pairCount} pairs)`);
-  const order = new Int32Array(pairCount);
-  for (let index = 0; index < pairCount; index++) order[index] = index;
-  const random = new RandomStream(seed, 'split');
-  for (let index = pairCount - 1; index > 0; index--) {
-    const other = random.nextInt(index + 1);
-    const swap = order[index];
-    order[index] = order[other];
-    order[other] = swap;
-  }
+  const order = splitPermutation(pairCount, seed);
   const split = (start: number, end: number): PairBatch => {
     const batch = emptyBatch(end - start, operations.length);
     for (let row = 0; row < batch.size; row++) {
