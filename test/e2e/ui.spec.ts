@@ -191,3 +191,55 @@ test('a run started from the palette opens its live dashboard, and is live in th
   await expect(runRow).toContainText(/cancelled/, { timeout: 60_000 });
   await saveScreenshot(page, 'ui-runs-view-cancelled');
 });
+
+test('a Transformer run trains from the palette, its dashboard and Runs view counting steps', async ({ page }) => {
+  await openWorkbench(page, 'ui');
+  await openGrokkingLab(page);
+  // Small enough to evaluate every 20 steps at a few steps a second, long enough to watch.
+  writeWorkspaceFile(
+    'transformer.grok.yaml',
+    [
+      'experiments:',
+      '  steps:',
+      '    description: A small Transformer, watched live',
+      '    model: { kind: transformer, width: 32, heads: 4, feedForward: 64, layers: 2 }',
+      '    task: { operation: add, modulus: 23 }',
+      '    steps: 100000',
+      '    training: { batchSize: 128, evalEvery: 20 }',
+      '    diagnostics: { snapshotEvery: 20 }',
+      '    seeds: 1',
+      '',
+    ].join('\n'),
+  );
+  await expect(viewRows(page, 'Experiments').filter({ hasText: /^steps1 condition × 1 seed/ })).toBeVisible({ timeout: 30_000 });
+
+  await runPaletteCommand(page, 'Grokking Lab: Run Grokking Experiment');
+  const pickInput = page.locator('.quick-input-widget input');
+  await pickInput.fill('transformer');
+  await expect(page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: 'transformer.grok.yaml' })).toBeVisible();
+  await pickInput.press('Enter');
+  await expect(page.locator('.tabs-container .tab', { hasText: 'Dashboard: steps' })).toBeVisible({ timeout: 30_000 });
+
+  // The Runs view counts steps, rising while it trains.
+  const runRow = viewRows(page, 'Runs').filter({ hasText: /^steps/ });
+  const stepOf = async () => Number(/step (\d+)/.exec((await runRow.textContent()) ?? '')?.[1] ?? Number.NaN);
+  await expect(runRow).toContainText(/step \d+/, { timeout: 60_000 });
+  const firstStep = await stepOf();
+  await expect.poll(stepOf, { timeout: 60_000 }).toBeGreaterThan(firstStep);
+
+  // The dashboard draws the accuracy and the attention weights' eigengap against a step axis.
+  const dashboard = await dashboardFrame(page);
+  for (const chart of ['accuracy', 'gap']) {
+    const card = dashboard.locator(`.chart-card[data-chart="${chart}"]`);
+    await card.scrollIntoViewIfNeeded();
+    await expect(card).toHaveAttribute('data-has-data', 'true', { timeout: 90_000 });
+    await expect(card.locator('.xtitle')).toContainText(/step/i);
+  }
+  await dashboard.locator('.chart-card[data-chart="accuracy"]').scrollIntoViewIfNeeded();
+  await saveScreenshot(page, 'ui-transformer-dashboard');
+
+  const runsHeader = page.locator('.sidebar .pane-header', { hasText: 'Runs' });
+  await runsHeader.hover();
+  await runsHeader.locator('.action-label[aria-label="Stop All Runs"]').click();
+  await expect(runRow).toContainText(/cancelled/, { timeout: 60_000 });
+});
