@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PairBatch, TransformerEngineOptions } from '../../src/training/transformer/engine';
 import { initialTransformerParameters, parameterLayout, type ParameterLayout, type TransformerShape } from '../../src/training/transformer/model';
-import { gelu, geluDerivative, ReferenceTransformerEngine, transformerLossAndGradient, transformerMetrics } from '../../src/training/transformer/reference';
+import { gelu, geluDerivative, ReferenceTransformerEngine, transformerCorrectLogitInputGradients, transformerLossAndGradient, transformerMetrics } from '../../src/training/transformer/reference';
 import { createWasmTransformerEngine, type TransformerKernels, type WasmTransformerEngine } from '../../src/training/transformer/wasmEngine';
 import { RandomStream } from '../../src/training/random';
 import { compileKernel, KernelInstance, type SimdBuild } from '../../src/training/wasmKernels';
@@ -25,6 +25,8 @@ import { perturbedParameters, randomBatch } from './transformerFixtures';
 
 const UNIT_ROUNDOFF = 2 ** -24;
 const GRADIENT_TOLERANCE = 3e-6;
+/** μ_x per pair at the default shape (assertInputGradientClose). */
+const INPUT_GRADIENT_DEFAULT_TOLERANCE = 1e-5;
 const OPTIMIZER = { lr: 1e-3, betas: [0.9, 0.98] as [number, number], eps: 1e-8, weightDecay: 1 };
 
 /** The builds this runtime can load (the plain one always; relaxed SIMD where V8 accepts it). */
@@ -435,6 +437,136 @@ for (const build of BUILDS) {
         assert.equal(losses[0], losses[1]);
       }
       assert.deepEqual(engines[0].parameters(), engines[1].parameters());
+    });
+  });
+}
+
+/**
+ * One head's gradient against the reference's: the slices the head's loss reaches within
+ * assertGradientClose's bounds, the others (the other heads' weights and biases) exactly 0.
+ */
+function assertHeadGradientClose(layout: ParameterLayout, actual: Float32Array, exact: Float64Array, what: string): void {
+  for (const slice of layout.slices) {
+    const part = exact.subarray(slice.offset, slice.offset + slice.length);
+    if (part.every((value) => value === 0)) {
+      assert.ok(actual.subarray(slice.offset, slice.offset + slice.length).every((value) => value === 0), `${what} ${slice.name}: not 0`);
+      continue;
+    }
+    let squaredError = 0, squaredNorm = 0, largest = 0, largestError = 0;
+    for (let index = slice.offset; index < slice.offset + slice.length; index++) {
+      const error = actual[index] - exact[index];
+      squaredError += error * error;
+      squaredNorm += exact[index] * exact[index];
+      largest = Math.max(largest, Math.abs(exact[index]));
+      largestError = Math.max(largestError, Math.abs(error));
+    }
+    const relative = Math.sqrt(squaredError / squaredNorm);
+    assert.ok(relative <= GRADIENT_TOLERANCE, `${what} ${slice.name}: relative error ${relative}`);
+    assert.ok(largestError <= 10 * GRADIENT_TOLERANCE * largest, `${what} ${slice.name}: largest error ${largestError} of ${largest}`);
+  }
+}
+
+/**
+ * μ_x (2·width per pair) against the float64 reference, per pair: relative L2 error ≤ `tolerance`
+ * and every element within 10× that of the pair's largest. The same chain of float32 stages as the
+ * parameter gradient (the heads' product, final LN, the layers, LN1 of layer 0) with the CE seed
+ * replaced by one-hot(y), but per pair: no sum over the batch averages the rounding errors out.
+ * Small shapes (products of length ≤ 24): observed ≤ 3.8e−7, bound GRADIENT_TOLERANCE (3e−6).
+ * The default shape (products of length 128 and 256, whose classical float32 bound is n·u ≈ 1.5e−5
+ * each): observed ≤ 2.6e−6 (relative L2) and 2.8e−6 (element / largest) on 20 pairs, bound
+ * INPUT_GRADIENT_DEFAULT_TOLERANCE (1e−5). A wrong row, position or missing path is of the order
+ * of μ itself.
+ */
+function assertInputGradientClose(actual: Float64Array, exact: Float64Array, size: number, width: number, what: string, tolerance = GRADIENT_TOLERANCE): void {
+  const span = 2 * width;
+  for (let pair = 0; pair < size; pair++) {
+    let squaredError = 0, squaredNorm = 0, largest = 0, largestError = 0;
+    for (let index = pair * span; index < (pair + 1) * span; index++) {
+      const error = actual[index] - exact[index];
+      squaredError += error * error;
+      squaredNorm += exact[index] * exact[index];
+      largest = Math.max(largest, Math.abs(exact[index]));
+      largestError = Math.max(largestError, Math.abs(error));
+    }
+    assert.ok(squaredNorm > 0, `${what} pair ${pair}: μ is zero`);
+    const relative = Math.sqrt(squaredError / squaredNorm);
+    assert.ok(relative <= tolerance, `${what} pair ${pair}: relative error ${relative}`);
+    assert.ok(largestError <= 10 * tolerance * largest, `${what} pair ${pair}: largest error ${largestError} of ${largest}`);
+  }
+}
+
+for (const build of BUILDS) {
+  describe(`wasm Transformer engine (${build} SIMD): one head's gradient and μ_x`, () => {
+    it('backward(batch, task) is the reference\'s one-head gradient (2 and 3 tasks); the heads\' gradients add up to the summed one', () => {
+      for (const tasks of [2, 3]) {
+        const shape = { ...SMALL, tasks };
+        const layout = parameterLayout(shape);
+        const parameters = perturbedParameters(layout, 30 + tasks);
+        const batch = randomBatch(shape, 19, 3, 31);
+        const engine = createWasmTransformerEngine(engineOptions(layout, parameters, 24), { simd: build });
+        const whole = engine.backward(batch);
+        const wholeGradient = engine.gradient().slice();
+        const sum = new Float32Array(layout.size);
+        let lossSum = 0;
+        for (let task = 0; task < tasks; task++) {
+          const loss = engine.backward(batch, task);
+          const reference = transformerLossAndGradient(layout, parameters, batch, task);
+          assert.ok(Math.abs(loss - reference.loss) <= 1e-6 * reference.loss, `${tasks} tasks, head ${task}: loss ${loss} vs ${reference.loss}`);
+          assertHeadGradientClose(layout, engine.gradient(), reference.gradient, `${tasks} tasks, head ${task}`);
+          engine.gradient().forEach((value, index) => { sum[index] += value; });
+          lossSum += loss;
+        }
+        assert.ok(Math.abs(lossSum - whole) <= 1e-12 * whole, `${tasks} tasks: the heads' losses add up`);
+        assertGradientClose(layout, sum, wholeGradient, `${tasks} tasks, Σ heads`);
+        assert.throws(() => engine.backward(batch, tasks), /no head/);
+      }
+    });
+
+    it('correctLogitInputGradients: the reference μ_x on small shapes (1–3 layers, every head, 37 pairs in chunks of 16), the engine\'s state unchanged', () => {
+      for (const layers of [1, 2, 3]) {
+        const shape = { ...SMALL, layers, tasks: 2 };
+        const layout = parameterLayout(shape);
+        const options = engineOptions(layout, perturbedParameters(layout, 40 + layers), 16);
+        const engine = createWasmTransformerEngine(options, { simd: build });
+        const twin = createWasmTransformerEngine(options, { simd: build });
+        // Moments and a gradient that are not zero, on both engines.
+        for (const each of [engine, twin]) {
+          each.backward(randomBatch(shape, 16, 0, 41));
+          each.optimizerStep();
+          each.backward(randomBatch(shape, 16, 0, 42));
+        }
+        const parameters = engine.parameters().slice();
+        const gradient = engine.gradient().slice();
+        const given = perturbedParameters(layout, 50 + layers);
+        const pairs = randomBatch(shape, 37, 5, 43);
+        for (let task = 0; task < 2; task++) {
+          const into = new Float64Array(pairs.size * 2 * shape.width);
+          engine.correctLogitInputGradients(given, pairs, task, into);
+          assertInputGradientClose(into, transformerCorrectLogitInputGradients(layout, given, pairs, task), pairs.size, shape.width, `${layers} layer(s), head ${task}`);
+        }
+        assert.deepEqual(engine.parameters(), parameters, 'parameters unchanged');
+        assert.deepEqual(engine.gradient(), gradient, 'gradient unchanged');
+        // The moments: the next step is bit-identical to the twin's, which never computed μ.
+        for (const each of [engine, twin]) {
+          each.optimizerStep();
+          each.backward(randomBatch(shape, 16, 0, 44));
+          each.optimizerStep();
+        }
+        assert.deepEqual(engine.parameters(), twin.parameters(), 'moments unchanged');
+        assert.throws(() => engine.correctLogitInputGradients(given, pairs, 2, new Float64Array(pairs.size * 2 * shape.width)), /no head 2/);
+      }
+    });
+
+    it('correctLogitInputGradients at the default shape (p = 97, width 128, 4 heads, ff 256), 6 pairs', () => {
+      const shape: TransformerShape = { vocabulary: 97, width: 128, heads: 4, feedForward: 256, layers: 2, tasks: 1 };
+      const layout = parameterLayout(shape);
+      const engine = createWasmTransformerEngine(engineOptions(layout, perturbedParameters(layout, 60), 512), { simd: build });
+      const given = perturbedParameters(layout, 61);
+      const pairs = randomBatch(shape, 6, 0, 62);
+      const into = new Float64Array(pairs.size * 2 * shape.width);
+      engine.correctLogitInputGradients(given, pairs, 0, into);
+      assertInputGradientClose(into, transformerCorrectLogitInputGradients(layout, given, pairs, 0), pairs.size, shape.width, 'default shape',
+        INPUT_GRADIENT_DEFAULT_TOLERANCE);
     });
   });
 }

@@ -887,9 +887,6 @@ function resolveTransformerConfig(input: DeepPartial<RunConfigInput>, report: Re
   for (const key of ['width', 'feedForward'] as const) {
     if (model[key] % 8 !== 0 && !involvesInvalid(`model.${key}`)) report(`model.${key}`, `The Transformer's ${key} must be a multiple of 8 on the wasm engine, got ${model[key]}.`);
   }
-  if (config.diagnostics.gradientSed.enabled && config.task.operations.length > 1) {
-    report('diagnostics.gradientSed.enabled', "The per-operation gradient-SED of a multitask Transformer needs one head's gradient, which the wasm engine does not compute yet (docs/science.md §12.7).");
-  }
   if (config.loss !== 'crossEntropy') report('loss', `A Transformer trains with crossEntropy (the reference's loss), got ${String(config.loss)}.`);
   if (config.optimizer.name !== 'adamw') report('optimizer.name', `A Transformer trains with adamw (the reference's optimiser), got ${config.optimizer.name}.`);
   if (config.engine.name !== 'wasm') report('engine.name', `A Transformer runs on the wasm engine; ${config.engine.name} has no Transformer.`);

@@ -717,7 +717,7 @@ const diagnosticsSchema: ObjectSchema = {
     gradientSed: {
       kind: 'object',
       description:
-        'Gradient-direction sensitivity R_k of the top right singular vectors of the rolling windows of loss gradients and of updates (arXiv 2604.25143: on the attention weights of a Transformer, docs/science.md §12.6; adapted to the MLP’s first layer, §8). Off by default: one evaluation takes seconds (minutes on the Transformer’s reference engine).',
+        'Gradient-direction sensitivity R_k of the top right singular vectors of the rolling windows of loss gradients and of updates (arXiv 2604.25143: on the attention weights of a Transformer, docs/science.md §12.6; adapted to the MLP’s first layer, §8). Off by default: one evaluation takes seconds (≈ 11 s per operation on the Transformer at the defaults).',
       properties: propertiesOf<RunConfigInput['diagnostics']['gradientSed']>()({
         enabled: {
           kind: 'boolean',

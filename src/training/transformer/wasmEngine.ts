@@ -27,6 +27,8 @@
  *    the products, which regroups the same sums. Used when it is fewer rows (settings:
  *    firstLayerByToken). At the defaults it skips another 15 %: the step's products are ≈ 1.11
  *    GFLOP instead of PyTorch's ≈ 1.65.
+ *    Not in correctLogitInputGradients: μ_x is the input gradient of each pair, which the per-token
+ *    sums would merge, so that pass runs the first layer per row.
  *
  * Sums are computed in one fixed order by one thread, so two engines given the same inputs give
  * bit-identical results. The relaxed-SIMD build (fused multiply-add) and the plain one differ by
@@ -35,7 +37,7 @@
  */
 import type { PairBatch, TaskMetrics, TransformerEngine, TransformerEngineOptions } from './engine';
 import { LAYER_NORM_EPS, namedSlices, type NamedSlices, type ParameterLayout, type ParameterSlice } from './model';
-import { CLIP_EPSILON, transformerCorrectLogitInputGradients } from './reference';
+import { CLIP_EPSILON } from './reference';
 import { compileKernel, KernelInstance, roundUp, type SimdBuild, type SimdChoice } from '../wasmKernels';
 
 /** The exports of transformer.wasm (src/kernels/transformer.ts). Addresses are byte offsets; flags are 0/1. */
@@ -246,6 +248,12 @@ class WasmTransformer implements WasmTransformerEngine {
 
   private stepCount = 0;
   private disposed = false;
+  /**
+   * Set by correctLogitInputGradients only: the backward pass computes the input gradient alone
+   * (no weight gradient is written, the gradient buffer is untouched), and the first layer runs per
+   * row, so that dh0 is per pair.
+   */
+  private inputOnly = false;
 
   constructor(kernel: KernelInstance<TransformerKernels>, readonly simd: SimdBuild, options: TransformerEngineOptions, settings: WasmTransformerSettings) {
     const { layout } = options;
@@ -390,17 +398,58 @@ class WasmTransformer implements WasmTransformerEngine {
     return this.gradientView;
   }
 
-  /** μ_x of the probes (docs/science.md §12.6) through the float64 reference until a kernel computes it. */
+  /**
+   * μ_x of the probes (docs/science.md §12.6) in the kernels: `parameters` are copied into the
+   * engine's parameter buffer for the call and the engine's own copied back afterwards (bit for
+   * bit); per chunk of ≤ maxBatch probes, the forward pass with the first layer per row, the seed
+   * dlogit = one-hot(y) at head `task`, and the backward pass down to the stream entering layer 0
+   * (the input gradient only: no weight gradient is written).
+   */
   correctLogitInputGradients(parameters: Float32Array, pairs: PairBatch, task: number, into: Float64Array): void {
     this.checkAlive();
-    into.set(transformerCorrectLogitInputGradients(this.layout, parameters, pairs, task));
+    const { width } = this.layout.shape;
+    this.checkTask(task);
+    if (parameters.length !== this.layout.size) throw new Error(`parameters have ${parameters.length} values, the layout ${this.layout.size}`);
+    if (into.length < 2 * width * pairs.size) throw new Error(`into holds ${into.length} values, fewer than 2·width·pairs = ${2 * width * pairs.size}`);
+    if (pairs.size < 1) return;
+    const saved = this.parameterView.slice();
+    this.parameterView.set(parameters);
+    this.inputOnly = true;
+    try {
+      this.packWeights();
+      const head = this.heads[task];
+      const labels = pairs.labels[task];
+      for (let start = 0; start < pairs.size; start += this.maxBatch) {
+        const count = Math.min(this.maxBatch, pairs.size - start);
+        this.loadBatch(pairs, start, count);
+        this.forward(count);
+        const octets = Math.ceil(count / 8);
+        // dlogit = one-hot(y) in the octet layout; padding samples 0.
+        const seed = this.kernel.f32(head.logitGradient, 8 * octets * this.logitColumns);
+        seed.fill(0);
+        for (let i = 0; i < count; i++) seed[((i >> 3) * this.logitColumns + labels[start + i]) * 8 + (i & 7)] = 1;
+        this.backwardPass(count, task);
+        // The stream's gradient entering layer 0 = dh0: sample i's row i (position 0) and row 8·octets + i (position 1).
+        const stream = this.kernel.f32(this.streamGradient, 2 * octets * width * 8);
+        for (let i = 0; i < count; i++) {
+          const out = (start + i) * 2 * width;
+          for (let position = 0; position < 2; position++) {
+            const row = position * 8 * octets + i;
+            const base = (row >> 3) * width * 8 + (row & 7);
+            const to = out + position * width;
+            for (let c = 0; c < width; c++) into[to + c] = stream[base + 8 * c];
+          }
+        }
+      }
+    } finally {
+      this.inputOnly = false;
+      this.parameterView.set(saved);
+    }
   }
 
   backward(batch: PairBatch, task?: number): number {
     this.checkAlive();
-    // One head's loss (the per-operation gradients of docs/science.md §12.6) is not in the kernels yet;
-    // with one head it is the whole loss.
-    if (task !== undefined && this.layout.shape.tasks > 1) throw new Error('the wasm Transformer engine computes the summed loss of every head only; one head\'s gradient needs the reference engine');
+    if (task !== undefined) this.checkTask(task);
     if (batch.size < 1) throw new Error('cannot train on an empty batch');
     const started = this.profile ? performance.now() : 0;
     this.loadBatch(batch, 0, batch.size);
@@ -409,9 +458,11 @@ class WasmTransformer implements WasmTransformerEngine {
     this.forward(batch.size);
     const forwarded = this.profile ? performance.now() : 0;
     let loss = 0;
-    for (let task = 0; task < this.heads.length; task++) loss += this.headLoss(task, batch.size, true).loss / batch.size;
+    for (let head = 0; head < this.heads.length; head++) {
+      if (task === undefined || head === task) loss += this.headLoss(head, batch.size, true).loss / batch.size;
+    }
     const lossDone = this.profile ? performance.now() : 0;
-    this.backwardPass(batch.size);
+    this.backwardPass(batch.size, task);
     if (this.profile) {
       const finished = performance.now();
       this.profile.pack += packed - started;
@@ -479,6 +530,11 @@ class WasmTransformer implements WasmTransformerEngine {
 
   private checkAlive(): void {
     if (this.disposed) throw new Error('the wasm Transformer engine was disposed');
+  }
+
+  private checkTask(task: number): void {
+    const { tasks } = this.layout.shape;
+    if (!(Number.isInteger(task) && task >= 0 && task < tasks)) throw new Error(`no head ${task}: the model has ${tasks}`);
   }
 
   private address(slice: ParameterSlice): number {
@@ -617,6 +673,7 @@ class WasmTransformer implements WasmTransformerEngine {
    */
   private linearGradient(dy: number, outputs: number, x: number, inputs: number, octets: number, weight: ParameterSlice, bias: ParameterSlice,
     parts: { outputStart: number; outputEnd: number; octets: number }[], rowLimit = outputs): void {
+    if (this.inputOnly) return;
     const k = this.k;
     const rows = this.rows;
     slices(0, octets, OCTET_CHUNK, (from, to) => {
@@ -640,15 +697,18 @@ class WasmTransformer implements WasmTransformerEngine {
     const { width } = this.layout.shape;
     this.kernel.f32(this.partials, 2 * width * 8).fill(0);
     slices(0, octets, OCTET_CHUNK, (from, to) => this.k.layerNormBackward(x, width, this.address(scale), stats, dy, dr, dx, this.partials, from, to));
+    if (this.inputOnly) return;
     this.k.reducePartials(this.partials, width, this.gradientAddressOf(scale), 0);
     this.k.reducePartials(this.partials + width * OCTET_BYTES, width, this.gradientAddressOf(shift), 0);
   }
 
   /**
    * The backward pass of the last forward(count) from the heads' logit gradients to every
-   * parameter's gradient (stored, not accumulated). Rows as in forward().
+   * parameter's gradient (stored, not accumulated). Rows as in forward(). With `only`, head `only`'s
+   * logit gradient alone (the other heads' weight gradients are stored as 0). With inputOnly, down
+   * to streamGradient = dL/d(layer 0's input) per row, and no gradient is written.
    */
-  private backwardPass(count: number): void {
+  private backwardPass(count: number, only?: number): void {
     const { width, heads, feedForward, vocabulary } = this.layout.shape;
     const k = this.k;
     const octets = Math.ceil(count / 8);
@@ -656,13 +716,22 @@ class WasmTransformer implements WasmTransformerEngine {
     const stream = this.streamGradient;
     const byToken = this.byToken(octets);
 
-    // Heads: dW, db, and dL/d(final norm) summed over the heads.
+    // Heads: dW, db, and dL/d(final norm) summed over the heads (head `only` alone with `only`).
+    let accumulate = 0;
     this.heads.forEach((head, task) => {
       const slicesOf = this.named.heads[task];
+      if (only !== undefined && task !== only) {
+        if (!this.inputOnly) {
+          this.gradientView.fill(0, slicesOf.weight.offset, slicesOf.weight.offset + slicesOf.weight.length);
+          this.gradientView.fill(0, slicesOf.bias.offset, slicesOf.bias.offset + slicesOf.bias.length);
+        }
+        return;
+      }
       this.linearGradient(head.logitGradient, this.logitColumns, this.finalNorm, width, octets, slicesOf.weight, slicesOf.bias,
         [{ outputStart: 0, outputEnd: this.logitColumns, octets }], vocabulary);
       slices(0, octets, OCTET_CHUNK, (from, to) => k.linearInputGradient(head.logitGradient, this.logitColumns, 0, vocabulary, head.input, vocabulary,
-        0, width / 4, this.finalNormGradient, width, from, to, 0, task > 0 ? 1 : 0));
+        0, width / 4, this.finalNormGradient, width, from, to, 0, accumulate));
+      accumulate = 1;
     });
     this.layerNormGradient(this.finalStream, this.finalStats, this.named.finalNormScale, this.named.finalNormShift,
       this.finalNormGradient, 0, stream, octets);
@@ -718,6 +787,7 @@ class WasmTransformer implements WasmTransformerEngine {
         this.normGradient, stream, stream, 2 * octets);
     }
 
+    if (this.inputOnly) return;
     // Embeddings: the stream's gradient (with the first layer's LN1 path, or without it when that
     // went through the per-token rows, which firstLayerBackwardByToken has added already) scattered
     // into the token rows, its column sums into the two position rows.
@@ -732,7 +802,7 @@ class WasmTransformer implements WasmTransformerEngine {
 
   /** Whether the first layer runs per (token, position) for a batch of `octets` sample octets: when that is fewer rows. */
   private byToken(octets: number): boolean {
-    return this.firstLayerByToken && this.tokenOctets < octets;
+    return this.firstLayerByToken && !this.inputOnly && this.tokenOctets < octets;
   }
 
   private clearEmbeddingGradient(): void {
