@@ -26,6 +26,8 @@ const expected: Record<string, { experiment: string; jobs: number; seeds: number
   'transformer-tritask.grok.yaml': { experiment: 'transformer-tritask', jobs: 6, seeds: [42, 137, 2024] },
   // The five intervention modes × the reference's 3 seeds.
   'transformer-intervention.grok.yaml': { experiment: 'transformer-intervention', jobs: 15, seeds: [42, 137, 2024] },
+  // Update-SED vs gradient-SED: add and multiply × the reference's 3 seeds.
+  'transformer-sed.grok.yaml': { experiment: 'transformer-sed', jobs: 6, seeds: [42, 137, 2024] },
 };
 
 function load(name: string): { text: string; experiment: ResolvedExperiment } {
