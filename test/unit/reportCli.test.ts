@@ -229,7 +229,7 @@ describe('grokking-lab report on a Transformer run (rows keyed by step)', () => 
     const result = report([runDirectory, '--json']);
     assert.equal(result.status, 0, result.stderr);
     const json = JSON.parse(result.stdout) as RunReport;
-    assert.equal(json.reportVersion, 3);
+    assert.equal(json.reportVersion, 4);
     assert.equal(json.timeUnit, 'step');
     const [multi, single] = json.conditions;
     assert.deepEqual([multi.settings.modelKind, multi.settings.model, multi.settings.activation, multi.settings.timeUnit, multi.settings.epochs], ['transformer', 'transformer 2×128', null, 'step', 3000]);

@@ -58,7 +58,7 @@ describe('report model on the fixture run', () => {
   });
 
   it('describes the run and says a seed failed', () => {
-    assert.equal(report.reportVersion, 3);
+    assert.equal(report.reportVersion, 4);
     assert.equal(report.source, 'final');
     // MLP conditions: the rows are epochs, and the settings name the activation.
     assert.equal(report.timeUnit, 'epoch');

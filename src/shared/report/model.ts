@@ -24,7 +24,8 @@ import { type ConditionRankReadings, type SeedRankReadings, conditionRankReading
 import { type SeedStatistic, seedStatistic } from '../statistics';
 import { plural } from '../text';
 import { isTransformerConfig, lastRowOf, timeUnitOf, type TimeUnit } from '../config/modelKind';
-import { MILESTONE_NAMES } from '../summary';
+import { MILESTONE_NAMES, type SedRatioPeak, sedRatioPeak } from '../summary';
+import type { InterventionMode } from '../config/types';
 import { type RunTimeUnit, timeWords } from '../timeUnit';
 
 export { type SeedStatistic, seedStatistic } from '../statistics';
@@ -36,15 +37,24 @@ export { type SeedStatistic, seedStatistic } from '../statistics';
  * of the report and of each condition's settings: the `…Epoch` numbers of a Transformer run are
  * steps), the grok ≥ 0.98 milestone (`milestones.grok98`, `grokEpoch98`), and a condition's model
  * (`settings.modelKind`, `settings.model`), with `settings.activation` null for a Transformer (it
- * said `transformer` in version 2).
+ * said `transformer` in version 2). 4: a Transformer condition and its seeds carry `transformer`
+ * (R before and at grokking, k* at the end, the early-stop step, the intervention mode and speed-up,
+ * the R̄ peaks, the per-operation grok steps); its spectral-edge decline counts a window as full from
+ * step window · snapshotEvery and takes g₂₃ at grok from the last row with one at or before the grok step.
  */
-export const REPORT_VERSION = 3;
+export const REPORT_VERSION = 4;
 
 /** The grok threshold that lead/lag is measured against: test accuracy ≥ 0.99, as in the dashboard's "Fire − grok" column. */
 export const LEAD_LAG_GROK_THRESHOLD = 0.99;
 
 /** docs/science.md §7: a seed's spectral edge "declined" before grokking when this ratio is exceeded. */
 export const DECLINE_RATIO_THRESHOLD = 1.5;
+
+/** The grok step of the intervention table (docs/science.md §12.5): the first step with test accuracy ≥ this, the reference's early-stop accuracy. */
+export const INTERVENTION_GROK_THRESHOLD = 0.98;
+
+/** Why a condition none of whose seeds reaches {@link DECLINE_GROK_THRESHOLD} has no decline (the author's controls). */
+export const NO_GROK_REASON = 'no grok step: the decline is undefined';
 
 /** docs/science.md §7: the decline is measured up to the first epoch with test accuracy ≥ this. */
 export const DECLINE_GROK_THRESHOLD = 0.95;
@@ -199,6 +209,70 @@ export interface ConditionReport extends ConditionRankReadings {
   /** Theorem 6 (docs/science.md §6) at each checkpoint epoch of the condition, ascending. */
   repulsion: RepulsionCheckpoint[];
   seeds: SeedReport[];
+  /** Only for a Transformer condition (docs/science.md §12): its steps, R and k*, intervention and SED peaks. */
+  transformer?: ConditionTransformerReport;
+}
+
+/** A statistic over seeds of an R̄ peak's value (docs/science.md §12.6). */
+export interface SedPeakStatistics {
+  /** Update-SED R̄ peak (`updateSedRatios`). */
+  update: SeedStatistic;
+  /** Gradient-SED R̄ peak (`gradientSedRatios`). */
+  gradient: SeedStatistic;
+}
+
+/** The Transformer numbers of a condition, over its seeds (`count` of each statistic: seeds with a value). */
+export interface ConditionTransformerReport {
+  /** `training.intervention.mode` (docs/science.md §12.5). */
+  interventionMode: InterventionMode;
+  /** The last record of the seeds that stopped early (before `settings.epochs`). */
+  earlyStopStep: SeedStatistic;
+  /** First step with test accuracy ≥ {@link INTERVENTION_GROK_THRESHOLD} (= milestones.grok98). */
+  grokStep: SeedStatistic;
+  /**
+   * Median grok step of the run's first mode-none condition ÷ this condition's; null without a
+   * mode-none condition or a median on either side.
+   */
+  speedUp: number | null;
+  /** The condition whose grok step `speedUp` divides; null without one. */
+  speedUpBaseline: string | null;
+  /** R = σ_{k*} / σ_{k*+1} (docs/science.md §7): the author's R_early, R_grok, and k*_term. */
+  spectralEdge: {
+    rBeforeGrok: SeedStatistic;
+    rAtGrok: SeedStatistic;
+    /** The most common k* at the end over the seeds with one, in how many of them (`of`); null value without any. */
+    kStarEnd: { value: number | null; count: number; of: number };
+    /** {@link NO_GROK_REASON} when no seed reaches test accuracy ≥ 0.95; else null. */
+    reason: string | null;
+  };
+  sedPeaks: SedPeakStatistics;
+  /** Per operation of a multitask condition (empty for one head): grok steps and R̄ peaks over seeds. */
+  operations: { operation: string; grokStep95: SeedStatistic; grokStep98: SeedStatistic; sedPeaks: SedPeakStatistics }[];
+}
+
+/** A seed's Transformer numbers. */
+export interface SeedTransformerReport {
+  /** Its last record's step when it completed before its steps (early stop), else null. */
+  earlyStopStep: number | null;
+  /** R and k* of the spectral edge (docs/science.md §7, full windows only). */
+  spectralEdge: SeedEdgeReadings;
+  /** R̄ peaks, with the step they describe; null without SED fields. */
+  updateSedPeak: SedRatioPeak | null;
+  gradientSedPeak: SedRatioPeak | null;
+  /** Per operation of a multitask run (empty for one head). */
+  operations: { operation: string; grokStep95: number | null; grokStep98: number | null; updateSedPeak: SedRatioPeak | null; gradientSedPeak: SedRatioPeak | null }[];
+}
+
+/** R and k* of one seed's spectral edge. */
+export interface SeedEdgeReadings {
+  /** The row whose g₂₃ and R are "at grok" (the last full-window row with g₂₃ at or before the first row with test accuracy ≥ 0.95). */
+  grokWindowEpoch: number | null;
+  /** Mean R (`edgeRatio`) over the full-window rows strictly before the grok step (R_early). */
+  rBeforeGrok: number | null;
+  /** R of the grok-window row (R_grok). */
+  rAtGrok: number | null;
+  /** k* of the last full-window row (k*_term). */
+  kStarEnd: number | null;
 }
 
 /** The Theorem-6 statistics of a condition at one checkpoint, over its seeds. */
@@ -260,6 +334,8 @@ export interface SeedReport extends SeedRankReadings {
   lateGap: number | null;
   finalTestAcc: number | null;
   spectralEdge: SeedDecline;
+  /** Only for a Transformer seed. */
+  transformer?: SeedTransformerReport;
 }
 
 // ─── Computation ───────────────────────────────────────────────────────────────────────────────
@@ -292,14 +368,19 @@ export function conditionSettings(input: Pick<ReportInput, 'manifest' | 'assigne
  * holds `window` updates), only rows with a full window count: epoch ≥ `window` (row t's window
  * holds min(t, w) updates, docs/science.md §5). Without the window (a run folder that does not say
  * how it was configured) there is no decline.
+ *
+ * A Transformer (`snapshotEvery` given, docs/science.md §12.4): an update spans `snapshotEvery`
+ * steps and only rows at snapshots carry g₂₃, so a window is full from step window · snapshotEvery,
+ * and g₂₃ at grok is that of the last full-window row with g₂₃ at or before the grok row (the
+ * replication's last window ending ≤ the grok step).
  */
-export function spectralEdgeDecline(records: readonly EpochRecord[], window: number | undefined): SeedDecline {
+export function spectralEdgeDecline(records: readonly EpochRecord[], window: number | undefined, snapshotEvery?: number): SeedDecline {
   const grokIndex = records.findIndex((record) => record.testAcc >= DECLINE_GROK_THRESHOLD);
   const none: SeedDecline = { grokEpoch95: null, peakG23: null, peakEpoch: null, g23AtGrok: null, ratio: null, declined: null };
   if (grokIndex < 0 || window === undefined) return none;
   const grokRecord = records[grokIndex];
-  const fullWindowG23 = (record: EpochRecord): number | null =>
-    record.epoch >= window && typeof record.g23 === 'number' && Number.isFinite(record.g23) ? record.g23 : null;
+  const isFull = fullWindow(window, snapshotEvery);
+  const fullWindowG23 = (record: EpochRecord): number | null => (isFull(record) && typeof record.g23 === 'number' && Number.isFinite(record.g23) ? record.g23 : null);
   let peakG23: number | null = null;
   let peakEpoch: number | null = null;
   for (const record of records.slice(0, grokIndex)) {
@@ -309,9 +390,140 @@ export function spectralEdgeDecline(records: readonly EpochRecord[], window: num
       peakEpoch = record.epoch;
     }
   }
-  const atGrok = fullWindowG23(grokRecord);
+  const grokWindow = snapshotEvery === undefined ? grokRecord : grokWindowRow(records, grokIndex, isFull, 'g23');
+  const atGrok = grokWindow ? fullWindowG23(grokWindow) : null;
   const ratio = peakG23 !== null && atGrok !== null && atGrok > 0 ? peakG23 / atGrok : null;
   return { grokEpoch95: grokRecord.epoch, peakG23, peakEpoch, g23AtGrok: atGrok, ratio, declined: ratio === null ? null : ratio > DECLINE_RATIO_THRESHOLD };
+}
+
+/** Whether a row's spectral-edge window is full: epoch ≥ window (MLP), step ≥ window · snapshotEvery (Transformer). */
+function fullWindow(window: number, snapshotEvery: number | undefined): (record: EpochRecord) => boolean {
+  const from = window * (snapshotEvery ?? 1);
+  return (record) => record.epoch >= from;
+}
+
+function finite(value: number | undefined): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/** The last full-window row with a finite `field` at or before records[grokIndex]. */
+function grokWindowRow(records: readonly EpochRecord[], grokIndex: number, isFull: (record: EpochRecord) => boolean, field: 'g23' | 'edgeRatio'): EpochRecord | undefined {
+  for (let index = grokIndex; index >= 0; index--) {
+    const record = records[index];
+    if (isFull(record) && finite(record[field])) return record;
+  }
+  return undefined;
+}
+
+/**
+ * The author's R_early, R_grok and k*_term (docs/science.md §7, §12.4) from one seed's rows, full
+ * windows only (as {@link spectralEdgeDecline}): the mean R over the rows strictly before the first row
+ * with test accuracy ≥ 0.95, R of the last row with R at or before it, and k* of the last row with k*.
+ */
+export function spectralEdgeReadings(records: readonly EpochRecord[], window: number | undefined, snapshotEvery?: number): SeedEdgeReadings {
+  const none: SeedEdgeReadings = { grokWindowEpoch: null, rBeforeGrok: null, rAtGrok: null, kStarEnd: null };
+  if (window === undefined) return none;
+  const isFull = fullWindow(window, snapshotEvery);
+  const lastKStar = [...records].reverse().find((record) => isFull(record) && finite(record.kStar));
+  const kStarEnd = lastKStar?.kStar ?? null;
+  const grokIndex = records.findIndex((record) => record.testAcc >= DECLINE_GROK_THRESHOLD);
+  if (grokIndex < 0) return { ...none, kStarEnd };
+  const before = records.slice(0, grokIndex).filter((record) => isFull(record) && finite(record.edgeRatio)).map((record) => record.edgeRatio as number);
+  const grokWindow = grokWindowRow(records, grokIndex, isFull, 'edgeRatio');
+  return {
+    grokWindowEpoch: grokWindow?.epoch ?? null,
+    rBeforeGrok: before.length > 0 ? before.reduce((sum, value) => sum + value, 0) / before.length : null,
+    rAtGrok: grokWindow?.edgeRatio ?? null,
+    kStarEnd,
+  };
+}
+
+/** First row at which `operation`'s head has test accuracy ≥ threshold. */
+function operationGrokStep(records: readonly EpochRecord[], operation: string, threshold: number): number | null {
+  const record = records.find((row) => (row.operations?.find((entry) => entry.operation === operation)?.testAcc ?? -1) >= threshold);
+  return record ? record.epoch : null;
+}
+
+/** The operations of a multitask seed, in the order of its rows. */
+function operationsOf(records: readonly EpochRecord[]): string[] {
+  const names: string[] = [];
+  for (const record of records) for (const entry of record.operations ?? []) if (!names.includes(entry.operation)) names.push(entry.operation);
+  return names;
+}
+
+/** A seed's Transformer numbers (docs/science.md §12). */
+export function seedTransformerReport(records: readonly EpochRecord[], options: { window?: number; snapshotEvery: number; steps: number | null; completed: boolean; sedVectors?: number }): SeedTransformerReport {
+  const last = records.at(-1);
+  const count = options.sedVectors;
+  return {
+    earlyStopStep: options.completed && last && options.steps !== null && last.epoch < options.steps ? last.epoch : null,
+    spectralEdge: spectralEdgeReadings(records, options.window, options.snapshotEvery),
+    updateSedPeak: sedRatioPeak(records, 'updateSedRatios', { count }),
+    gradientSedPeak: sedRatioPeak(records, 'gradientSedRatios', { count }),
+    operations: operationsOf(records).map((operation) => ({
+      operation,
+      grokStep95: operationGrokStep(records, operation, 0.95),
+      grokStep98: operationGrokStep(records, operation, 0.98),
+      updateSedPeak: sedRatioPeak(records, 'updateSedRatios', { count, operation }),
+      gradientSedPeak: sedRatioPeak(records, 'gradientSedRatios', { count, operation }),
+    })),
+  };
+}
+
+/** The most common value (ties to the smallest) and in how many. */
+function mostCommon(values: readonly (number | null)[]): { value: number | null; count: number; of: number } {
+  const present = values.filter((value): value is number => value !== null);
+  const counts = new Map<number, number>();
+  for (const value of present) counts.set(value, (counts.get(value) ?? 0) + 1);
+  let best: number | null = null;
+  for (const [value, count] of counts) if (best === null || count > (counts.get(best) ?? 0) || (count === counts.get(best) && value < best)) best = value;
+  return { value: best, count: best === null ? 0 : (counts.get(best) ?? 0), of: present.length };
+}
+
+function sedPeakStatistics(peaks: readonly { update: SedRatioPeak | null; gradient: SedRatioPeak | null }[]): SedPeakStatistics {
+  return { update: seedStatistic(peaks.map((peak) => peak.update?.value ?? null)), gradient: seedStatistic(peaks.map((peak) => peak.gradient?.value ?? null)) };
+}
+
+/** A Transformer condition's numbers over its seeds; the speed-up is filled in once every condition is known. */
+function conditionTransformerReport(seeds: readonly SeedReport[], mode: InterventionMode): ConditionTransformerReport {
+  const readings = seeds.flatMap((seed) => (seed.transformer ? [seed.transformer] : []));
+  const operations = [...new Set(readings.flatMap((reading) => reading.operations.map((entry) => entry.operation)))];
+  return {
+    interventionMode: mode,
+    earlyStopStep: seedStatistic(readings.map((reading) => reading.earlyStopStep)),
+    grokStep: seedStatistic(seeds.map((seed) => seed.grokEpoch98)),
+    speedUp: null,
+    speedUpBaseline: null,
+    spectralEdge: {
+      rBeforeGrok: seedStatistic(readings.map((reading) => reading.spectralEdge.rBeforeGrok)),
+      rAtGrok: seedStatistic(readings.map((reading) => reading.spectralEdge.rAtGrok)),
+      kStarEnd: mostCommon(readings.map((reading) => reading.spectralEdge.kStarEnd)),
+      reason: seeds.length > 0 && seeds.every((seed) => seed.spectralEdge.grokEpoch95 === null) ? NO_GROK_REASON : null,
+    },
+    sedPeaks: sedPeakStatistics(readings.map((reading) => ({ update: reading.updateSedPeak, gradient: reading.gradientSedPeak }))),
+    operations: operations.map((operation) => {
+      const entries = readings.flatMap((reading) => reading.operations.filter((entry) => entry.operation === operation));
+      return {
+        operation,
+        grokStep95: seedStatistic(entries.map((entry) => entry.grokStep95)),
+        grokStep98: seedStatistic(entries.map((entry) => entry.grokStep98)),
+        sedPeaks: sedPeakStatistics(entries.map((entry) => ({ update: entry.updateSedPeak, gradient: entry.gradientSedPeak }))),
+      };
+    }),
+  };
+}
+
+/** Speed-up = median grok step of the first mode-none Transformer condition ÷ each condition's. */
+function fillSpeedUps(conditions: readonly ConditionReport[]): void {
+  const baseline = conditions.find((condition) => condition.transformer?.interventionMode === 'none');
+  const baselineMedian = baseline?.transformer?.grokStep.median ?? null;
+  for (const condition of conditions) {
+    const report = condition.transformer;
+    if (!report || !baseline) continue;
+    report.speedUpBaseline = baseline.condition;
+    const median = report.grokStep.median;
+    report.speedUp = baselineMedian !== null && median !== null && median > 0 ? baselineMedian / median : null;
+  }
 }
 
 /** The repulsion events of one seed, one per checkpoint epoch (a replayed line counts once: the later wins, as in the dashboard). */
@@ -425,7 +637,10 @@ export function buildRunReport(input: ReportInput): RunReport {
   const conditions = tables.conditions.map((conditionRow): ConditionReport => {
     const condition = conditionRow.condition;
     const settings = conditionSettings(input, condition);
-    const spectralEdgeWindow = conditionConfig(input, condition)?.diagnostics.spectralEdge.window;
+    const config = conditionConfig(input, condition);
+    const spectralEdgeWindow = config?.diagnostics.spectralEdge.window;
+    const transformerConfig = config && isTransformerConfig(config) ? config : null;
+    const snapshotEvery = transformerConfig?.diagnostics.snapshotEvery;
     const seeds = input.seeds
       .filter((seed) => seed.condition === condition)
       .map((seed): SeedReport => {
@@ -448,7 +663,18 @@ export function buildRunReport(input: ReportInput): RunReport {
           // The dashboard table's readings; from the rows here for a seed summary.json does not list.
           ...(row?.rankReadings ?? seedRankReadings(seed.records, settings.lateStage ?? undefined)),
           finalTestAcc: summary?.finalTestAcc ?? (last ? last.testAcc : null),
-          spectralEdge: spectralEdgeDecline(seed.records, spectralEdgeWindow),
+          spectralEdge: spectralEdgeDecline(seed.records, spectralEdgeWindow, snapshotEvery),
+          ...(transformerConfig
+            ? {
+                transformer: seedTransformerReport(seed.records, {
+                  window: spectralEdgeWindow,
+                  snapshotEvery: transformerConfig.diagnostics.snapshotEvery,
+                  steps: settings.epochs,
+                  completed: seed.status === 'completed',
+                  sedVectors: transformerConfig.diagnostics.gradientSed.vectors,
+                }),
+              }
+            : {}),
         };
       });
     const incompleteSeeds = seeds
@@ -483,8 +709,10 @@ export function buildRunReport(input: ReportInput): RunReport {
       },
       repulsion: repulsionCheckpoints(input.events, condition),
       seeds,
+      ...(transformerConfig ? { transformer: conditionTransformerReport(seeds, transformerConfig.training.intervention.mode) } : {}),
     };
   });
+  fillSpeedUps(conditions);
 
   return {
     reportVersion: REPORT_VERSION,

@@ -8,8 +8,9 @@ import type { MilestoneName } from '../runFormat';
 import { rankReadingNotes } from '../spectrumRank';
 import { GROK_THRESHOLDS } from '../summary';
 import { type TimeWords, timeWords } from '../timeUnit';
+import type { SedRatioPeak } from '../summary';
 import type { ConditionReport, RepulsionCheckpoint, RunReport, SeedStatistic } from './model';
-import { DECLINE_GROK_THRESHOLD, DECLINE_RATIO_THRESHOLD, REPORT_MILESTONES } from './model';
+import { DECLINE_GROK_THRESHOLD, DECLINE_RATIO_THRESHOLD, INTERVENTION_GROK_THRESHOLD, REPORT_MILESTONES } from './model';
 
 /** One column: its header and how its cells align (numbers right). */
 export interface ReportColumn {
@@ -20,7 +21,7 @@ export interface ReportColumn {
 /** One table of the report. */
 export interface ReportTable {
   /** Stable id (HTML anchors, tests). */
-  id: 'conditions' | 'detector' | 'milestones' | 'spectrum' | 'spectralEdge' | 'separation' | 'repulsion' | 'seeds';
+  id: 'conditions' | 'detector' | 'milestones' | 'spectrum' | 'spectralEdge' | 'separation' | 'repulsion' | 'seeds' | 'grokSteps' | 'operations' | 'intervention' | 'sedPeaks';
   title: string;
   columns: ReportColumn[];
   /** Display strings, one per column. */
@@ -238,6 +239,9 @@ function spectrumTable(report: RunReport): ReportTable {
 }
 
 function spectralEdgeTable(report: RunReport): ReportTable {
+  const words = wordsOf(report);
+  const transformer = report.conditions.some((condition) => condition.transformer);
+  const reasons = report.conditions.flatMap((condition) => (condition.transformer?.spectralEdge.reason ? [`${condition.condition}: ${condition.transformer.spectralEdge.reason}.`] : []));
   return {
     id: 'spectralEdge',
     title: 'Spectral-edge decline before grokking',
@@ -246,13 +250,209 @@ function spectralEdgeTable(report: RunReport): ReportTable {
       { title: 'Spectral edge declined', align: 'right' },
       { title: 'Decline ratio (median)', align: 'right' },
       { title: 'Decline ratio (IQR)', align: 'right' },
+      ...(transformer
+        ? ([
+            { title: 'R before grokking (median)', align: 'right' },
+            { title: 'R at grokking (median)', align: 'right' },
+            { title: 'k* at the end', align: 'right' },
+          ] satisfies ReportColumn[])
+        : []),
     ],
     rows: report.conditions.map((condition) => {
       const decline = condition.spectralEdgeDecline;
-      return [condition.condition, `${decline.declinedCount}/${decline.evaluatedCount}`, formatQuantity(decline.ratio.median), formatQuantityRange(decline.ratio.iqr, 2)];
+      const row = [condition.condition, `${decline.declinedCount}/${decline.evaluatedCount}`, formatQuantity(decline.ratio.median), formatQuantityRange(decline.ratio.iqr, 2)];
+      if (!transformer) return row;
+      const edge = condition.transformer?.spectralEdge;
+      if (!edge) return [...row, MISSING, MISSING, MISSING];
+      if (edge.reason) row[1] = 'undefined (no grok step)';
+      const kStar = edge.kStarEnd.value === null ? MISSING : `k* = ${edge.kStarEnd.value} in ${edge.kStarEnd.count}/${edge.kStarEnd.of}`;
+      return [...row, formatQuantity(edge.rBeforeGrok.median), formatQuantity(edge.rAtGrok.median), kStar];
     }),
     notes: [
-      `Spectral-edge decline (docs/science.md §7, arXiv 2603.28964): per seed, the largest g₂₃ = σ₂² − σ₃² before the first ${wordsOf(report).singular} with test accuracy ≥ ${DECLINE_GROK_THRESHOLD}, divided by g₂₃ at that ${wordsOf(report).singular}; "declined" when above ${DECLINE_RATIO_THRESHOLD}. Counted as declined / seeds with a ratio (seeds that never reach ${DECLINE_GROK_THRESHOLD} have none).`,
+      `Spectral-edge decline (docs/science.md §7, arXiv 2603.28964): per seed, the largest g₂₃ = σ₂² − σ₃² before the first ${words.singular} with test accuracy ≥ ${DECLINE_GROK_THRESHOLD}, divided by g₂₃ at that ${words.singular}; "declined" when above ${DECLINE_RATIO_THRESHOLD}. Counted as declined / seeds with a ratio (seeds that never reach ${DECLINE_GROK_THRESHOLD} have none).`,
+      ...(transformer
+        ? [
+            `Transformer (docs/science.md §12.4): only full windows count (step ≥ window · snapshotEvery); g₂₃ and R "at grokking" are those of the last full window ending at or before the grok step (≥ ${DECLINE_GROK_THRESHOLD}). R = σ_k*/σ_k*+1: "before grokking" is per seed the mean over the full windows before the grok step (R_early), "at grokking" that of the grok window (R_grok), each then the median over seeds; k* at the end (k*_term): the most common k* of the seeds' last full window, in how many of the seeds with one.`,
+            ...reasons,
+          ]
+        : []),
+    ],
+  };
+}
+
+/** "12.3 @ 1400": an R̄ peak and the step it describes. */
+function formatPeak(peak: SedRatioPeak | null): string {
+  return peak ? `${formatQuantity(peak.value)} @ ${peak.epoch}` : MISSING;
+}
+
+/** "120 (90–150)": median and IQR of a quantity. */
+function formatQuantityStatistic(statistic: SeedStatistic): string {
+  if (statistic.median === null) return MISSING;
+  return `${formatQuantity(statistic.median)} (${formatQuantityRange(statistic.iqr, 2)})`;
+}
+
+function transformerConditions(report: RunReport): ConditionReport[] {
+  return report.conditions.filter((condition) => condition.transformer);
+}
+
+/** Per seed of every Transformer condition: its grok steps and early stop (docs/science.md §12.3). */
+function grokStepsTable(report: RunReport): ReportTable | null {
+  const conditions = transformerConditions(report);
+  if (conditions.length === 0) return null;
+  return {
+    id: 'grokSteps',
+    title: 'Grok steps per seed (Transformer)',
+    columns: [
+      { title: 'Condition', align: 'left' },
+      { title: 'Seed', align: 'right' },
+      { title: 'Memorised', align: 'right' },
+      { title: 'Grok ≥ 0.5', align: 'right' },
+      { title: 'Grok ≥ 0.95', align: 'right' },
+      { title: 'Grok ≥ 0.98', align: 'right' },
+      { title: 'Grok ≥ 0.99', align: 'right' },
+      { title: 'Early stop', align: 'right' },
+      { title: 'Last step', align: 'right' },
+      { title: 'R before grokking', align: 'right' },
+      { title: 'R at grokking', align: 'right' },
+      { title: 'k* at the end', align: 'right' },
+    ],
+    rows: conditions.flatMap((condition) =>
+      condition.seeds.map((seed) => [
+        condition.condition,
+        String(seed.seed),
+        formatEpoch(seed.memorizedEpoch),
+        formatEpoch(seed.grokEpoch50),
+        formatEpoch(seed.grokEpoch95),
+        formatEpoch(seed.grokEpoch98),
+        formatEpoch(seed.grokEpoch99),
+        seed.transformer?.earlyStopStep === null || seed.transformer === undefined ? 'no' : String(seed.transformer.earlyStopStep),
+        formatEpoch(seed.lastEpoch),
+        formatQuantity(seed.transformer?.spectralEdge.rBeforeGrok ?? null),
+        formatQuantity(seed.transformer?.spectralEdge.rAtGrok ?? null),
+        seed.transformer?.spectralEdge.kStarEnd === null || seed.transformer === undefined ? MISSING : String(seed.transformer.spectralEdge.kStarEnd),
+      ]),
+    ),
+    notes: [
+      'The first step with train accuracy 1 (memorised) and with test accuracy ≥ x (a multitask row\'s accuracy is its smallest head\'s). Early stop: the last record of a seed that stopped before its steps (every head ≥ the early-stop accuracy on consecutive evaluations, docs/science.md §12.3); "no" when it ran them all.',
+      'R before grokking: mean R = σ_k*/σ_k*+1 over the full windows before the first step with test accuracy ≥ 0.95; R at grokking: R of the last full window ending at or before it; k* at the end: k* of the last full window.',
+    ],
+  };
+}
+
+/** Per operation of a multitask Transformer seed: the first step its head reaches 0.95 and 0.98, and its R̄ peaks. */
+function operationsTable(report: RunReport): ReportTable | null {
+  const conditions = transformerConditions(report).filter((condition) => (condition.transformer?.operations.length ?? 0) > 0);
+  if (conditions.length === 0) return null;
+  const sed = conditions.some((condition) => condition.seeds.some((seed) => seed.transformer?.operations.some((entry) => entry.updateSedPeak || entry.gradientSedPeak)));
+  return {
+    id: 'operations',
+    title: 'Grok steps per operation (multitask)',
+    columns: [
+      { title: 'Condition', align: 'left' },
+      { title: 'Seed', align: 'right' },
+      { title: 'Operation', align: 'left' },
+      { title: 'Test acc. ≥ 0.95', align: 'right' },
+      { title: 'Test acc. ≥ 0.98', align: 'right' },
+      ...(sed
+        ? ([
+            { title: 'Update-SED R̄ peak @ step', align: 'right' },
+            { title: 'Gradient-SED R̄ peak @ step', align: 'right' },
+          ] satisfies ReportColumn[])
+        : []),
+    ],
+    rows: conditions.flatMap((condition) =>
+      condition.seeds.flatMap((seed) =>
+        (seed.transformer?.operations ?? []).map((entry) => [
+          condition.condition,
+          String(seed.seed),
+          entry.operation,
+          formatEpoch(entry.grokStep95),
+          formatEpoch(entry.grokStep98),
+          ...(sed ? [formatPeak(entry.updateSedPeak), formatPeak(entry.gradientSedPeak)] : []),
+        ]),
+      ),
+    ),
+    notes: ["The first step at which the operation's own head reaches the test accuracy (its entry of `operations`); the row's milestones are those of the smallest head."],
+  };
+}
+
+/** The intervention's conditions (docs/science.md §12.5): grok step per mode and the speed-up over mode none. */
+function interventionTable(report: RunReport): ReportTable | null {
+  const conditions = transformerConditions(report);
+  if (!conditions.some((condition) => condition.transformer?.interventionMode !== 'none')) return null;
+  const baseline = conditions.find((condition) => condition.transformer?.speedUpBaseline)?.transformer?.speedUpBaseline ?? null;
+  return {
+    id: 'intervention',
+    title: 'Gradient-projection intervention',
+    columns: [
+      { title: 'Condition', align: 'left' },
+      { title: 'Mode', align: 'left' },
+      { title: `Grokked (≥ ${INTERVENTION_GROK_THRESHOLD})`, align: 'right' },
+      { title: 'Grok step (median)', align: 'right' },
+      { title: 'Grok step (IQR)', align: 'right' },
+      { title: 'Stopped early', align: 'right' },
+      { title: 'Early-stop step (median)', align: 'right' },
+      { title: 'Speed-up', align: 'right' },
+    ],
+    rows: conditions.map((condition) => {
+      const transformer = condition.transformer;
+      if (!transformer) return [];
+      return [
+        condition.condition,
+        transformer.interventionMode,
+        countOf(transformer.grokStep.count, condition.seedCount),
+        formatEpoch(transformer.grokStep.median),
+        formatEpochRange(transformer.grokStep.iqr),
+        countOf(transformer.earlyStopStep.count, condition.seedCount),
+        formatEpoch(transformer.earlyStopStep.median),
+        transformer.speedUp === null ? MISSING : `${formatQuantity(transformer.speedUp)}×`,
+      ];
+    }),
+    notes: [
+      `Grok step: the first step with test accuracy ≥ ${INTERVENTION_GROK_THRESHOLD} (the reference's early-stop accuracy; every head for a multitask run), median and IQR over the seeds that reached it. Early-stop step: the last record of the seeds that stopped early (≥ ${INTERVENTION_GROK_THRESHOLD} on consecutive evaluations), a few evaluations after the grok step.`,
+      baseline
+        ? `Speed-up: the median grok step of ${baseline} (mode none) ÷ the condition's; above 1 the condition grokked sooner.`
+        : 'No condition has mode none: no speed-up.',
+    ],
+  };
+}
+
+/** R̄ peaks of update-SED and gradient-SED (docs/science.md §12.6), per condition and per operation. */
+function sedPeaksTable(report: RunReport): ReportTable | null {
+  const conditions = transformerConditions(report);
+  const hasPeak = (statistics: { update: SeedStatistic; gradient: SeedStatistic }) => statistics.update.count > 0 || statistics.gradient.count > 0;
+  if (!conditions.some((condition) => condition.transformer && (hasPeak(condition.transformer.sedPeaks) || condition.transformer.operations.some((entry) => hasPeak(entry.sedPeaks))))) return null;
+  const rows: string[][] = [];
+  for (const condition of conditions) {
+    const transformer = condition.transformer;
+    if (!transformer) continue;
+    const row = (label: string, seed: string, update: string, gradient: string) => rows.push([condition.condition, label, seed, update, gradient]);
+    if (transformer.operations.length === 0) {
+      row('all', 'median (IQR)', formatQuantityStatistic(transformer.sedPeaks.update), formatQuantityStatistic(transformer.sedPeaks.gradient));
+      for (const seed of condition.seeds) row('all', `seed ${seed.seed}`, formatPeak(seed.transformer?.updateSedPeak ?? null), formatPeak(seed.transformer?.gradientSedPeak ?? null));
+    } else {
+      for (const entry of transformer.operations) {
+        row(entry.operation, 'median (IQR)', formatQuantityStatistic(entry.sedPeaks.update), formatQuantityStatistic(entry.sedPeaks.gradient));
+        for (const seed of condition.seeds) {
+          const own = seed.transformer?.operations.find((candidate) => candidate.operation === entry.operation);
+          row(entry.operation, `seed ${seed.seed}`, formatPeak(own?.updateSedPeak ?? null), formatPeak(own?.gradientSedPeak ?? null));
+        }
+      }
+    }
+  }
+  return {
+    id: 'sedPeaks',
+    title: 'R̄ peaks: update-SED and gradient-SED',
+    columns: [
+      { title: 'Condition', align: 'left' },
+      { title: 'Operation', align: 'left' },
+      { title: 'Seeds', align: 'left' },
+      { title: 'Update-SED R̄ peak', align: 'right' },
+      { title: 'Gradient-SED R̄ peak', align: 'right' },
+    ],
+    rows,
+    notes: [
+      'R̄ peak (docs/science.md §12.6, arXiv 2604.25143): the largest over the rows of the mean of R_1…R_k (k = diagnostics.gradientSed.vectors), per seed with the step it describes ("value @ step"), then the median (IQR) over the seeds with one. Per operation for a multitask run.',
     ],
   };
 }
@@ -404,6 +604,7 @@ export function reportDocument(report: RunReport): ReportDocument {
       separationTable(report),
       repulsionTable(report),
       seedsTable(report),
+      ...[grokStepsTable(report), operationsTable(report), interventionTable(report), sedPeaksTable(report)].filter((table): table is ReportTable => table !== null),
     ],
   };
 }
