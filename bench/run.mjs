@@ -406,8 +406,10 @@ function runOursTransformer(transformer, threads) {
     log(`- ${label}: ${error}`);
     return { ok: false, error };
   }
-  return runJson(label, tsx, [transformerScript, '--engine', transformer.engine, '--threads', String(threads), '--steps', String(transformer.steps),
+  const run = runJson(label, tsx, [transformerScript, '--engine', transformer.engine, '--threads', String(threads), '--steps', String(transformer.steps),
     '--warmup', String(transformer.stepsWarmup), '--evaluations', String(transformer.evaluations)]);
+  if (run.partial?.threadsSupported === false) log(`  (no ${threads}-thread mode: ${run.partial.error})`);
+  return run;
 }
 
 /** PyTorch's Transformer step; `passive` sets OMP_WAIT_POLICY=PASSIVE (its OpenMP workers sleep instead of spinning). */

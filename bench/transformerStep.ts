@@ -119,7 +119,7 @@ async function main(): Promise<void> {
   const engineThreads = typeof reported === 'number' ? reported : threads;
 
   const sampler = new MinibatchSampler(train, batchSize, SEED);
-  const parts = { batch: [] as number[], backward: [] as number[], clip: [] as number[], optimizer: [] as number[] };
+  const parts = { batch: [] as number[], forwardBackward: [] as number[], clip: [] as number[], optimizer: [] as number[] };
   const times: number[] = [];
   const evaluationTimes: number[] = [];
   const loadBefore = loadAverage();
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
       if (step >= warmup) {
         times.push(end - start);
         parts.batch.push(drawn - start);
-        parts.backward.push(backward - drawn);
+        parts.forwardBackward.push(backward - drawn);
         parts.clip.push(clipped - backward);
         parts.optimizer.push(end - clipped);
       }
