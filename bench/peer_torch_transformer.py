@@ -6,7 +6,7 @@
 Prints one JSON line: {impl, threads, medianMs, minMs, partsMedianMs, evaluation {medianMs, minMs, ...},
 parameters, torch, blas, ...}.
 
-The model is `ModOpTransformer` of the author's grok_sweep.py (docs/transformer-methods.md section 1):
+The model is `ModOpTransformer` of the author's grok_sweep.py (docs/science.md section 12.1):
 nn.Embedding(97, 128), a position embedding randn(2, 128)/sqrt(128), nn.TransformerEncoder of two
 pre-norm nn.TransformerEncoderLayer(128, 4 heads, 256, dropout 0, GELU, batch_first), a final
 LayerNorm of position 0 and nn.Linear(128, 97); 290 401 parameters. The data are (a + b) mod 97 over

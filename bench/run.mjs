@@ -9,7 +9,7 @@
 // PyTorch 1 thread, ours 2 threads, PyTorch 2 threads; then the Theorem-6 check (ours, and the
 // PyTorch float64 core for reference), one study row with every per-row diagnostic (ours only,
 // reported, not a target) and one real worker's peak memory.
-// The Transformer (docs/transformer-methods.md §1–§3; 200 timed training steps of a 512-pair
+// The Transformer (docs/science.md §12.1–§12.3; 200 timed training steps of a 512-pair
 // minibatch after 20 warm-up, 5 evaluations of every pair): ours 1 thread, PyTorch 1 thread, ours
 // 2 threads, PyTorch 2 threads, and PyTorch 2 threads with OMP_WAIT_POLICY=PASSIVE.
 // Prints Markdown tables with the targets of docs/performance.md and writes the same as JSON to
@@ -491,7 +491,7 @@ function transformerSection(transformer, torch, warnings) {
   const fastPath = runs.find(({ implementation, run }) => implementation.startsWith('PyTorch') && run.ok)?.run.result.evaluation.fastPath;
   const threadsLabel = (row) => `${row.threads} thread${row.threads > 1 ? 's' : ''}`;
   const lines = [];
-  lines.push('### Transformer (docs/transformer-methods.md §1–§3)');
+  lines.push('### Transformer (docs/science.md §12.1–§12.3)');
   lines.push('');
   lines.push(`p = 97, (a + b) mod p, 4704 train / 4705 test pairs; 2 pre-norm layers, width 128, 4 heads, feed-forward 256, 290 401 parameters; ` +
     `one step = a 512-pair minibatch, forward, cross-entropy, backward, clip to norm 1, AdamW (lr 1e-3, betas (0.9, 0.98), weight decay 1); ` +

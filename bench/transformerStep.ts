@@ -1,5 +1,5 @@
 // Time per training step of one Transformer engine, and of one evaluation of every pair: the workload
-// of bench/peer_torch_transformer.py (docs/transformer-methods.md §1–§3), which is the Transformer's
+// of bench/peer_torch_transformer.py (docs/science.md §12.1–§12.3), which is the Transformer's
 // defaults (src/shared/config/defaults.ts): p = 97, (a + b) mod p, 50/50 split of the 9409 pairs, 2
 // pre-norm layers of width 128, 4 heads, feed-forward 256 (290 401 parameters), minibatches of 512,
 // clipping to norm 1, AdamW (lr 1e-3, betas (0.9, 0.98), weight decay 1.0). The script stops if the

@@ -1,4 +1,4 @@
-// The training step of the small Transformer (docs/transformer-methods.md §1 and §3; docs/science.md
+// The training step of the small Transformer (docs/science.md §12.1 and §12.3; docs/science.md
 // "§12 The Transformer") in WebAssembly SIMD, float32: the three products of a Linear layer, and the
 // element-wise parts (embedding gather and scatter-add, LayerNorm, the exact-erf GELU, two-token
 // multi-head attention, softmax cross-entropy, AdamW, the squared norm of the clipping). The
@@ -729,7 +729,7 @@ export function layerNormBackward(
 // octet g + positionOctets. probabilities: per sample octet and head, a₀₀, a₀₁, a₁₀, a₁₁ (query
 // position, key position), 8 lanes each, at probabilities + ((g·heads + h)·4 + 2p + j)·32.
 // `bothQueries` = 0 computes the query of position 0 only (the last layer, whose position 1 output
-// nothing reads: docs/transformer-methods.md §1, logits from h[:, 0]).
+// nothing reads: docs/science.md §12.1, logits from h[:, 0]).
 
 /**
  * Attention outputs O_p = Σ_j a_pj·V_j with a_p· = softmax_j(Q_p·K_j/√headSize), per head, for
@@ -925,7 +925,7 @@ export function crossEntropy(
 // Optimiser and clipping, over [start, end) of flat float32 vectors.
 
 /**
- * torch.optim.AdamW on θ[start, end) with gradient g (docs/transformer-methods.md §3): θ ← θ·(1 −
+ * torch.optim.AdamW on θ[start, end) with gradient g (docs/science.md §12.3): θ ← θ·(1 −
  * lr·wd); m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; θ ← θ − stepSize·m/(√v/√(1 − β₂ᵗ) + ε),
  * stepSize = lr/(1 − β₁ᵗ). The same float32 operations as epoch.ts's AdamW (and a scalar tail
  * with the same operations).

@@ -26,7 +26,7 @@ function problems(text: string): string[] {
 }
 
 describe('a Transformer experiment', () => {
-  it('takes the reference’s settings by default (docs/transformer-methods.md §1–§3)', () => {
+  it('takes the reference’s settings by default (docs/science.md §12.1–§12.3)', () => {
     const config = transformerConfig('experiments:\n  t:\n    model: { kind: transformer }\n');
     assert.deepEqual(config.model, { kind: 'transformer', width: 128, heads: 4, feedForward: 256, layers: 2 });
     // add over 0 … 96: 97² = 9409 pairs, int(0.5 · 9409) = 4704 for training.

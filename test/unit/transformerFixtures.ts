@@ -71,7 +71,7 @@ export function tfjsEmbeddings(tf: Tensorflow, layout: ParameterLayout, tensors:
 }
 
 /**
- * The model of docs/transformer-methods.md §1 from its input embeddings h0 (n × 2 × width), written
+ * The model of docs/science.md §12.1 from its input embeddings h0 (n × 2 × width), written
  * the way PyTorch computes it, on whole tensors: heads as a (n × heads × 2 × headSize) batch of
  * matrix products, softmax over the last axis, LayerNorm from tf.moments, GELU from tf.erf. Returns
  * the logits of every head (n × vocabulary each).

@@ -1,5 +1,5 @@
 // The Transformer reference's input gradient μ_x = ∂ logit_{task, y}(x) / ∂h0 (the centroid of the
-// gradient-direction SED, docs/transformer-methods.md §4b; src/training/transformer/reference.ts)
+// gradient-direction SED, docs/science.md §12.6; src/training/transformer/reference.ts)
 // against central differences of its own float64 logits and against tfjs autodiff of an independent
 // forward pass (./transformerFixtures.ts); and the per-head loss gradient backward(batch, task).
 import assert from 'node:assert/strict';

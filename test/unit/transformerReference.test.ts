@@ -1,8 +1,8 @@
 // The Transformer's flat layout and initialisation (src/training/transformer/model.ts) and its
 // float64 reference (src/training/transformer/reference.ts), against things written here without
-// its code: the parameter counts of docs/transformer-methods.md §1, an independent forward pass in
+// its code: the parameter counts of docs/science.md §12.1, an independent forward pass in
 // tfjs ops whose gradients come from tfjs autodiff, central differences, and a literal float64
-// transcription of torch's clip_grad_norm_ and AdamW (docs/transformer-methods.md §3).
+// transcription of torch's clip_grad_norm_ and AdamW (docs/science.md §12.3).
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { loadTensorflow } from '../../src/training/engines/tfjs';
@@ -30,7 +30,7 @@ function valuesOf(parameters: Float32Array | Float64Array, slice: ParameterSlice
 }
 
 describe('Transformer layout and initialisation', () => {
-  it('has the parameter counts of docs/transformer-methods.md §1 (1, 2, 3 tasks) and tiles the vector', () => {
+  it('has the parameter counts of docs/science.md §12.1 (1, 2, 3 tasks) and tiles the vector', () => {
     for (const [tasks, size] of [[1, 290_401], [2, 302_914], [3, 315_427]]) {
       const layout = parameterLayout({ ...DEFAULT_SHAPE, tasks });
       assert.equal(layout.size, size, `${tasks} task(s)`);
@@ -203,7 +203,7 @@ describe('Transformer reference against tfjs autodiff', () => {
 });
 
 
-/** The optimiser of docs/transformer-methods.md §3 (lr 1e-3, betas (0.9, 0.98), eps 1e-8, wd 1). */
+/** The optimiser of docs/science.md §12.3 (lr 1e-3, betas (0.9, 0.98), eps 1e-8, wd 1). */
 const ADAMW: AdamWSettings = { lr: 1e-3, betas: [0.9, 0.98], eps: 1e-8, weightDecay: 1 };
 
 function smallEngine(seed: number, optimizer: AdamWSettings = ADAMW, maxBatch = 16): ReferenceTransformerEngine {

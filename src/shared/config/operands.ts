@@ -1,6 +1,6 @@
 /**
  * Which pairs (a, b) a Transformer task uses (docs/science.md §12.2, from the reference's code,
- * docs/transformer-methods.md §2): operands 0 … p−1, except that multiplication alone uses 1 … p−1
+ * docs/science.md §12.2): operands 0 … p−1, except that multiplication alone uses 1 … p−1
  * (0 has no inverse) and every multitask model uses 1 … p−1 for all its heads. The parser (the
  * default training size) and the training data (src/training/transformer/data.ts) both ask here.
  */

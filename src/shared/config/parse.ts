@@ -870,7 +870,7 @@ function resolveTransformerConfig(input: DeepPartial<RunConfigInput>, report: Re
   const pairCount = transformerPairCount(operations, modulus);
   const pairsText = `the ${pairCount} pairs of ${operations.join(', ')} mod ${modulus}`;
   if (trainFraction !== undefined) {
-    // The reference's n = int(0.5 · len(pairs)) (docs/transformer-methods.md §2).
+    // The reference's n = int(0.5 · len(pairs)) (docs/science.md §12.2).
     config.task.trainSize = Math.floor(trainFraction * pairCount);
     const { trainSize } = config.task;
     if ((trainSize < 1 || trainSize >= pairCount) && !involvesInvalid('task.modulus')) {

@@ -569,14 +569,14 @@ const trainingSchema: ObjectSchema = {
           minimum: 2,
           maximum: limits.window,
           maximumIsLimit: true,
-          default: 20, // docs/transformer-methods.md §4c: the deque of the last 20 projected gradients
+          default: 20, // docs/science.md §12.5: the deque of the last 20 projected gradients
           description: 'Projected gradients whose top singular vectors are V (the SED modes), and steps of the warm-up without projection.',
         },
         rank: {
           kind: 'integer',
           minimum: 1,
           maximum: limits.window,
-          default: 3, // docs/transformer-methods.md §4c: rank 3
+          default: 3, // docs/science.md §12.5: rank 3
           description: 'Dimension of the projected subspace; less than window.',
         },
       }),
@@ -772,7 +772,7 @@ const diagnosticsSchema: ObjectSchema = {
           kind: 'integer',
           minimum: 1,
           maximum: limits.steps,
-          default: 25, // docs/transformer-methods.md §4b: the reference's checkpoints every 25 steps
+          default: 25, // docs/science.md §12.6: the reference's checkpoints every 25 steps
           models: ['transformer'],
           description:
             'Transformer only: steps between SED checkpoints; each adds the attention gradient on the fixed batch and the attention update since the last checkpoint to the windows.',

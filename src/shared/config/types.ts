@@ -9,7 +9,7 @@
 /**
  * Operation of the task (docs/science.md §1, §12): the label is (a ∘ b) mod p. `add` is the papers'
  * task; `squares` is a² + b², `squaresAndProduct` a² + ab + b², `cubeAndProduct` a³ + ab (the
- * Transformer papers' operations, docs/transformer-methods.md §2).
+ * Transformer papers' operations, docs/science.md §12.2).
  */
 export type Operation = 'add' | 'subtract' | 'multiply' | 'squares' | 'squaresAndProduct' | 'cubeAndProduct';
 /** Model family: Tian's two-layer MLP (default) or the papers' small Transformer (docs/science.md §12). */

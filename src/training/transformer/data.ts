@@ -1,6 +1,6 @@
 /**
  * The Transformer's task data (docs/science.md §12.2, from the reference's grok_sweep.py as read in
- * docs/transformer-methods.md §2): the pairs (a, b) in lexicographic order over the operands
+ * docs/science.md §12.2): the pairs (a, b) in lexicographic order over the operands
  * (src/shared/config/operands.ts), shuffled by the seed's `split` stream (Fisher–Yates from the end,
  * the algorithm of Python's random.shuffle; our generator, so not the reference's permutation), the
  * first trainSize pairs for training and the rest for test; one label per operation (head).

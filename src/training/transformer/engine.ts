@@ -2,7 +2,7 @@
  * The interface of a Transformer compute engine (the fast WebAssembly one, the plain reference the
  * tests compare it with). One engine = one model's parameters, gradient and AdamW state, for one
  * seed. The trainer (./trainer.ts) drives one training step as the reference code does
- * (docs/transformer-methods.md §3: zero_grad → forward → cross-entropy → backward → clip →
+ * (docs/science.md §12.3: zero_grad → forward → cross-entropy → backward → clip →
  * (intervention) → step), so each stage is its own call and the trainer may change the gradient
  * between them.
  */
@@ -25,7 +25,7 @@ export interface TaskMetrics {
   accuracy: number;
 }
 
-/** AdamW with decoupled weight decay on every parameter (torch.optim.AdamW, docs/transformer-methods.md §3). */
+/** AdamW with decoupled weight decay on every parameter (torch.optim.AdamW, docs/science.md §12.3). */
 export interface AdamWSettings {
   lr: number;
   betas: [number, number];
@@ -54,7 +54,7 @@ export interface TransformerEngine {
    * Forward and backward pass on `batch` (size ≤ maxBatch): gradient() becomes ∇ of Σ_task mean_i
    * CE(head_task(x_i), y_task,i) (the summed loss of the multitask reference). Returns that loss.
    * With `task`, the loss is that head's mean CE alone (the per-operation gradient-SED of
-   * docs/transformer-methods.md §4b). Mutates the gradient and activation buffers only.
+   * docs/science.md §12.6). Mutates the gradient and activation buffers only.
    */
   backward(batch: PairBatch, task?: number): number;
   /**
@@ -65,7 +65,7 @@ export interface TransformerEngine {
   /** One AdamW step with gradient() (step counter + 1). Mutates parameters and moments. */
   optimizerStep(): void;
   /**
-   * The centroid inputs of the gradient-direction SED (docs/transformer-methods.md §4b,
+   * The centroid inputs of the gradient-direction SED (docs/science.md §12.6,
    * docs/science.md §12.6): for every pair x of `pairs` (any size; the engine chunks as it needs),
    * μ_x = ∂ logit_{task, y}(x) / ∂h0, the gradient of head `task`'s raw correct-class logit
    * (y = pairs.labels[task][i]) with respect to the input embeddings h0 = tok_emb + pos_emb of both

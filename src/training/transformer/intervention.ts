@@ -1,6 +1,6 @@
 /**
  * The rank-k gradient-projection intervention of arXiv 2604.25143 (docs/science.md §12.5; the
- * author's `training/sed_intervention_grad.py` as read in docs/transformer-methods.md §4c). Each
+ * author's `training/sed_intervention_grad.py` as read in docs/science.md §12.5). Each
  * training step, after the global clip and before AdamW, the gradient g of the attention weights
  * (the `attention` group: every layer's in_proj_weight and out_proj.weight; biases and every other
  * parameter keep their natural gradient) is replaced by

@@ -1,13 +1,13 @@
 /**
  * The Transformer of the spectral-edge and gradient-direction papers (docs/science.md §10; the
- * author's code as read in docs/transformer-methods.md §1): token embedding over the p residues plus a
+ * author's code as read in docs/science.md §12.1): token embedding over the p residues plus a
  * learned position embedding for the two input tokens [a, b], a pre-norm encoder of `layers` layers
  * (multi-head self-attention and a GELU feed-forward block, no dropout, no mask), a final LayerNorm
  * of position 0, and one untied linear head with bias per task (operation).
  *
  * Every engine and every diagnostic sees the parameters as **one flat Float32Array** in PyTorch's
  * `named_parameters()` order and layout (nn.Linear weights are (out × in) row-major), so that a
- * parameter group (the attention weights of docs/transformer-methods.md §4a) is a fixed list of
+ * parameter group (the attention weights of docs/science.md §12.4) is a fixed list of
  * slices of it, the same for every engine.
  */
 import { RandomStream } from '../random';
@@ -183,7 +183,7 @@ export function namedSlices(layout: ParameterLayout): NamedSlices {
 }
 
 /**
- * PyTorch's default initialisation of the reference model (docs/transformer-methods.md §1), from the
+ * PyTorch's default initialisation of the reference model (docs/science.md §12.1), from the
  * seed's `init` stream (not torch's generator: the distributions are the same, the draws are ours):
  *  - tok_emb ~ N(0, 1); pos_emb ~ N(0, 1)/√width;
  *  - in_proj_weight xavier-uniform U(±√(6/(width + 3·width))); in_proj_bias = out_proj.bias = 0;
@@ -238,7 +238,7 @@ export function initialTransformerParameters(layout: ParameterLayout, seed: numb
 }
 
 /**
- * A parameter group of the diagnostics (docs/transformer-methods.md §4a–b): `attention` is every
+ * A parameter group of the diagnostics (docs/science.md §12.4 and §12.6): `attention` is every
  * layer's in_proj_weight and out_proj.weight (no biases; P = 131 072 at the defaults), `weights`
  * every matrix (embeddings, attention, feed-forward, heads), `layer0`/`layer1`… one layer's attention
  * weights, `queries` the W_Q rows of every layer's in_proj_weight.

@@ -1,5 +1,5 @@
 /**
- * The plain float64 reference of the Transformer (docs/transformer-methods.md §1 and §3;
+ * The plain float64 reference of the Transformer (docs/science.md §12.1 and §12.3;
  * docs/science.md "§12 The Transformer"): the forward pass of PyTorch's pre-norm
  * nn.TransformerEncoder as the author's model uses it, a hand-written backward pass, and an engine
  * around them with torch's clip_grad_norm_ and AdamW. Written to be read and checked, not to be
@@ -391,7 +391,7 @@ function checkTask(layout: ParameterLayout, task: number): void {
 /**
  * The summed loss Σ_task mean_i CE, its gradient with respect to every parameter, and the logits,
  * all in float64 from `parameters` (float32 or float64). With `task`, the loss is that head's mean
- * CE alone (the per-operation gradient of docs/transformer-methods.md §4b; logits of every head
+ * CE alone (the per-operation gradient of docs/science.md §12.6; logits of every head
  * are still returned). Pure: reads its inputs only.
  */
 export function transformerLossAndGradient(layout: ParameterLayout, parameters: FlatParameters, batch: PairBatch, task?: number): LossAndGradient {
@@ -433,7 +433,7 @@ export function transformerLossAndGradient(layout: ParameterLayout, parameters: 
 }
 
 /**
- * μ_x = ∂ logit_{task, y}(x) / ∂h0 for every pair x of `pairs` (docs/transformer-methods.md §4b):
+ * μ_x = ∂ logit_{task, y}(x) / ∂h0 for every pair x of `pairs` (docs/science.md §12.6):
  * the gradient of head `task`'s **raw** correct-class logit (y = pairs.labels[task][i], not
  * log-softmax) with respect to the input embeddings h0 = tok_emb[token_t] + pos_emb[t] of both
  * positions, flattened position-major (h0[0][·], then h0[1][·]): row i of the result holds
@@ -492,7 +492,7 @@ function taskSums(logits: Float64Array, labels: Int32Array, size: number, vocabu
   return { loss, correct };
 }
 
-/** Pairs per forward chunk in evaluate (the author's evaluation chunk, docs/transformer-methods.md §2). */
+/** Pairs per forward chunk in evaluate (the author's evaluation chunk, docs/science.md §12.2). */
 export const EVALUATION_CHUNK = 2048;
 
 /** The first `count` pairs from `start` of a batch, as a batch (views, no copies). */

@@ -1,7 +1,7 @@
 /**
  * Update-SED and gradient-SED of the Transformer's attention weights (docs/science.md §12.6; arXiv
  * 2604.25143; the author's `gradient_sed/diagnostics/sed_lch_gradient.py`, `sed_lch_coupling.py` and
- * `sed_lch_multitask_per_op.py` as read in docs/transformer-methods.md §4b). The windows, their
+ * `sed_lch_multitask_per_op.py` as read in docs/science.md §12.6). The windows, their
  * singular directions, the random baseline and the ratios are the MLP's GradientSedTracker
  * (../diagnostics/sedWindows.ts); what is the Transformer's own is here:
  *

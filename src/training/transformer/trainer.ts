@@ -1,6 +1,6 @@
 /**
  * One seed of a Transformer run (docs/science.md §12): minibatch steps 1 … S as the reference trains
- * them (docs/transformer-methods.md §3: forward, summed cross-entropy, backward, global clip, AdamW),
+ * them (docs/science.md §12.3: forward, summed cross-entropy, backward, global clip, AdamW),
  * a record at step 0 and every `training.evalEvery` steps (full train and test evaluation, per
  * operation in a multitask model), the rolling Gram of the chosen parameter group's updates between
  * snapshots every `diagnostics.snapshotEvery` steps (the eigengap, the detector and the spectral edge

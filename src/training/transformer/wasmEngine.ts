@@ -1,5 +1,5 @@
 /**
- * The fast Transformer engine: one training step of the model of docs/transformer-methods.md §1 and
+ * The fast Transformer engine: one training step of the model of docs/science.md §12.1 and
  * §3 (docs/science.md "§12 The Transformer") in the WebAssembly SIMD kernels of
  * src/kernels/transformer.ts, on one thread. This file plans the kernels' memory (through
  * wasmKernels.ts, the one loader), packs the weights, and drives the kernels over bounded slices of
