@@ -22,7 +22,8 @@ import { MinibatchSampler, transformerDataset } from '../src/training/transforme
 import type { TransformerEngine, TransformerEngineOptions } from '../src/training/transformer/engine';
 import { initialTransformerParameters, parameterLayout } from '../src/training/transformer/model';
 import { ReferenceTransformerEngine } from '../src/training/transformer/reference';
-import { EVALUATION_CHUNK, transformerShape } from '../src/training/transformer/trainer';
+import { EVALUATION_CHUNK } from '../src/training/transformer/engine';
+import { transformerShape } from '../src/training/transformer/trainer';
 import { createWasmTransformerEngine, type WasmTransformerProfile } from '../src/training/transformer/wasmEngine';
 import type { SimdChoice } from '../src/training/wasmKernels';
 import { loadAverage, median } from './support';

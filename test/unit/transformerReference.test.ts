@@ -8,7 +8,8 @@ import { before, describe, it } from 'node:test';
 import { loadTensorflow } from '../../src/training/engines/tfjs';
 import type { AdamWSettings } from '../../src/training/transformer/engine';
 import { initialTransformerParameters, namedSlices, parameterGroup, parameterLayout, type ParameterLayout, type ParameterSlice } from '../../src/training/transformer/model';
-import { CLIP_EPSILON, EVALUATION_CHUNK, ReferenceTransformerEngine, transformerLogits, transformerLossAndGradient } from '../../src/training/transformer/reference';
+import { EVALUATION_CHUNK } from '../../src/training/transformer/engine';
+import { CLIP_EPSILON, ReferenceTransformerEngine, transformerLogits, transformerLossAndGradient } from '../../src/training/transformer/reference';
 import { RandomStream } from '../../src/training/random';
 import {
   DEFAULT_SHAPE,

@@ -8,6 +8,9 @@
  */
 import type { ParameterLayout } from './model';
 
+/** Pairs per evaluation chunk: the reference evaluates its splits in chunks of 2048 (docs/science.md §12.3). */
+export const EVALUATION_CHUNK = 2048;
+
 /** A set of pairs (a, b) with one label per task: a minibatch, a split, or a fixed probe batch. */
 export interface PairBatch {
   size: number;

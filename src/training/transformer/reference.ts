@@ -18,7 +18,7 @@
  * float64); the engine rounds its results to float32 only where it stores them (parameters,
  * gradient, AdamW moments), as a float32 torch model stores them.
  */
-import type { AdamWSettings, PairBatch, TaskMetrics, TransformerEngine, TransformerEngineOptions } from './engine';
+import { EVALUATION_CHUNK, type AdamWSettings, type PairBatch, type TaskMetrics, type TransformerEngine, type TransformerEngineOptions } from './engine';
 import { LAYER_NORM_EPS, POSITIONS, namedSlices, type LayerSlices, type NamedSlices, type ParameterLayout, type ParameterSlice } from './model';
 
 /** Flat parameters in the layout's order, read as numbers (float32 values are exact in float64). */
@@ -491,9 +491,6 @@ function taskSums(logits: Float64Array, labels: Int32Array, size: number, vocabu
   }
   return { loss, correct };
 }
-
-/** Pairs per forward chunk in evaluate (the author's evaluation chunk, docs/science.md §12.2). */
-export const EVALUATION_CHUNK = 2048;
 
 /** The first `count` pairs from `start` of a batch, as a batch (views, no copies). */
 function batchSlice(batch: PairBatch, start: number, count: number): PairBatch {

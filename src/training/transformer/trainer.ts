@@ -16,14 +16,11 @@ import { MILESTONE_NAMES, MILESTONE_TESTS } from '../../shared/summary';
 import { EigengapTracker } from '../diagnostics/eigengap';
 import type { TrainSeedOptions, TrainSeedResult } from '../trainer';
 import { MinibatchSampler, transformerDataset } from './data';
-import type { TaskMetrics, TransformerEngine } from './engine';
+import { EVALUATION_CHUNK, type TaskMetrics, type TransformerEngine } from './engine';
 import { createTransformerEngine } from './engines';
 import { GradientProjection } from './intervention';
 import { gatherGroup, initialTransformerParameters, parameterGroup, parameterLayout, type ParameterGroupName, type TransformerShape } from './model';
 import { TransformerSed, type TransformerSedResult } from './sed';
-
-/** Pairs per evaluation chunk (the reference evaluates in chunks of 2048). */
-export const EVALUATION_CHUNK = 2048;
 
 export function transformerShape(config: TransformerRunConfig): TransformerShape {
   const { width, heads, feedForward, layers } = config.model;
