@@ -36,7 +36,8 @@ export interface TrainSeedResult {
   message?: string;
 }
 
-function frobeniusNorm(values: Float32Array): number {
+/** ‖values‖₂ in float64 (the records' weight norms of both models). */
+export function frobeniusNorm(values: Float32Array): number {
   let sum = 0;
   for (let index = 0; index < values.length; index++) sum += values[index] * values[index];
   return Math.sqrt(sum);

@@ -266,22 +266,25 @@ function engineOptions(layout: ParameterLayout, initial: Float32Array, maxBatch:
   return { layout, initial, optimizer: OPTIMIZER, maxBatch };
 }
 
-/** Per slice of the layout: relative L2 error ≤ GRADIENT_TOLERANCE and every element within 10× that of the slice's largest. */
-function assertGradientClose(layout: ParameterLayout, actual: Float32Array, exact: ArrayLike<number>, what: string): void {
-  for (const slice of layout.slices) {
-    let squaredError = 0, squaredNorm = 0, largest = 0, largestError = 0;
-    for (let index = slice.offset; index < slice.offset + slice.length; index++) {
-      const error = actual[index] - exact[index];
-      squaredError += error * error;
-      squaredNorm += exact[index] * exact[index];
-      largest = Math.max(largest, Math.abs(exact[index]));
-      largestError = Math.max(largestError, Math.abs(error));
-    }
-    assert.ok(squaredNorm > 0, `${what} ${slice.name}: the reference gradient is zero`);
-    const relative = Math.sqrt(squaredError / squaredNorm);
-    assert.ok(relative <= GRADIENT_TOLERANCE, `${what} ${slice.name}: relative error ${relative}`);
-    assert.ok(largestError <= 10 * GRADIENT_TOLERANCE * largest, `${what} ${slice.name}: largest error ${largestError} of ${largest}`);
+/** One slice: relative L2 error ≤ GRADIENT_TOLERANCE and every element within 10× that of the slice's largest. */
+function assertSliceClose(slice: ParameterLayout['slices'][number], actual: Float32Array, exact: ArrayLike<number>, what: string): void {
+  let squaredError = 0, squaredNorm = 0, largest = 0, largestError = 0;
+  for (let index = slice.offset; index < slice.offset + slice.length; index++) {
+    const error = actual[index] - exact[index];
+    squaredError += error * error;
+    squaredNorm += exact[index] * exact[index];
+    largest = Math.max(largest, Math.abs(exact[index]));
+    largestError = Math.max(largestError, Math.abs(error));
   }
+  assert.ok(squaredNorm > 0, `${what} ${slice.name}: the reference gradient is zero`);
+  const relative = Math.sqrt(squaredError / squaredNorm);
+  assert.ok(relative <= GRADIENT_TOLERANCE, `${what} ${slice.name}: relative error ${relative}`);
+  assert.ok(largestError <= 10 * GRADIENT_TOLERANCE * largest, `${what} ${slice.name}: largest error ${largestError} of ${largest}`);
+}
+
+/** Every slice of the layout within assertSliceClose's bounds. */
+function assertGradientClose(layout: ParameterLayout, actual: Float32Array, exact: ArrayLike<number>, what: string): void {
+  for (const slice of layout.slices) assertSliceClose(slice, actual, exact, what);
 }
 
 function checkAgainstReference(engine: WasmTransformerEngine, layout: ParameterLayout, parameters: Float32Array, batch: PairBatch, what: string): void {
@@ -452,17 +455,7 @@ function assertHeadGradientClose(layout: ParameterLayout, actual: Float32Array, 
       assert.ok(actual.subarray(slice.offset, slice.offset + slice.length).every((value) => value === 0), `${what} ${slice.name}: not 0`);
       continue;
     }
-    let squaredError = 0, squaredNorm = 0, largest = 0, largestError = 0;
-    for (let index = slice.offset; index < slice.offset + slice.length; index++) {
-      const error = actual[index] - exact[index];
-      squaredError += error * error;
-      squaredNorm += exact[index] * exact[index];
-      largest = Math.max(largest, Math.abs(exact[index]));
-      largestError = Math.max(largestError, Math.abs(error));
-    }
-    const relative = Math.sqrt(squaredError / squaredNorm);
-    assert.ok(relative <= GRADIENT_TOLERANCE, `${what} ${slice.name}: relative error ${relative}`);
-    assert.ok(largestError <= 10 * GRADIENT_TOLERANCE * largest, `${what} ${slice.name}: largest error ${largestError} of ${largest}`);
+    assertSliceClose(slice, actual, exact, what);
   }
 }
 

@@ -14,7 +14,7 @@ import type { TransformerRunConfig } from '../../shared/config/types';
 import type { EpochRecord } from '../../shared/runFormat';
 import { MILESTONE_NAMES, MILESTONE_TESTS } from '../../shared/summary';
 import { EigengapTracker } from '../diagnostics/eigengap';
-import type { TrainSeedOptions, TrainSeedResult } from '../trainer';
+import { frobeniusNorm, type TrainSeedOptions, type TrainSeedResult } from '../trainer';
 import { MinibatchSampler, transformerDataset } from './data';
 import { EVALUATION_CHUNK, type TaskMetrics, type TransformerEngine } from './engine';
 import { createTransformerEngine } from './engines';
@@ -25,12 +25,6 @@ import { TransformerSed, type TransformerSedResult } from './sed';
 export function transformerShape(config: TransformerRunConfig): TransformerShape {
   const { width, heads, feedForward, layers } = config.model;
   return { vocabulary: config.task.modulus, width, heads, feedForward, layers, tasks: config.task.operations.length };
-}
-
-function euclideanNorm(values: Float32Array): number {
-  let sum = 0;
-  for (let index = 0; index < values.length; index++) sum += values[index] * values[index];
-  return Math.sqrt(sum);
 }
 
 /** The record's accuracies over heads: the smallest (every head must pass a milestone, the reference's min over test keys); losses summed (the training objective). */
@@ -114,7 +108,7 @@ export async function trainTransformerSeed(options: TrainSeedOptions<Transformer
           testLoss: testCombined.loss,
           testAcc: testCombined.accuracy,
           ...(snapshotDue ? tracker.row : {}),
-          weightNorm: euclideanNorm(gatherGroup(group, engine.parameters(), currentSnapshot)),
+          weightNorm: frobeniusNorm(gatherGroup(group, engine.parameters(), currentSnapshot)),
         };
         if (multitask) {
           record.operations = config.task.operations.map((operation, task) => ({
